@@ -1,0 +1,227 @@
+"""The organisation: departments, staff, absences with substitutes, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A node of the organisation tree (group → company → department → team)."""
+
+    class Kind(models.TextChoices):
+        GROUP = "group", _("Group")
+        COMPANY = "company", _("Company")
+        DEPARTMENT = "department", _("Department")
+        TEAM = "team", _("Team")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="headed_departments",
+    )
+    supervising_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervising leader"),
+        help_text=_("The leader the head answers to; inherited from the parent when empty."),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_departments",
+    )
+    is_dispatch = models.BooleanField(
+        _("dispatch centre"),
+        default=False,
+        help_text=_("Takes urgent matters at night and on holidays (生产调度部)."),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering: ClassVar = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.pk is not None and self.pk in {a.pk for a in self.ancestors()}:
+            raise ValidationError({"parent": _("A department cannot be placed under itself.")})
+
+    def ancestors(self) -> list[Department]:
+        """Parents from the nearest up to the root (the tree is a few levels deep)."""
+        chain: list[Department] = []
+        node = self.parent
+        seen: set[int] = set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def leader(self) -> Any:
+        """The supervising leader, inherited from the nearest ancestor that names one."""
+        for node in [self, *self.ancestors()]:
+            if node.supervising_leader_id is not None:
+                return node.supervising_leader
+        return None
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="staff"
+    )
+    title = models.CharField(_("title"), max_length=60, blank=True)
+    desk_phone = models.CharField(_("desk phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering: ClassVar = ["department__code", "user__username"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def supervisor_chain(self) -> list[Any]:
+        """Who answers for this person: the department head, then the leader (seed 000 §10)."""
+        chain = []
+        head = self.department.head
+        if head is not None and head.pk != self.user_id:
+            chain.append(head)
+        leader = self.department.leader()
+        if leader is not None and leader.pk != self.user_id and leader not in chain:
+            chain.append(leader)
+        return chain
+
+
+class Absence(models.Model):
+    """Leave with a named substitute (同岗替代, seed 004)."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="absences",
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("substitute"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="substitutions",
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    handover_note = models.TextField(
+        _("handover note"), blank=True, help_text=_("Pending items handed to the substitute.")
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering: ClassVar = ["-starts_at"]
+        indexes: ClassVar = [models.Index(fields=["staff", "starts_at", "ends_at"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="absence_ends_after_start",
+                violation_error_message=_("An absence must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(substitute=models.F("staff")),
+                name="absence_substitute_not_self",
+                violation_error_message=_("Nobody can be their own substitute."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One row per write: who did what to which object, the state before and after, and why.
+
+    Append-only: the ORM refuses updates and deletes, the admin offers neither, and on
+    PostgreSQL a trigger refuses them too.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system acted (a scheduled scan, an import)."),
+    )
+    action = models.CharField(_("action"), max_length=80)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT
+    )
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering: ClassVar = ["-at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["content_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")

@@ -1,0 +1,57 @@
+"""Where each role works: its landing page and its navigation entries.
+
+The pages themselves arrive with their issues; until then each route renders a page
+that says what is coming (accountability.views_coming).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accountability.roles import Role
+from accountability.rules import roles_of
+
+
+@dataclass(frozen=True)
+class Place:
+    url_name: str
+    label: str | Promise
+    roles: frozenset[Role]
+
+
+PLACES = (
+    Place("intake:registration", _("Registration"), frozenset({Role.FRONT_DESK})),
+    Place("deadlines:my_cases", _("My cases"), frozenset({Role.HANDLER, Role.FRONT_DESK})),
+    Place(
+        "deadlines:department_dashboard",
+        _("Department dashboard"),
+        frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP}),
+    ),
+    Place("sanctions:queue", _("Violation queue"), frozenset({Role.INSPECTION_OFFICE})),
+)
+
+# The first of a person's roles in this order picks their landing page.
+LANDING_ORDER = (
+    (Role.INSPECTION_OFFICE, "sanctions:queue"),
+    (Role.LEADERSHIP, "deadlines:department_dashboard"),
+    (Role.DEPARTMENT_HEAD, "deadlines:department_dashboard"),
+    (Role.FRONT_DESK, "intake:registration"),
+    (Role.HANDLER, "deadlines:my_cases"),
+)
+
+
+def places_for(user: Any) -> list[Place]:
+    mine = set(roles_of(user))
+    return [place for place in PLACES if place.roles & mine]
+
+
+def landing_for(user: Any) -> Place | None:
+    mine = set(roles_of(user))
+    for role, url_name in LANDING_ORDER:
+        if role in mine:
+            return next(place for place in PLACES if place.url_name == url_name)
+    return None

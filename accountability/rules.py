@@ -1,0 +1,70 @@
+"""Permission predicates shared by views, the API and the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from accountability.roles import Role
+
+
+def has_role(user: Any, role: Role) -> bool:
+    if not user.is_authenticated:
+        return False
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        # Cached on the user object: navigation and checks ask several times a request.
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._role_names = names
+    return role.value in names
+
+
+def roles_of(user: Any) -> list[Role]:
+    return [role for role in Role if has_role(user, role)]
+
+
+@rules.predicate
+def is_front_desk(user: Any) -> bool:
+    return has_role(user, Role.FRONT_DESK)
+
+
+@rules.predicate
+def is_handler(user: Any) -> bool:
+    return has_role(user, Role.HANDLER)
+
+
+@rules.predicate
+def is_department_head(user: Any) -> bool:
+    return has_role(user, Role.DEPARTMENT_HEAD)
+
+
+@rules.predicate
+def is_leadership(user: Any) -> bool:
+    return has_role(user, Role.LEADERSHIP)
+
+
+@rules.predicate
+def is_inspection_office(user: Any) -> bool:
+    return has_role(user, Role.INSPECTION_OFFICE)
+
+
+@rules.predicate
+def is_administrator(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+@rules.predicate
+def heads_department_of(user: Any, staff: Any) -> bool:
+    """The user heads the department the other staff member belongs to."""
+    profile = getattr(staff, "staff", None)
+    return profile is not None and profile.department.head_id == user.pk
+
+
+@rules.predicate
+def is_self(user: Any, staff: Any) -> bool:
+    return staff is not None and user.pk == staff.pk
+
+
+# Leave and its substitute are recorded by the person, their head or an administrator.
+rules.add_perm("accountability.record_absence", is_self | heads_department_of | is_administrator)

@@ -1,0 +1,80 @@
+"""Reads of the organisation that need more than a plain query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from accountability.models import Absence, StaffProfile
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Who takes a person's work at a moment, and how that was decided."""
+
+    user: Any | None
+    """Who is present to take the work; None when nobody in the chain is."""
+    absent: tuple[Any, ...] = ()
+    """The people passed over because they were away, in the order they were tried."""
+    without_substitute: tuple[Any, ...] = ()
+    """Absent people who named no substitute: itself a breach (seed 004 同岗替代)."""
+
+
+def absence_at(user: Any, at: datetime) -> Absence | None:
+    """The absence that governs at `at`.
+
+    When a person's absences overlap, the one that started last governs: it is the
+    newer arrangement (for example a sick day inside a longer leave, with another
+    substitute).
+    """
+    return (
+        Absence.objects.filter(staff=user, starts_at__lte=at, ends_at__gt=at)
+        .select_related("substitute")
+        .order_by("-starts_at", "-created_at", "-pk")
+        .first()
+    )
+
+
+def _chain_of(user: Any) -> list[Any]:
+    profile = (
+        StaffProfile.objects.select_related(
+            "department__head",
+            "department__supervising_leader",
+            "department__parent__supervising_leader",
+            "department__parent__parent__supervising_leader",
+        )
+        .filter(user=user)
+        .first()
+    )
+    return profile.supervisor_chain() if profile is not None else []
+
+
+def who_covers(*, user: Any, at: datetime) -> Cover:
+    """Answer "who covers this person's work at moment `at`".
+
+    - Present: the person themselves.
+    - Away with a substitute: the substitute, or, if the substitute is away too, whoever
+      covers for them, followed as far as it goes.
+    - Away with no substitute, or a chain of substitutes that loops back: the work goes up
+      the chain (department head, then the supervising leader), as urgent work must
+      (seed 001 §7); the people without a substitute are reported.
+    """
+    absent: list[Any] = []
+    without_substitute: list[Any] = []
+    tried: set[int] = set()
+    candidate: Any | None = user
+    while candidate is not None:
+        tried.add(candidate.pk)
+        absence = absence_at(candidate, at)
+        if absence is None:
+            return Cover(candidate, tuple(absent), tuple(without_substitute))
+        absent.append(candidate)
+        substitute = absence.substitute
+        if substitute is None:
+            without_substitute.append(candidate)
+        if substitute is not None and substitute.pk not in tried:
+            candidate = substitute
+            continue
+        candidate = next((p for p in _chain_of(candidate) if p.pk not in tried), None)
+    return Cover(None, tuple(absent), tuple(without_substitute))

@@ -1,0 +1,1 @@
+"""Working-time calendar and arithmetic, policies, cases and their clocks."""

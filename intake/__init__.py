@@ -1,0 +1,1 @@
+"""Front desk: service catalogue, first contact, one-time notices, receipts (issue 5)."""

@@ -1,0 +1,1 @@
+"""Violations, responsibility, the rulebook and sanctions (issue 7)."""

@@ -1,0 +1,61 @@
+"""factory_boy factories for the organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from accountability.models import Department, StaffProfile
+from accountability.roles import Role
+
+User = get_user_model()
+
+PASSWORD = "correct horse battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"员工{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.groups.add(*Group.objects.filter(name__in=[role.value for role in extracted]))
+        if create:
+            self.save()
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"dept{n}")
+    name = factory.Sequence(lambda n: f"部门{n}")
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    """A staff profile with its user; pass roles=[Role.X] for the user's groups."""
+
+    class Meta:
+        model = StaffProfile
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    title = "职员"
+    desk_phone = factory.Sequence(lambda n: f"0531-8{n:07d}")
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.user.groups.add(*Group.objects.filter(name__in=[role.value for role in extracted]))

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the project's settings with test-only speed-ups.
+
+pytest-django imports this before any conftest runs, so the defaults set here are in
+place when accountability.settings reads the environment.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite")
+
+from accountability.settings import *  # noqa: F403
+from accountability.settings import STORAGES
+
+# Hashing with the production hasher costs ~0.3 s a password; tests create many.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Templates render without collectstatic having run.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
