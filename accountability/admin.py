@@ -16,8 +16,17 @@ from accountability.resources import DepartmentResource, StaffResource
 @admin.register(Department)
 class DepartmentAdmin(ImportExportModelAdmin):
     resource_classes = [DepartmentResource]
-    list_display = ("code", "name", "kind", "parent", "head", "supervising_leader", "is_dispatch")
-    list_filter = ("kind", "is_dispatch")
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "parent",
+        "head",
+        "supervising_leader",
+        "is_dispatch",
+        "round_the_clock",
+    )
+    list_filter = ("kind", "is_dispatch", "round_the_clock")
     list_select_related = ("parent", "head", "supervising_leader")
     search_fields = ("code", "name")
     autocomplete_fields = ("parent", "head", "supervising_leader")

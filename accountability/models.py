@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -56,11 +57,27 @@ class Department(models.Model):
         help_text=_("Takes urgent matters at night and on holidays (生产调度部)."),
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Business hours on working days (seed 003 值班制度: 8:00–16:30); units on 24-hour
+    # duty (dispatch, the repair company) count every hour of every day.
+    opens_at = models.TimeField(_("opens at"), default=time(8, 0))
+    closes_at = models.TimeField(_("closes at"), default=time(16, 30))
+    round_the_clock = models.BooleanField(
+        _("on duty round the clock"),
+        default=False,
+        help_text=_("24-hour duty: every hour of every day is working time."),
+    )
 
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering: ClassVar = ["code"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")),
+                name="department_closes_after_opening",
+                violation_error_message=_("Closing time must be after opening time."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,285 @@
+"""Working calendar, time-limit policies and clocks.
+
+Cases (issue 4) hang their clocks on these; the arithmetic itself lives in
+deadlines.worktime and never touches the database.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from deadlines.worktime import EndRule, Unit
+
+
+class CalendarYear(models.Model):
+    """A year of China's official holiday schedule, once the State Council publishes it.
+
+    Days of a year without a published row are provisional: weekends and the fixed-date
+    holidays only (DOMAIN §3).
+    """
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    published = models.BooleanField(
+        _("official schedule entered"),
+        default=False,
+        help_text=_("Tick once every holiday and make-up working day of the year is entered."),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering: ClassVar = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that departs from the weekday rule: a holiday on a weekday, a make-up working
+    day (调休) on a weekend, or an administrator's correction of a single day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Statutory holiday")
+        MAKEUP = "makeup", _("Make-up working day")
+        CORRECTION = "correction", _("Correction")
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=60, blank=True, help_text=_("e.g. 春节"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering: ClassVar = ["-date"]
+
+    def __str__(self) -> str:
+        state = _("working day") if self.is_working_day else _("rest day")
+        return f"{self.date:%Y-%m-%d} {self.name or self.get_kind_display()} ({state})"
+
+
+class UnitChoices(models.TextChoices):
+    """deadlines.worktime.Unit with labels for forms and pages."""
+
+    MINUTES = Unit.MINUTES.value, _("minutes")
+    HOURS = Unit.HOURS.value, _("hours (elapsed)")
+    BUSINESS_HOURS = Unit.BUSINESS_HOURS.value, _("business hours")
+    CALENDAR_DAYS = Unit.CALENDAR_DAYS.value, _("calendar days")
+    WORKING_DAYS = Unit.WORKING_DAYS.value, _("working days")
+
+
+class EndRuleChoices(models.TextChoices):
+    MIDNIGHT = EndRule.MIDNIGHT.value, _("at 24:00 of the last day")
+    CLOSE_OF_BUSINESS = EndRule.CLOSE_OF_BUSINESS.value, _("at close of business of the last day")
+
+
+class MatterKind(models.TextChoices):
+    """The kinds of contact registered at first contact (DOMAIN §5)."""
+
+    CONSULTATION = "consultation", _("Consultation")
+    HELP_REQUEST = "help_request", _("Help request")
+    COMPLAINT = "complaint", _("Complaint")
+    REPORT = "report", _("Report")
+    SUGGESTION = "suggestion", _("Suggestion")
+    APPLICATION = "application", _("Application")
+    PETITION = "petition", _("Petition")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class ClockKind(models.TextChoices):
+    """What a running time limit measures (DOMAIN §3, §6)."""
+
+    FIRST_FEEDBACK = "first_feedback", _("First feedback to the citizen")
+    UNIT_TO_FIRST_RESPONDER = "unit_to_first_responder", _("Handling unit to first responder")
+    RESULT = "result", _("Result")
+    CLOSURE = "closure", _("Closure")
+    TRANSFER_ACCEPTANCE = "transfer_acceptance", _("Transfer acceptance")
+    MISROUTED_RETURN = "misrouted_return", _("Return of a misrouted transfer")
+    PROGRESS_REPORT = "progress_report", _("Progress report")
+    WRITTEN_NOTICE = "written_notice", _("Written notice to the citizen")
+    REVIEW = "review", _("Review")
+
+
+class TimeLimitPolicy(models.Model):
+    """One time limit as data, with the regulation it comes from.
+
+    Versioned: a change creates a new row with the next version and retires the old one,
+    so clocks already started keep the version they started under.
+    """
+
+    code = models.SlugField(_("code"), max_length=60)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    name = models.CharField(_("name"), max_length=120)
+    clock_kind = models.CharField(_("clock"), max_length=40, choices=ClockKind.choices)
+    # What the policy applies to; blank means "any".
+    matter_kind = models.CharField(
+        _("kind of matter"), max_length=20, choices=MatterKind.choices, blank=True
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, blank=True)
+    service_item_code = models.SlugField(
+        _("service item"), max_length=60, blank=True, help_text=_("Code of a catalogue item.")
+    )
+    variant = models.SlugField(
+        _("variant"),
+        max_length=40,
+        blank=True,
+        help_text=_("A narrower case the regulation names, such as 'complex' or 'joint'."),
+    )
+    amount = models.PositiveIntegerField(_("amount"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("unit"), max_length=20, choices=UnitChoices.choices)
+    end_rule = models.CharField(
+        _("period ends"),
+        max_length=20,
+        choices=EndRuleChoices.choices,
+        default=EndRuleChoices.MIDNIGHT,
+    )
+    roll_off_rest_days = models.BooleanField(
+        _("a last day on a rest day moves to the next working day"), default=True
+    )
+    is_statutory = models.BooleanField(_("statutory limit"), default=True)
+    warn_share = models.DecimalField(
+        _("warn at share elapsed"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("e.g. 0.80 warns (yellow card) when 80% of the time is used."),
+    )
+    warn_lead_amount = models.PositiveIntegerField(
+        _("warn this long before the deadline"), null=True, blank=True
+    )
+    warn_lead_unit = models.CharField(
+        _("unit of the warning lead"),
+        max_length=20,
+        choices=UnitChoices.choices,
+        blank=True,
+    )
+    max_extension_amount = models.PositiveIntegerField(
+        _("longest extension (in the policy's unit)"), null=True, blank=True
+    )
+    source = models.TextField(
+        _("regulation"), help_text=_("The citation, such as seed 003 反馈制度 (1).")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("time-limit policy")
+        verbose_name_plural = _("time-limit policies")
+        ordering: ClassVar = ["code", "-version"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["code", "version"], name="policy_code_version"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(retired_at__isnull=True),
+                name="policy_one_current_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(warn_lead_amount__isnull=True) | ~Q(warn_lead_unit=""),
+                name="policy_warn_lead_has_unit",
+                violation_error_message=_("A warning lead needs its unit."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class Clock(models.Model):
+    """One running time limit. Its due moment is stored so that "what is overdue now" is
+    one indexed query; only deadlines.worktime computes it (see services)."""
+
+    kind = models.CharField(_("clock"), max_length=40, choices=ClockKind.choices)
+    policy = models.ForeignKey(
+        TimeLimitPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="clocks"
+    )
+    department = models.ForeignKey(
+        "accountability.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="clocks",
+        help_text=_("Whose business hours count."),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    extension_amount = models.PositiveIntegerField(
+        _("approved extensions (in the policy's unit)"), default=0
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    due_is_provisional = models.BooleanField(_("due moment is provisional"), default=False)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
+        ordering: ClassVar = ["due_at"]
+        indexes: ClassVar = [
+            # "Due before T and still running" is one scan of this partial index.
+            models.Index(
+                fields=["due_at"], name="clock_running_due", condition=Q(stopped_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} → {self.due_at:%Y-%m-%d %H:%M}"
+            if self.due_at
+            else self.get_kind_display()
+        )
+
+
+class ClockPause(models.Model):
+    """An interval during which a clock does not run (a suspension for a special procedure)."""
+
+    clock = models.ForeignKey(
+        Clock, verbose_name=_("clock"), on_delete=models.CASCADE, related_name="pauses"
+    )
+    started_at = models.DateTimeField(_("paused at"))
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        ordering: ClassVar = ["started_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="pause_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["clock"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_pause_per_clock",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}–{self.ended_at or '…'}"

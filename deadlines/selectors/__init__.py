@@ -1,0 +1,1 @@
+"""Reads of the deadlines app that need more than a plain query."""

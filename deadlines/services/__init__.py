@@ -1,0 +1,1 @@
+"""Every write of the deadlines app, one module per entity."""
