@@ -15,16 +15,24 @@ from accountability.models import Absence, Department, StaffProfile
 from accountability.roles import Role
 
 
-def _require(actor: Any, perm: str, obj: Any = None) -> None:
+def require_permission(actor: Any, perm: str, obj: Any = None) -> None:
+    """Raise PermissionDenied, with a message for the user, unless `actor` has `perm`."""
     if not actor.has_perm(perm, obj):
         raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def require_permission_or_system(actor: Any, perm: str) -> None:
+    """As require_permission, but `actor=None` is the system itself (a deployment command or
+    a scheduled task run by the operator), which may act without a user."""
+    if actor is not None:
+        require_permission(actor, perm)
 
 
 @transaction.atomic
 def department_save(*, actor: Any, department: Department, reason: str = "") -> Department:
     """Create or change a department (the admin and the spreadsheet import call this)."""
     adding = department._state.adding
-    _require(
+    require_permission(
         actor, "accountability.add_department" if adding else "accountability.change_department"
     )
     before = None if adding else audit.snapshot(Department.objects.get(pk=department.pk))
@@ -61,7 +69,7 @@ def staff_profile_save(
     A new account gets no usable password; an administrator sets one.
     """
     adding = profile._state.adding
-    _require(
+    require_permission(
         actor, "accountability.add_staffprofile" if adding else "accountability.change_staffprofile"
     )
     user = profile.user
@@ -103,7 +111,7 @@ def absence_record(
     handover_note: str = "",
 ) -> Absence:
     """Record leave; the substitute named here takes the person's work (同岗替代, seed 004)."""
-    _require(actor, "accountability.record_absence", staff)
+    require_permission(actor, "accountability.record_absence", staff)
     absence = Absence(
         staff=staff,
         starts_at=starts_at,

@@ -106,7 +106,7 @@ def main() -> None:
     vector = compute_working_due_many(calendar, starts=epochs, amount=AMOUNT)
     if scalar[:N_NAIVE] != naive:
         raise SystemExit("scalar and naive paths disagree")
-    if [int(d.at.timestamp()) for d in scalar] != vector[:N_SCALAR].tolist():
+    if [int(d.at.timestamp()) for d in scalar] != vector.due_s[:N_SCALAR].tolist():
         raise SystemExit("scalar and vectorised paths disagree")
 
     wd = Unit.WORKING_DAYS

@@ -161,7 +161,7 @@ class TimeLimitPolicy(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text=_("e.g. 0.80 warns (yellow card) when 80% of the time is used."),
+        help_text=_("e.g. 0.80 gives the yellow card once 80 per cent of the time is used."),
     )
     warn_lead_amount = models.PositiveIntegerField(
         _("warn this long before the deadline"), null=True, blank=True
@@ -173,7 +173,14 @@ class TimeLimitPolicy(models.Model):
         blank=True,
     )
     max_extension_amount = models.PositiveIntegerField(
-        _("longest extension (in the policy's unit)"), null=True, blank=True
+        _("longest extension"), null=True, blank=True
+    )
+    max_extension_unit = models.CharField(
+        _("unit of the longest extension"),
+        max_length=20,
+        choices=UnitChoices.choices,
+        blank=True,
+        help_text=_("Empty: the policy's own unit. Petitions: 60 working days on a 30-day limit."),
     )
     source = models.TextField(
         _("regulation"), help_text=_("The citation, such as seed 003 反馈制度 (1).")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -37,6 +37,7 @@ __all__ = [
     "ROUND_THE_CLOCK",
     "BusinessHours",
     "Due",
+    "DueBatch",
     "EndRule",
     "Unit",
     "WorkCalendar",
@@ -170,6 +171,7 @@ class WorkCalendar:
         "_n",
         "_origin",
         "_prov_cum",
+        "_prov_cum_np",
         "_published",
         "_utc_offset_s",
         "_work",
@@ -188,6 +190,7 @@ class WorkCalendar:
     _cum: tuple[int, ...]
     _work: tuple[int, ...]
     _prov_cum: tuple[int, ...]
+    _prov_cum_np: npt.NDArray[np.int64]
     _cum_np: npt.NDArray[np.int64]
     _work_np: npt.NDArray[np.int64]
 
@@ -258,6 +261,7 @@ class WorkCalendar:
         np.cumsum(provisional, out=prov_cum[1:])
         cum.setflags(write=False)
         work.setflags(write=False)
+        prov_cum.setflags(write=False)
 
         set_(self, "_first_year", first_year)
         set_(self, "_last_year", last_year)
@@ -274,6 +278,7 @@ class WorkCalendar:
         set_(self, "_prov_cum", tuple(prov_cum.tolist()))
         set_(self, "_cum_np", cum)
         set_(self, "_work_np", work)
+        set_(self, "_prov_cum_np", prov_cum)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead")
@@ -750,6 +755,13 @@ def remaining(*, due: datetime, at: datetime) -> timedelta:
 # -- bulk recomputation ---------------------------------------------------------------
 
 
+class DueBatch(NamedTuple):
+    """Due instants (UTC epoch seconds) and their provisional flags, element by element."""
+
+    due_s: npt.NDArray[np.int64]
+    provisional: npt.NDArray[np.bool_]
+
+
 def compute_working_due_many(
     calendar: WorkCalendar,
     *,
@@ -757,12 +769,13 @@ def compute_working_due_many(
     amount: int,
     hours: BusinessHours = DEFAULT_HOURS,
     end: EndRule = EndRule.MIDNIGHT,
-) -> npt.NDArray[np.int64]:
+) -> DueBatch:
     """Vectorised ``compute_due(unit=WORKING_DAYS)`` without pauses.
 
     ``starts`` are UTC epoch seconds (int64); the result holds the due instants
-    as UTC epoch seconds. Used to recompute every open clock in one pass when
-    the calendar changes; it agrees exactly with the scalar path.
+    as UTC epoch seconds and whether each is provisional. Used to recompute every
+    open clock in one pass when the calendar changes; it agrees exactly with the
+    scalar path.
     """
     if amount < 1:
         raise ValueError(f"amount must be >= 1, got {amount}")
@@ -775,7 +788,7 @@ def compute_working_due_many(
         end_s = _time_us(hours.closes) // _US_PER_S
     secs = np.asarray(starts, dtype=np.int64)
     if secs.size == 0:
-        return np.empty(secs.shape, dtype=np.int64)
+        return DueBatch(np.empty(secs.shape, dtype=np.int64), np.empty(secs.shape, dtype=bool))
     offset = calendar._utc_offset_s
     day0 = calendar._base - _EPOCH_ORDINAL  # epoch day number of the calendar origin
     days, second_of_day = np.divmod(secs + offset, _DAY_S)
@@ -790,7 +803,11 @@ def compute_working_due_many(
     k = calendar._cum_np[first + 1] + (amount - 1)
     if int(k.max()) >= work.size:
         raise calendar._span_error(f"{amount} working days after a start")
-    return (work[k] + day0) * _DAY_S + (end_s - offset)
+    last = work[k]
+    # Provisional spans (first, last], as in the scalar path.
+    prov_cum = calendar._prov_cum_np
+    provisional = prov_cum[last + 1] != prov_cum[first + 1]
+    return DueBatch((last + day0) * _DAY_S + (end_s - offset), provisional)
 
 
 # -- baseline -------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group
 
 from accountability.models import Department, StaffProfile
 from accountability.roles import Role
+from deadlines.models import ClockKind, TimeLimitPolicy
+from deadlines.worktime import Unit
 
 User = get_user_model()
 
@@ -59,3 +61,17 @@ class StaffFactory(factory.django.DjangoModelFactory):
     def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
         if create and extracted:
             self.user.groups.add(*Group.objects.filter(name__in=[role.value for role in extracted]))
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    """A time-limit policy; 5 working days to 24:00 unless told otherwise."""
+
+    class Meta:
+        model = TimeLimitPolicy
+
+    code = factory.Sequence(lambda n: f"policy-{n}")
+    name = factory.Sequence(lambda n: f"时限{n}")
+    clock_kind = ClockKind.RESULT
+    amount = 5
+    unit = Unit.WORKING_DAYS.value
+    source = "test"

@@ -587,16 +587,19 @@ def test_it_vectorises_exactly_like_the_scalar_path(
     many = compute_working_due_many(
         CAL, starts=np.array(starts, dtype=np.int64), amount=amount, hours=hours, end=end
     )
-    assert many.dtype == np.int64
-    for epoch, due in zip(starts, many.tolist(), strict=True):
+    assert many.due_s.dtype == np.int64
+    pairs = zip(starts, many.due_s.tolist(), many.provisional.tolist(), strict=True)
+    for epoch, due, provisional in pairs:
         start = datetime.fromtimestamp(epoch, UTC)
         scalar = compute_due(CAL, start=start, amount=amount, unit=WD, hours=hours, end=end)
         assert scalar.at.timestamp() == due
+        assert scalar.provisional == provisional
 
 
 def test_it_vectorises_an_empty_batch() -> None:
     out = compute_working_due_many(CAL, starts=np.array([], dtype=np.int64), amount=3)
-    assert out.shape == (0,)
+    assert out.due_s.shape == (0,)
+    assert out.provisional.shape == (0,)
 
 
 @settings(max_examples=300, deadline=None)

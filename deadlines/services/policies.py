@@ -1,0 +1,271 @@
+"""Writes to time-limit policies: create, revise, load the defaults from a file.
+
+A policy is never edited in place (ARCHITECTURE "History is append-only"): a revision
+is a new row with the next version, and the old row is retired. Clocks hold a foreign
+key to the version they started under, so they keep counting by it.
+
+``actor=None`` means the system (the deploy-time load of the defaults): the permission
+check is skipped and the audit rows carry no actor.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accountability import audit
+from accountability.services import require_permission_or_system
+from deadlines.models import TimeLimitPolicy
+
+# What a revision may change, and what a policy file gives for each entry. The identity
+# (code), the version and the bookkeeping fields belong to the service.
+REVISABLE_FIELDS: Final[tuple[str, ...]] = (
+    "name",
+    "clock_kind",
+    "matter_kind",
+    "urgency",
+    "service_item_code",
+    "variant",
+    "amount",
+    "unit",
+    "end_rule",
+    "roll_off_rest_days",
+    "is_statutory",
+    "warn_share",
+    "warn_lead_amount",
+    "warn_lead_unit",
+    "max_extension_amount",
+    "max_extension_unit",
+    "source",
+    "note",
+)
+FILE_FIELDS: Final[tuple[str, ...]] = ("code", *REVISABLE_FIELDS)
+
+
+@dataclass(frozen=True)
+class PolicyLoadReport:
+    """Codes the load created (version 1), revised (a new version) or left as they were."""
+
+    created: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _user_or_none(actor: Any) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+@transaction.atomic
+def policy_create(*, actor: Any, policy: TimeLimitPolicy, reason: str = "") -> TimeLimitPolicy:
+    """Save a new policy code as its version 1."""
+    require_permission_or_system(actor, "deadlines.add_timelimitpolicy")
+    if not policy._state.adding:
+        raise ValidationError(_("This policy is already saved; revise it instead."))
+    if TimeLimitPolicy.objects.filter(code=policy.code).exists():
+        raise ValidationError(
+            {
+                "code": _("A policy with the code %(code)s already exists; revise it instead.")
+                % {"code": policy.code}
+            }
+        )
+    policy.version = 1
+    policy.retired_at = None
+    policy.created_at = timezone.now()
+    policy.created_by = _user_or_none(actor)
+    policy.full_clean()
+    policy.save()
+    audit.record(
+        actor=actor,
+        action="policy.create",
+        obj=policy,
+        after=audit.snapshot(policy),
+        reason=reason,
+    )
+    return policy
+
+
+@transaction.atomic
+def policy_revise(
+    *, actor: Any, policy: TimeLimitPolicy, changes: dict[str, Any], reason: str
+) -> TimeLimitPolicy:
+    """Create the next version of `policy` with `changes` applied, and retire `policy`.
+
+    The current row is locked first, so of two people revising the same version one wins
+    and the other is told that the version is retired.
+    """
+    require_permission_or_system(actor, "deadlines.change_timelimitpolicy")
+    unknown = sorted(set(changes) - set(REVISABLE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be revised: %(fields)s.") % {"fields": ", ".join(unknown)}
+        )
+    if not reason.strip():
+        raise ValidationError(_("Give a reason for the revision."))
+    current = TimeLimitPolicy.objects.select_for_update().get(pk=policy.pk)
+    if current.retired_at is not None:
+        raise ValidationError(
+            _(
+                "Version %(version)s of the policy %(code)s is retired; "
+                "revise its current version instead."
+            )
+            % {"version": current.version, "code": current.code},
+            code="retired",
+        )
+    revised = TimeLimitPolicy(
+        code=current.code,
+        version=current.version + 1,
+        **{name: getattr(current, name) for name in REVISABLE_FIELDS},
+    )
+    for name, value in changes.items():
+        setattr(revised, name, value)
+    # Validate field by field first, so that a bad value is reported against its field
+    # before anything is written.
+    revised.clean_fields(exclude=["created_by"])
+    if all(getattr(revised, name) == getattr(current, name) for name in REVISABLE_FIELDS):
+        raise ValidationError(_("The revision changes nothing."), code="unchanged")
+    now = timezone.now()
+    before = audit.snapshot(current)
+    # Retire first: only one version of a code may be current (a database constraint).
+    current.retired_at = now
+    current.save(update_fields=["retired_at"])
+    revised.created_at = now
+    revised.created_by = _user_or_none(actor)
+    revised.full_clean()
+    revised.save()
+    policy.retired_at = now  # the caller's copy tells the truth too
+    audit.record(
+        actor=actor,
+        action="policy.revise",
+        obj=revised,
+        before=before,
+        after=audit.snapshot(revised),
+        reason=reason,
+    )
+    return revised
+
+
+def _entry_errors(index: int, entry: Any) -> tuple[TimeLimitPolicy | None, list[str]]:
+    """The candidate policy of one file entry, or the messages that say what is wrong."""
+    if not isinstance(entry, dict):
+        return None, [
+            _("Entry %(index)s: expected an object with the policy's fields.") % {"index": index}
+        ]
+    code = entry.get("code")
+    label = (
+        _("entry %(index)s (%(code)s)") % {"index": index, "code": code}
+        if isinstance(code, str) and code
+        else _("entry %(index)s") % {"index": index}
+    )
+
+    def message(field_name: str, text: str) -> str:
+        return _("Policy file, %(entry)s, field %(field)s: %(message)s") % {
+            "entry": label,
+            "field": field_name,
+            "message": text,
+        }
+
+    errors = [message(name, _("missing.")) for name in FILE_FIELDS if name not in entry] + [
+        message(name, _("unknown field.")) for name in sorted(set(entry) - set(FILE_FIELDS))
+    ]
+    if errors:
+        return None, errors
+    candidate = TimeLimitPolicy(**{name: entry[name] for name in FILE_FIELDS})
+    try:
+        candidate.clean_fields(exclude=["created_by"])
+    except ValidationError as error:
+        for name, texts in error.message_dict.items():
+            errors.extend(message(name, text) for text in texts)
+        return None, errors
+    # Uniqueness involves the stored versions and is checked on save. Check constraints
+    # (a warning lead needs its unit) are checked here, one by one, so that each error
+    # names the fields its constraint is about.
+    every_field = {f.name for f in TimeLimitPolicy._meta.concrete_fields}
+    for constraint in TimeLimitPolicy._meta.constraints:
+        if not (
+            isinstance(constraint, models.CheckConstraint)
+            and isinstance(constraint.condition, models.Q)
+        ):
+            continue
+        referenced = constraint.condition.referenced_base_fields
+        try:
+            # Excluding every other field leaves this constraint alone to be checked.
+            candidate.validate_constraints(exclude=every_field - referenced)
+        except ValidationError as error:
+            fields = ", ".join(sorted(referenced))
+            errors.extend(message(fields, text) for text in error.messages)
+    return (None, errors) if errors else (candidate, [])
+
+
+def _read(path: Path) -> list[TimeLimitPolicy]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValidationError(
+            _("The policy file %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
+        ) from error
+    if not isinstance(data, list):
+        raise ValidationError(
+            _("The policy file %(path)s must hold a list of policies.") % {"path": path}
+        )
+    candidates: list[TimeLimitPolicy] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data, start=1):
+        candidate, entry_errors = _entry_errors(index, entry)
+        errors.extend(entry_errors)
+        if candidate is None:
+            continue
+        if candidate.code in seen:
+            errors.append(
+                _("Policy file, entry %(index)s (%(code)s), field code: used twice.")
+                % {"index": index, "code": candidate.code}
+            )
+        seen.add(candidate.code)
+        candidates.append(candidate)
+    if errors:
+        raise ValidationError(errors)
+    return candidates
+
+
+@transaction.atomic
+def policies_load(*, actor: Any, path: Path) -> PolicyLoadReport:
+    """Bring the database in line with a policy file; safe to run again.
+
+    A new code gets version 1, a code whose file entry differs from its current version
+    gets a new version (through `policy_revise`), an identical one is left alone. Codes
+    in the database but not in the file are left alone too: an administrator may have
+    added them. A malformed file is refused as a whole, naming each bad entry and field.
+    """
+    candidates = _read(path)
+    report = PolicyLoadReport()
+    current = {
+        policy.code: policy
+        for policy in TimeLimitPolicy.objects.filter(
+            code__in=[candidate.code for candidate in candidates], retired_at__isnull=True
+        )
+    }
+    reason = _("Loaded from %(file)s.") % {"file": path.name}
+    for candidate in candidates:
+        existing = current.get(candidate.code)
+        if existing is None:
+            policy_create(actor=actor, policy=candidate, reason=reason)
+            report.created.append(candidate.code)
+            continue
+        changes = {
+            name: getattr(candidate, name)
+            for name in REVISABLE_FIELDS
+            if getattr(candidate, name) != getattr(existing, name)
+        }
+        if changes:
+            policy_revise(actor=actor, policy=existing, changes=changes, reason=reason)
+            report.revised.append(candidate.code)
+        else:
+            report.unchanged.append(candidate.code)
+    return report
