@@ -22,6 +22,12 @@ def test_it_shows_the_sign_in_page_in_chinese(client: Client) -> None:
     assert "用户名" in page
 
 
+def test_it_speaks_chinese_to_an_english_language_browser(client: Client) -> None:
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page
+    assert "Sign in" not in page
+
+
 def test_it_offers_english(client: Client) -> None:
     response = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
     assert response.status_code == 302
