@@ -29,6 +29,30 @@ HOLIDAY_NAMES = {
 }
 
 
+def _save_and_recompute(
+    *,
+    actor: Any,
+    action: str,
+    row: CalendarDay | CalendarYear,
+    before: dict[str, Any] | None,
+    days: tuple[date, date],
+    reason: str,
+) -> None:
+    """Save a calendar change, recompute the clocks that depend on those days, audit both."""
+    row.changed_at = timezone.now()
+    row.full_clean()
+    row.save()
+    moved = clocks_recompute(first_day=days[0], last_day=days[1])
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=row,
+        before=before,
+        after={**audit.snapshot(row), "clocks_recomputed": moved},
+        reason=reason,
+    )
+
+
 @transaction.atomic
 def calendar_day_set(
     *,
@@ -49,16 +73,12 @@ def calendar_day_set(
     row.kind = kind
     row.name = name
     row.source = source
-    row.changed_at = timezone.now()
-    row.full_clean()
-    row.save()
-    moved = clocks_recompute(first_day=day, last_day=day)
-    audit.record(
+    _save_and_recompute(
         actor=actor,
         action="calendar.day_set",
-        obj=row,
+        row=row,
         before=before,
-        after={**audit.snapshot(row), "clocks_recomputed": moved},
+        days=(day, day),
         reason=reason,
     )
     return row
@@ -88,16 +108,12 @@ def calendar_year_publish(*, actor: Any, year: int, source: str, reason: str = "
     before = audit.snapshot(row)
     row.published = True
     row.source = source
-    row.changed_at = timezone.now()
-    row.full_clean()
-    row.save()
-    moved = clocks_recompute(first_day=date(year, 1, 1), last_day=date(year, 12, 31))
-    audit.record(
+    _save_and_recompute(
         actor=actor,
         action="calendar.year_publish",
-        obj=row,
+        row=row,
         before=before,
-        after={**audit.snapshot(row), "clocks_recomputed": moved},
+        days=(date(year, 1, 1), date(year, 12, 31)),
         reason=reason,
     )
     return row
