@@ -136,28 +136,26 @@ def calendar_seed_from_library(*, actor: Any = None) -> list[int]:
     if not years:
         return []
     now = timezone.now()
+    # Holidays (weekend ones too, for their names) are rest days; make-up days worked.
+    entries = [
+        (day, name, False, CalendarDay.Kind.HOLIDAY)
+        for day, name in chinese_calendar.holidays.items()
+    ] + [
+        (day, name, True, CalendarDay.Kind.MAKEUP)
+        for day, name in chinese_calendar.workdays.items()
+        if day.weekday() >= 5
+    ]
     rows = [
         CalendarDay(
             date=day,
-            is_working_day=False,
-            kind=CalendarDay.Kind.HOLIDAY,
+            is_working_day=working,
+            kind=kind,
             name=HOLIDAY_NAMES.get(str(name), str(name)),
             source=source,
             changed_at=now,
         )
-        for day, name in chinese_calendar.holidays.items()
+        for day, name, working, kind in entries
         if day.year in years
-    ] + [
-        CalendarDay(
-            date=day,
-            is_working_day=True,
-            kind=CalendarDay.Kind.MAKEUP,
-            name=HOLIDAY_NAMES.get(str(name), str(name)),
-            source=source,
-            changed_at=now,
-        )
-        for day, name in chinese_calendar.workdays.items()
-        if day.year in years and day.weekday() >= 5
     ]
     CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
     for year in years:
