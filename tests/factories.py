@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 
 from accountability.models import Department, StaffProfile
 from accountability.roles import Role
-from deadlines.models import ClockKind, TimeLimitPolicy
+from deadlines.models import Case, Channel, ClockKind, MatterKind, TimeLimitPolicy
 from deadlines.worktime import Unit
 
 User = get_user_model()
@@ -75,3 +75,21 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     amount = 5
     unit = Unit.WORKING_DAYS.value
     source = "test"
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case as registered, without clocks; pass state=… to start elsewhere in the
+    machine (the transitions themselves are the services' business)."""
+
+    class Meta:
+        model = Case
+
+    number = factory.Sequence(lambda n: f"2026-{n + 1:06d}")
+    channel = Channel.PHONE
+    matter_kind = MatterKind.COMPLAINT
+    subject = factory.Sequence(lambda n: f"水压不足 {n}")
+    content = "用户反映水压不足。"
+    citizen_name = "张三"
+    citizen_phone = "13800000000"
+    first_responder = factory.SubFactory(UserFactory)
+    department = factory.SubFactory(DepartmentFactory)

@@ -10,12 +10,13 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import numpy as np
 from django.db import transaction
 
 from accountability.models import Department
-from deadlines.models import Clock, TimeLimitPolicy
+from deadlines.models import Case, Clock, ClockPause, TimeLimitPolicy
 from deadlines.selectors.calendar import calendar_snapshot, hours_for
 from deadlines.worktime import (
     LOCAL_TZ,
@@ -42,32 +43,107 @@ def closed_pauses(clock: Clock) -> list[tuple[datetime, datetime]] | None:
 def clock_due(
     calendar: WorkCalendar, clock: Clock, pauses: Sequence[tuple[datetime, datetime]] = ()
 ) -> Due:
-    """The due moment of `clock` under `calendar`, its closed pauses excluded."""
+    """The due moment of `clock` under `calendar`, its closed pauses excluded.
+
+    An extension in the limit's own unit lengthens the limit; one in another unit runs
+    on from the end of the limit (60 working days more after 30 calendar days)."""
     policy = clock.policy
-    return compute_due(
+    hours, end = hours_for(clock.department), EndRule(policy.end_rule)
+    same_unit = clock.extension_unit == clock.limit_unit
+    due = compute_due(
         calendar,
         start=clock.started_at,
-        amount=policy.amount + clock.extension_amount,
-        unit=Unit(policy.unit),
-        hours=hours_for(clock.department),
-        end=EndRule(policy.end_rule),
+        amount=clock.limit_amount + (clock.extension_amount if same_unit else 0),
+        unit=clock.limit_unit,
+        hours=hours,
+        end=end,
         roll_off_rest_days=policy.roll_off_rest_days,
         pauses=pauses,
     )
+    if same_unit or not clock.extension_amount:
+        return due
+    extended = compute_due(
+        calendar,
+        start=due.at,
+        amount=clock.extension_amount,
+        unit=clock.extension_unit,
+        hours=hours,
+        end=end,
+        roll_off_rest_days=policy.roll_off_rest_days,
+        pauses=[(begin, finish) for begin, finish in pauses if finish > due.at],
+    )
+    return Due(at=extended.at, provisional=due.provisional or extended.provisional)
 
 
 @transaction.atomic
 def clock_start(
-    *, kind: str, policy: TimeLimitPolicy, department: Department, started_at: datetime
+    *,
+    case: Case,
+    kind: str,
+    policy: TimeLimitPolicy,
+    department: Department,
+    started_at: datetime,
+    responsible: Any = None,
+    amount: int | None = None,
+    unit: str = "",
 ) -> Clock:
     """Start a clock under the current calendar. Called by the case services, which check
-    the actor's permission and record the case event in the same transaction."""
-    clock = Clock(kind=kind, policy=policy, department=department, started_at=started_at)
-    due = clock_due(calendar_snapshot(), clock)
-    clock.due_at, clock.due_is_provisional = due.at, due.provisional
+    the actor's permission and record the case event in the same transaction.
+
+    `amount` and `unit` are for a limit set by a leader's instruction; otherwise the
+    policy's limit applies."""
+    clock = Clock(
+        case=case,
+        kind=kind,
+        policy=policy,
+        department=department,
+        responsible=responsible,
+        started_at=started_at,
+        amount=amount,
+        unit=unit,
+    )
+    clock_store_due(calendar_snapshot(), clock, [])
     clock.full_clean()
     clock.save()
     return clock
+
+
+def clock_store_due(
+    calendar: WorkCalendar, clock: Clock, pauses: Sequence[tuple[datetime, datetime]] | None
+) -> None:
+    """Set the clock's stored due moment from its closed pauses; None means a pause is
+    still open, and a paused clock has no due moment. The caller saves."""
+    if pauses is None:
+        clock.due_at, clock.due_is_provisional = None, False
+        return
+    due = clock_due(calendar, clock, pauses)
+    clock.due_at, clock.due_is_provisional = due.at, due.provisional
+
+
+def clocks_pause(clocks: Sequence[Clock], *, at: datetime) -> None:
+    """Pause running clocks from `at`: each gets an open pause and loses its due moment."""
+    ClockPause.objects.bulk_create([ClockPause(clock=clock, started_at=at) for clock in clocks])
+    for clock in clocks:
+        clock.due_at, clock.due_is_provisional = None, False
+    Clock.objects.bulk_update(clocks, ["due_at", "due_is_provisional"])
+
+
+def clocks_resume(clocks: Sequence[Clock], *, at: datetime) -> None:
+    """End the open pause of each clock at `at` and compute its due moment again, the
+    paused time left out. Clocks stopped while paused keep their pause closed too."""
+    ClockPause.objects.filter(clock__in=clocks, ended_at__isnull=True).update(ended_at=at)
+    calendar = calendar_snapshot()
+    for clock in clocks:
+        # Fresh from the database: the pauses just closed are not in any prefetch.
+        clock_store_due(calendar, clock, closed_pauses(clock))
+    Clock.objects.bulk_update(clocks, ["due_at", "due_is_provisional"])
+
+
+def clock_extend(clock: Clock, *, amount: int) -> None:
+    """Add an approved extension (in the clock's unit) and move the due moment."""
+    clock.extension_amount += amount
+    clock_store_due(calendar_snapshot(), clock, closed_pauses(clock))
+    clock.save(update_fields=["extension_amount", "due_at", "due_is_provisional"])
 
 
 def _epoch_s_rounded_up(moment: datetime) -> int:
@@ -107,9 +183,13 @@ def clocks_recompute(*, first_day: date, last_day: date) -> int:
 
     for clock in candidates:
         policy = clock.policy
-        if policy.unit == Unit.WORKING_DAYS and not clock.pauses.all():
+        if (
+            clock.limit_unit == Unit.WORKING_DAYS
+            and clock.extension_unit == Unit.WORKING_DAYS
+            and not clock.pauses.all()
+        ):
             key = (
-                policy.amount + clock.extension_amount,
+                clock.limit_amount + clock.extension_amount,
                 hours_for(clock.department),
                 EndRule(policy.end_rule),
             )

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accountability.models import AuditEntry, Department
-from deadlines.models import CalendarDay, CalendarYear, Clock, ClockKind, ClockPause
+from deadlines.models import CalendarDay, CalendarYear, Case, Clock, ClockKind, ClockPause
 from deadlines.resources import CalendarDayResource
 from deadlines.selectors.calendar import calendar_snapshot, hours_for
 from deadlines.services.calendar import (
@@ -28,7 +28,7 @@ from deadlines.services.calendar import (
 )
 from deadlines.services.clocks import clock_start, clocks_recompute
 from deadlines.worktime import LOCAL_TZ, Unit
-from tests.factories import DepartmentFactory, PolicyFactory, UserFactory
+from tests.factories import CaseFactory, DepartmentFactory, PolicyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,11 @@ def seeded() -> None:
 @pytest.fixture
 def admin_user() -> Any:
     return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def case() -> Case:
+    return CaseFactory()
 
 
 @pytest.fixture
@@ -114,15 +119,21 @@ def test_it_refuses_calendar_changes_without_permission(seeded: None) -> None:
 
 def test_it_recomputes_the_clocks_that_depend_on_a_corrected_day(
     seeded: None,
+    case: Case,
     admin_user: Any,
     department: Department,
 ) -> None:
     policy = PolicyFactory(amount=5)
     # Mon 1 June 2026 + 5 working days = Mon 8 June, 24:00.
     affected = clock_start(
-        kind=ClockKind.RESULT, policy=policy, department=department, started_at=local(2026, 6, 1, 9)
+        case=case,
+        kind=ClockKind.RESULT,
+        policy=policy,
+        department=department,
+        started_at=local(2026, 6, 1, 9),
     )
     earlier = clock_start(
+        case=case,
         kind=ClockKind.RESULT,
         policy=policy,
         department=department,
@@ -149,12 +160,14 @@ def test_it_recomputes_the_clocks_that_depend_on_a_corrected_day(
 
 def test_it_recomputes_paused_and_calendar_day_clocks_on_the_scalar_path(
     seeded: None,
+    case: Case,
     admin_user: Any,
     department: Department,
 ) -> None:
     working = PolicyFactory(amount=5)
     calendar_days = PolicyFactory(amount=7, unit=Unit.CALENDAR_DAYS.value)
     paused = clock_start(
+        case=case,
         kind=ClockKind.RESULT,
         policy=working,
         department=department,
@@ -165,6 +178,7 @@ def test_it_recomputes_paused_and_calendar_day_clocks_on_the_scalar_path(
     )
     # 7 calendar days from Fri 5 June end on Fri 12 June.
     by_calendar = clock_start(
+        case=case,
         kind=ClockKind.RESULT,
         policy=calendar_days,
         department=department,
@@ -188,12 +202,14 @@ def test_it_recomputes_paused_and_calendar_day_clocks_on_the_scalar_path(
 
 def test_it_makes_provisional_deadlines_firm_when_the_year_is_published(
     seeded: None,
+    case: Case,
     admin_user: Any,
     department: Department,
 ) -> None:
     policy = PolicyFactory(amount=5)
     # Mon 28 Dec 2026: Dec 29, 30, 31, (Jan 1 a fixed holiday), Jan 4, Jan 5.
     clock = clock_start(
+        case=case,
         kind=ClockKind.RESULT,
         policy=policy,
         department=department,
@@ -225,6 +241,7 @@ def test_it_makes_provisional_deadlines_firm_when_the_year_is_published(
 
 def test_it_clears_a_day_back_to_the_weekday_rule(
     seeded: None,
+    case: Case,
     admin_user: Any,
     department: Department,
 ) -> None:
@@ -236,7 +253,11 @@ def test_it_clears_a_day_back_to_the_weekday_rule(
         kind=CalendarDay.Kind.CORRECTION,
     )
     clock = clock_start(
-        kind=ClockKind.RESULT, policy=policy, department=department, started_at=local(2026, 6, 1, 9)
+        case=case,
+        kind=ClockKind.RESULT,
+        policy=policy,
+        department=department,
+        started_at=local(2026, 6, 1, 9),
     )
     assert clock.due_at == local(2026, 6, 4)
     assert calendar_day_clear(actor=admin_user, row=row) == 1
@@ -244,10 +265,16 @@ def test_it_clears_a_day_back_to_the_weekday_rule(
     assert clock.due_at == local(2026, 6, 3)
 
 
-def test_it_ignores_stopped_clocks_when_recomputing(seeded: None, department: Department) -> None:
+def test_it_ignores_stopped_clocks_when_recomputing(
+    seeded: None, department: Department, case: Case
+) -> None:
     policy = PolicyFactory(amount=5)
     clock = clock_start(
-        kind=ClockKind.RESULT, policy=policy, department=department, started_at=local(2026, 6, 1, 9)
+        case=case,
+        kind=ClockKind.RESULT,
+        policy=policy,
+        department=department,
+        started_at=local(2026, 6, 1, 9),
     )
     Clock.objects.filter(pk=clock.pk).update(stopped_at=local(2026, 6, 2, 9))
     CalendarDay.objects.create(date=date(2026, 6, 3), is_working_day=False, kind="correction")
@@ -390,7 +417,7 @@ def test_the_due_command_explains_a_missing_argument_in_one_line_on_the_command_
 
 
 def test_it_recomputes_in_a_fixed_number_of_queries_whatever_the_number_of_clocks(
-    seeded: None, department: Department, django_assert_num_queries: Any
+    seeded: None, department: Department, case: Case, django_assert_num_queries: Any
 ) -> None:
     policy = PolicyFactory(amount=5)
 
@@ -400,7 +427,11 @@ def test_it_recomputes_in_a_fixed_number_of_queries_whatever_the_number_of_clock
         started_at = datetime.combine(monday, time(9), LOCAL_TZ)
         for n in range(count):
             clock = clock_start(
-                kind=ClockKind.RESULT, policy=policy, department=department, started_at=started_at
+                case=case,
+                kind=ClockKind.RESULT,
+                policy=policy,
+                department=department,
+                started_at=started_at,
             )
             if n % 2:
                 ClockPause.objects.create(

@@ -1,7 +1,6 @@
 """Working calendar, time-limit policies and clocks.
 
-Cases (issue 4) hang their clocks on these; the arithmetic itself lives in
-deadlines.worktime and never touches the database.
+The arithmetic itself lives in deadlines.worktime and never touches the database.
 """
 
 from __future__ import annotations
@@ -110,8 +109,9 @@ class ClockKind(models.TextChoices):
     UNIT_TO_FIRST_RESPONDER = "unit_to_first_responder", _("Handling unit to first responder")
     RESULT = "result", _("Result")
     CLOSURE = "closure", _("Closure")
-    TRANSFER_ACCEPTANCE = "transfer_acceptance", _("Transfer acceptance")
-    MISROUTED_RETURN = "misrouted_return", _("Return of a misrouted transfer")
+    # One clause sets one limit for both outcomes: the receiving head accepts the
+    # transfer, or returns it as misrouted with a reason (seed 001 限时办结制 §6(二)).
+    TRANSFER_ACCEPTANCE = "transfer_acceptance", _("Transfer accepted or returned")
     PROGRESS_REPORT = "progress_report", _("Progress report")
     WRITTEN_NOTICE = "written_notice", _("Written notice to the citizen")
     REVIEW = "review", _("Review")
@@ -220,9 +220,19 @@ class TimeLimitPolicy(models.Model):
 
 
 class Clock(models.Model):
-    """One running time limit. Its due moment is stored so that "what is overdue now" is
-    one indexed query; only deadlines.worktime computes it (see services)."""
+    """One running time limit of a case. Its due moment is stored so that "what is overdue
+    now" is one indexed query; only deadlines.worktime computes it (see services).
 
+    While a pause is open the clock has no due moment (``due_at`` is empty) and no scan
+    sees it; resuming computes it again with the paused time left out.
+    """
+
+    case = models.ForeignKey(
+        "deadlines.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="clocks",
+    )
     kind = models.CharField(_("clock"), max_length=40, choices=ClockKind.choices)
     policy = models.ForeignKey(
         TimeLimitPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="clocks"
@@ -234,9 +244,27 @@ class Clock(models.Model):
         related_name="clocks",
         help_text=_("Whose business hours count."),
     )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="clocks",
+        help_text=_("Who must act before the deadline; empty: the department's head."),
+    )
+    # A leader's instruction (呈办) sets its own limit; otherwise the policy's applies.
+    amount = models.PositiveIntegerField(
+        _("amount set by instruction"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    unit = models.CharField(
+        _("unit set by instruction"), max_length=20, choices=UnitChoices.choices, blank=True
+    )
     started_at = models.DateTimeField(_("started at"))
     extension_amount = models.PositiveIntegerField(
-        _("approved extensions (in the policy's unit)"), default=0
+        _("approved extensions"),
+        default=0,
+        help_text=_("In the unit of the policy's longest extension, or else its own."),
     )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     due_is_provisional = models.BooleanField(_("due moment is provisional"), default=False)
@@ -254,6 +282,13 @@ class Clock(models.Model):
                 fields=["due_at"], name="clock_running_due", condition=Q(stopped_at__isnull=True)
             ),
         ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True, unit="") | Q(amount__isnull=False) & ~Q(unit=""),
+                name="clock_instructed_limit_complete",
+                violation_error_message=_("An instructed limit needs both its amount and unit."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return (
@@ -261,6 +296,20 @@ class Clock(models.Model):
             if self.due_at
             else self.get_kind_display()
         )
+
+    @property
+    def limit_amount(self) -> int:
+        return self.amount or self.policy.amount
+
+    @property
+    def limit_unit(self) -> Unit:
+        return Unit(self.unit or self.policy.unit)
+
+    @property
+    def extension_unit(self) -> Unit:
+        """Extensions count in the unit the regulation bounds them by (petitions: working
+        days on a limit of calendar days, seed 001 §5(六)1)."""
+        return Unit(self.policy.max_extension_unit or self.limit_unit)
 
 
 class ClockPause(models.Model):

@@ -1,0 +1,53 @@
+"""The deadlines app's models: working time and clocks, and the cases they belong to."""
+
+from deadlines.models.cases import (
+    ENDED_STATES,
+    WORKING_STATES,
+    Case,
+    CaseEvent,
+    CaseSequence,
+    CaseState,
+    Channel,
+    ExtensionRequest,
+    FeedbackEntry,
+    HandlingMode,
+    Suspension,
+    Transfer,
+)
+from deadlines.models.working_time import (
+    CalendarDay,
+    CalendarYear,
+    Clock,
+    ClockKind,
+    ClockPause,
+    EndRuleChoices,
+    MatterKind,
+    TimeLimitPolicy,
+    UnitChoices,
+    Urgency,
+)
+
+__all__ = [
+    "ENDED_STATES",
+    "WORKING_STATES",
+    "CalendarDay",
+    "CalendarYear",
+    "Case",
+    "CaseEvent",
+    "CaseSequence",
+    "CaseState",
+    "Channel",
+    "Clock",
+    "ClockKind",
+    "ClockPause",
+    "EndRuleChoices",
+    "ExtensionRequest",
+    "FeedbackEntry",
+    "HandlingMode",
+    "MatterKind",
+    "Suspension",
+    "TimeLimitPolicy",
+    "Transfer",
+    "UnitChoices",
+    "Urgency",
+]

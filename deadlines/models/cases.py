@@ -1,0 +1,578 @@
+"""Cases (办件) and their history: the state machine, transfers, extensions, suspensions
+and the feedback log.
+
+The transitions here only move the state; deadlines.services.cases calls them after
+locking the row and checking the actor, and does everything else (events, clocks) in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from deadlines.models.working_time import MatterKind, UnitChoices, Urgency
+
+
+class CaseState(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_TRANSFER = "awaiting_transfer", _("Awaiting transfer acceptance")
+    SUSPENDED = "suspended", _("Suspended")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed (archived)")
+    REJECTED = "rejected", _("Rejected")
+    TERMINATED = "terminated", _("Terminated")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REOPENED = "reopened", _("Reopened for review or rework")
+
+
+S = CaseState
+# Where no more work happens; a closed case may still be reopened by a review request or
+# a poor rating, the others are final.
+ENDED_STATES = frozenset({S.CLOSED, S.REJECTED, S.TERMINATED, S.WITHDRAWN})
+# Where the handling department works the case.
+WORKING_STATES = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+
+
+class HandlingMode(models.TextChoices):
+    """The four handling modes (seed 003 投诉工作程序 (2))."""
+
+    DIRECT = "direct", _("Direct (直办)")
+    TRANSFER = "transfer", _("Transferred (转办)")
+    SUPERVISED = "supervised", _("Supervised (督办)")
+    ESCALATED = "escalated", _("Escalated (呈办)")
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    PHONE = "phone", _("Phone call")
+    LETTER = "letter", _("Letter")
+    WEB = "web", _("Web message")
+    HOTLINE = "hotline", _("12345 hotline transfer")
+
+
+class CaseSequence(models.Model):
+    """The last case number handed out in a year; bumped atomically by the services."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number sequence")
+        verbose_name_plural = _("case number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+CASE_NUMBER = RegexValidator(r"^\d{4}-\d{6,}$", _("A case number looks like 2026-000123."))
+
+
+class Case(FSMModelMixin, models.Model):
+    """A matter tracked until it is closed (办件)."""
+
+    number = models.CharField(
+        _("case number"), max_length=20, unique=True, validators=[CASE_NUMBER]
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    matter_kind = models.CharField(_("kind of matter"), max_length=20, choices=MatterKind.choices)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    variant = models.SlugField(
+        _("variant"),
+        max_length=40,
+        blank=True,
+        help_text=_("Picks the narrower time limit a regulation names, such as 'complex'."),
+    )
+    service_item_code = models.SlugField(_("service item"), max_length=60, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    content = models.TextField(_("content"))
+
+    citizen_name = models.CharField(_("citizen's name"), max_length=100)
+    citizen_phone = models.CharField(_("citizen's phone"), max_length=30, blank=True)
+    citizen_address = models.CharField(_("address"), max_length=200, blank=True)
+    citizen_account = models.CharField(_("water account number"), max_length=40, blank=True)
+
+    first_responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first responder"),
+        on_delete=models.PROTECT,
+        related_name="first_contact_cases",
+    )
+    department = models.ForeignKey(
+        "accountability.Department",
+        verbose_name=_("handling department"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    handling_mode = models.CharField(
+        _("handling mode"),
+        max_length=20,
+        choices=HandlingMode.choices,
+        default=HandlingMode.DIRECT,
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_cases",
+        help_text=_("The person sent to drive a supervised case (督办)."),
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_cases",
+        help_text=_("The leader an escalated case is reported to (呈办)."),
+    )
+    instruction = models.TextField(_("leader's instruction"), blank=True)
+
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=CaseState.choices,
+        default=CaseState.REGISTERED,
+        protected=True,
+    )
+    # Bumped by every service that changes the case: a page posts the version it showed,
+    # and a mismatch is a conflict rather than a silent overwrite.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    resolution = models.TextField(_("result"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("satisfaction rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering: ClassVar = ["-opened_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["department", "state"], name="case_department_state"),
+            models.Index(fields=["handler", "state"], name="case_handler_state"),
+            models.Index(fields=["first_responder", "state"], name="case_first_responder_state"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="case_rating_one_to_five",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.state in ENDED_STATES
+
+    # -- transitions: state only; permission is checked with the rules of the same name --
+
+    @transition(
+        field=state, source=S.REGISTERED, target=S.ACCEPTED, permission="deadlines.accept_case"
+    )
+    def accept(self) -> None:
+        """The department takes the case on and names its handler."""
+
+    @transition(
+        field=state,
+        source=[S.REGISTERED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED],
+        target=S.AWAITING_TRANSFER,
+        permission="deadlines.transfer_case",
+    )
+    def transfer(self) -> None:
+        """Sent to another department, whose head accepts or returns it."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_TRANSFER,
+        target=S.ACCEPTED,
+        permission="deadlines.decide_transfer",
+    )
+    def accept_transfer(self) -> None:
+        """The receiving head accepts the transfer and assigns a handler."""
+
+    @transition(
+        field=state,
+        source=S.AWAITING_TRANSFER,
+        target=S.REGISTERED,
+        permission="deadlines.decide_transfer",
+    )
+    def return_transfer(self) -> None:
+        """The receiving head returns a misrouted transfer to the sender, with a reason."""
+
+    @transition(
+        field=state,
+        source=[S.ACCEPTED, S.REOPENED],
+        target=S.IN_PROGRESS,
+        permission="deadlines.work_case",
+    )
+    def start_work(self) -> None:
+        """The handler starts working the case."""
+
+    @transition(
+        field=state,
+        source=[S.ACCEPTED, S.IN_PROGRESS, S.REOPENED],
+        target=S.SUSPENDED,
+        permission="deadlines.work_case",
+    )
+    def suspend(self) -> None:
+        """A special procedure pauses the case's clocks."""
+
+    @transition(
+        field=state, source=S.SUSPENDED, target=S.IN_PROGRESS, permission="deadlines.work_case"
+    )
+    def resume(self) -> None:
+        """The special procedure is over; the clocks run again."""
+
+    @transition(
+        field=state,
+        source=[S.ACCEPTED, S.IN_PROGRESS, S.REOPENED],
+        target=S.RESOLVED,
+        permission="deadlines.work_case",
+    )
+    def resolve(self) -> None:
+        """The handler records the result; the head signs it off to close the case."""
+
+    @transition(field=state, source=S.RESOLVED, target=S.CLOSED, permission="deadlines.close_case")
+    def close(self) -> None:
+        """The department head signs off and the case is archived."""
+
+    @transition(
+        field=state, source=S.RESOLVED, target=S.IN_PROGRESS, permission="deadlines.close_case"
+    )
+    def send_back(self) -> None:
+        """The head refuses to sign off and sends the case back to the handler."""
+
+    @transition(field=state, source=S.CLOSED, target=S.REOPENED, permission="deadlines.reopen_case")
+    def reopen(self) -> None:
+        """A review request or a poor rating caused by the unit reopens a closed case."""
+
+    @transition(
+        field=state, source=S.REGISTERED, target=S.REJECTED, permission="deadlines.reject_case"
+    )
+    def reject(self) -> None:
+        """Refused with a legal reason (rejection filing, seed 002 附件1)."""
+
+    @transition(
+        field=state,
+        source=[S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED, S.REOPENED],
+        target=S.TERMINATED,
+        permission="deadlines.terminate_case",
+    )
+    def terminate(self) -> None:
+        """Ended without a result, such as a broken pledge (seed 002 附件4 §12)."""
+
+    @transition(
+        field=state,
+        source=[
+            S.REGISTERED,
+            S.ACCEPTED,
+            S.IN_PROGRESS,
+            S.AWAITING_TRANSFER,
+            S.SUSPENDED,
+            S.REOPENED,
+        ],
+        target=S.WITHDRAWN,
+        permission="deadlines.withdraw_case",
+    )
+    def withdraw(self) -> None:
+        """The citizen withdraws the matter."""
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history: who moved it from which state to which, and why.
+
+    Append-only, like the audit log (a database trigger refuses changes on PostgreSQL).
+    Actions that do not move the state (an extension, a feedback entry) are events too,
+    with the same state before and after.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system acted."),
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=20, choices=CaseState.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=CaseState.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering: ClassVar = ["at", "id"]
+        indexes: ClassVar = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Case events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Transfer(models.Model):
+    """A handover to another department (转办), with its outcome."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Awaiting the head's decision")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned as misrouted")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    from_department = models.ForeignKey(
+        "accountability.Department",
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_department = models.ForeignKey(
+        "accountability.Department",
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handover_note = models.TextField(_("handover record"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering: ClassVar = ["sent_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(outcome="pending"),
+                name="one_pending_transfer_per_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_department=models.F("to_department")),
+                name="transfer_to_another_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}: {self.from_department} → {self.to_department}"
+
+
+class ExtensionRequest(models.Model):
+    """A request for more time on one clock (延期), and the head's decision."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting the head's decision")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    clock = models.ForeignKey(
+        "deadlines.Clock",
+        verbose_name=_("clock"),
+        on_delete=models.PROTECT,
+        related_name="extensions",
+    )
+    amount = models.PositiveIntegerField(_("more time"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("unit"), max_length=20, choices=UnitChoices.choices)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    due_when_requested = models.DateTimeField(_("deadline when requested"))
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    citizen_told_at = models.DateTimeField(
+        _("citizen told at"),
+        null=True,
+        blank=True,
+        help_text=_("When the citizen was told of the new deadline."),
+    )
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering: ClassVar = ["requested_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["clock"],
+                condition=Q(decision="pending"),
+                name="one_pending_extension_per_clock",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="approved") | Q(citizen_told_at__isnull=False),
+                name="approved_extension_records_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}: +{self.amount} {self.get_unit_display()}"
+
+
+class Suspension(models.Model):
+    """A special procedure during which the case's clocks pause (seed 002 附件6 §5(2))."""
+
+    class Kind(models.TextChoices):
+        HEARING = "hearing", _("Hearing")
+        INSPECTION = "inspection", _("Inspection")
+        TESTING = "testing", _("Testing")
+        SITE_SURVEY = "site_survey", _("Site survey")
+        EXPERT_REVIEW = "expert_review", _("Expert review")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="suspensions"
+    )
+    kind = models.CharField(_("special procedure"), max_length=20, choices=Kind.choices)
+    expected_end = models.DateTimeField(_("expected to end"))
+    place = models.CharField(_("place"), max_length=200)
+    citizen_notice = models.TextField(
+        _("notice to the citizen"),
+        help_text=_("What the citizen was told: the time, the place, and that it does not count."),
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        ordering: ClassVar = ["started_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_suspension_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_end__gt=models.F("started_at")),
+                name="suspension_expected_end_after_start",
+                violation_error_message=_("The expected end must be after the start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}: {self.get_kind_display()}"
+
+
+class FeedbackEntry(models.Model):
+    """One contact about the case: with the citizen, or a report to the first responder
+    or the leader. "Every matter has an answer" (seed 003 投诉责任制度 (1))."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        WRITTEN = "written", _("In writing")
+        IN_PERSON = "in_person", _("In person")
+        SMS = "sms", _("Text message")
+
+    class Audience(models.TextChoices):
+        CITIZEN = "citizen", _("The citizen")
+        FIRST_RESPONDER = "first_responder", _("The first responder")
+        LEADER = "leader", _("The leader")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="feedback"
+    )
+    audience = models.CharField(
+        _("to whom"), max_length=20, choices=Audience.choices, default=Audience.CITIZEN
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    content = models.TextField(_("content"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("feedback entry")
+        verbose_name_plural = _("feedback log")
+        ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.at:%Y-%m-%d %H:%M} {self.get_audience_display()}"

@@ -1,0 +1,83 @@
+"""Who may do what to a case. One predicate per permission, shared by the state machine,
+the services, the pages and (later) the API.
+
+The case's department and its head are read from the case, so callers load the case
+with ``select_related("department")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from accountability.rules import (
+    is_department_head,
+    is_front_desk,
+    is_handler,
+    is_inspection_office,
+    is_leadership,
+)
+
+
+def _department_id(user: Any) -> int | None:
+    profile = getattr(user, "staff", None) if user.is_authenticated else None
+    return profile.department_id if profile is not None else None
+
+
+@rules.predicate
+def in_case_department(user: Any, case: Any) -> bool:
+    return case is not None and _department_id(user) == case.department_id
+
+
+@rules.predicate
+def heads_case_department(user: Any, case: Any) -> bool:
+    return case is not None and user.pk is not None and case.department.head_id == user.pk
+
+
+@rules.predicate
+def is_case_handler(user: Any, case: Any) -> bool:
+    return case is not None and user.pk is not None and case.handler_id == user.pk
+
+
+@rules.predicate
+def is_case_first_responder(user: Any, case: Any) -> bool:
+    return case is not None and user.pk is not None and case.first_responder_id == user.pk
+
+
+@rules.predicate
+def is_case_supervisor(user: Any, case: Any) -> bool:
+    return case is not None and user.pk is not None and case.supervisor_id == user.pk
+
+
+@rules.predicate
+def is_case_leader(user: Any, case: Any) -> bool:
+    return case is not None and user.pk is not None and case.leader_id == user.pk
+
+
+is_on_case = is_case_first_responder | is_case_handler | heads_case_department | is_case_supervisor
+works_case = is_case_handler | heads_case_department
+# Staff of the handling department who take cases in: front desk, handlers, the head.
+department_desk = in_case_department & (is_front_desk | is_handler | is_department_head)
+
+rules.add_perm(
+    "deadlines.view_case",
+    is_on_case | is_case_leader | in_case_department | is_leadership | is_inspection_office,
+)
+rules.add_perm("deadlines.accept_case", department_desk | heads_case_department)
+rules.add_perm("deadlines.transfer_case", is_on_case)
+rules.add_perm("deadlines.decide_transfer", heads_case_department)
+rules.add_perm("deadlines.assign_case", heads_case_department)
+rules.add_perm("deadlines.work_case", works_case)
+rules.add_perm("deadlines.close_case", heads_case_department)
+rules.add_perm("deadlines.reopen_case", is_case_first_responder | works_case)
+rules.add_perm("deadlines.reject_case", is_case_first_responder | department_desk)
+rules.add_perm("deadlines.terminate_case", heads_case_department)
+rules.add_perm("deadlines.withdraw_case", is_case_first_responder | works_case)
+rules.add_perm("deadlines.request_extension", works_case)
+rules.add_perm("deadlines.decide_extension", heads_case_department)
+rules.add_perm("deadlines.log_feedback", is_on_case | in_case_department | is_case_leader)
+rules.add_perm("deadlines.rate_case", is_case_first_responder | in_case_department)
+rules.add_perm("deadlines.supervise_case", heads_case_department | is_leadership)
+rules.add_perm("deadlines.escalate_case", works_case)
+rules.add_perm("deadlines.instruct_case", is_case_leader)

@@ -1,0 +1,987 @@
+"""Every change to a case: open, accept, transfer, suspend, extend, resolve, close, ….
+
+Each service locks the case row, refuses a stale copy (someone else acted first), checks
+the actor's permission, moves the state, records a case event and starts, stops, pauses
+or extends the clocks, all in one transaction. The case event is the case's audit row.
+
+Pages pass the case as they showed it (with its ``version``); a service that finds a
+newer version raises CaseConflict, and the page shows the message with the user's
+entries kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from accountability.models import Department
+from accountability.roles import Role
+from accountability.rules import has_role
+from accountability.selectors import who_covers
+from accountability.services import require_permission
+from deadlines.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    Clock,
+    ClockKind,
+    ClockPause,
+    ExtensionRequest,
+    FeedbackEntry,
+    HandlingMode,
+    Suspension,
+    TimeLimitPolicy,
+    Transfer,
+    UnitChoices,
+)
+from deadlines.models.cases import CaseSequence
+from deadlines.selectors.policies import policy_for
+from deadlines.services.clocks import clock_extend, clock_start, clocks_pause, clocks_resume
+
+# A rating at or below this, caused by the unit, reopens the case for rework (DOMAIN §10).
+POOR_RATING = 2
+
+# Progress-report clocks of an escalated case; the audience is the policy's variant.
+TO_LEADER = "escalated_to_leader"
+TO_CITIZEN = "escalated_to_citizen"
+
+
+class CaseConflict(Exception):
+    """The case changed under the user (or is no longer in a state that allows the action).
+
+    The message is for the user, in their language."""
+
+
+# -- plumbing ---------------------------------------------------------------------------
+
+
+def _next_number(year: int) -> str:
+    """The next number of `year`, safe when two cases open at once: one upsert bumps the
+    year's counter under its row lock, and the counter is part of the transaction."""
+    table = CaseSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (last,) = cursor.fetchone()
+    return f"{year}-{last:06d}"
+
+
+def _lock(case: Case) -> Case:
+    """The case row, locked until the transaction ends; CaseConflict if `case` is stale."""
+    current = (
+        Case.objects.select_for_update(of=("self",)).select_related("department").get(pk=case.pk)
+    )
+    if current.version != case.version:
+        raise CaseConflict(
+            _(
+                "Case %(number)s was changed by someone else while you were working on it. "
+                "Your entries are kept below: look at the case again and then resubmit."
+            )
+            % {"number": current.number}
+        )
+    return current
+
+
+def _move(case: Case, actor: Any, transition: str) -> str:
+    """Run the named transition after checking state and permission; return the old state."""
+    method = getattr(case, transition)
+    if not can_proceed(method):
+        raise CaseConflict(
+            _("Case %(number)s is “%(state)s” now, so this action no longer applies.")
+            % {"number": case.number, "state": case.get_state_display()}
+        )
+    if not has_transition_perm(method, actor):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    before = case.state
+    method()
+    return before
+
+
+def _allowed(case: Case, actor: Any, perm: str) -> None:
+    require_permission(actor, perm, case)
+
+
+def _open_or_conflict(case: Case) -> None:
+    if case.is_ended:
+        raise CaseConflict(
+            _("Case %(number)s is “%(state)s” now, so this action no longer applies.")
+            % {"number": case.number, "state": case.get_state_display()}
+        )
+
+
+def _record(
+    case: Case,
+    *,
+    actor: Any,
+    action: str,
+    from_state: str,
+    at: datetime,
+    reason: str = "",
+    **data: Any,
+) -> CaseEvent:
+    """Save the case with its next version and append the event."""
+    case.version += 1
+    case.save()
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        reason=reason,
+        data=data,
+        at=at,
+    )
+
+
+def _required(value: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(message)
+    return value
+
+
+def _staff_of(user: Any, department: Department) -> None:
+    profile = getattr(user, "staff", None)
+    if profile is None or profile.department_id != department.pk:
+        raise ValidationError(
+            _("%(person)s is not on the staff of %(department)s.")
+            % {"person": user.get_full_name() or user.get_username(), "department": department}
+        )
+
+
+def _covering(handler: Any, at: datetime) -> tuple[Any, dict[str, Any]]:
+    """Who actually gets the work: the handler, or their substitute while they are away
+    (同岗替代, seed 004). The event records the hand-over."""
+    cover = who_covers(user=handler, at=at)
+    if cover.user is None or cover.user.pk == handler.pk:
+        return handler, {}
+    return cover.user, {"named_handler": handler.pk, "covered_by": cover.user.pk}
+
+
+# -- clocks of a case -------------------------------------------------------------------
+
+
+def _policy(case: Case, kind: str, variant: str | None = None) -> TimeLimitPolicy | None:
+    return policy_for(
+        clock_kind=kind,
+        matter_kind=case.matter_kind,
+        urgency=case.urgency,
+        service_item_code=case.service_item_code,
+        variant=case.variant if variant is None else variant,
+    )
+
+
+def _start(
+    case: Case,
+    kind: str,
+    *,
+    at: datetime,
+    department: Department,
+    responsible: Any,
+    variant: str | None = None,
+    amount: int | None = None,
+    unit: str = "",
+) -> Clock | None:
+    """Start the clock of `kind` the case's policy calls for, if any policy does."""
+    policy = _policy(case, kind, variant)
+    if policy is None:
+        return None
+    return clock_start(
+        case=case,
+        kind=kind,
+        policy=policy,
+        department=department,
+        responsible=responsible,
+        started_at=at,
+        amount=amount,
+        unit=unit,
+    )
+
+
+def _running(case: Case, kinds: Iterable[str] | None = None, variant: str | None = None) -> Any:
+    clocks = Clock.objects.filter(case=case, stopped_at__isnull=True)
+    if kinds is not None:
+        clocks = clocks.filter(kind__in=list(kinds))
+    if variant is not None:
+        clocks = clocks.filter(policy__variant=variant)
+    return clocks
+
+
+def _stop(
+    case: Case, at: datetime, kinds: Iterable[str] | None = None, variant: str | None = None
+) -> int:
+    """Stop running clocks; a paused one has its pause closed at the same moment."""
+    clocks = _running(case, kinds, variant)
+    ClockPause.objects.filter(clock__in=clocks, ended_at__isnull=True).update(ended_at=at)
+    return clocks.update(stopped_at=at)
+
+
+def _hand_clocks_to(case: Case, handler: Any) -> None:
+    """The handling department's clocks now answer to the handler."""
+    _running(case, [ClockKind.RESULT, ClockKind.CLOSURE, ClockKind.REVIEW]).update(
+        responsible=handler
+    )
+
+
+def _department_of(user: Any) -> Department:
+    profile = getattr(user, "staff", None)
+    if profile is None:
+        raise ValidationError(_("Only staff with a department can register cases."))
+    return profile.department
+
+
+# -- opening ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: Any,
+    department: Department,
+    channel: str,
+    matter_kind: str,
+    subject: str,
+    content: str,
+    citizen_name: str,
+    urgency: str = "normal",
+    variant: str = "",
+    service_item_code: str = "",
+    citizen_phone: str = "",
+    citizen_address: str = "",
+    citizen_account: str = "",
+) -> Case:
+    """Register a case with the actor as its first responder (首问负责制) and start the
+    clocks its policies call for: feedback to the citizen (the first responder's), and
+    result and closure (the handling department's)."""
+    if not (
+        has_role(actor, Role.FRONT_DESK)
+        or has_role(actor, Role.HANDLER)
+        or has_role(actor, Role.DEPARTMENT_HEAD)
+    ):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    own_department = _department_of(actor)
+    at = timezone.now()
+    case = Case(
+        opened_at=at,
+        channel=channel,
+        matter_kind=matter_kind,
+        urgency=urgency,
+        variant=variant,
+        service_item_code=service_item_code,
+        subject=subject.strip(),
+        content=content.strip(),
+        citizen_name=citizen_name.strip(),
+        citizen_phone=citizen_phone.strip(),
+        citizen_address=citizen_address.strip(),
+        citizen_account=citizen_account.strip(),
+        first_responder=actor,
+        department=department,
+    )
+    case.full_clean(exclude=["number"])
+    case.number = _next_number(timezone.localtime(at).year)
+    case.save()
+    CaseEvent.objects.create(
+        case=case, actor=actor, action="open", from_state="", to_state=case.state, at=at
+    )
+    _start(case, ClockKind.FIRST_FEEDBACK, at=at, department=own_department, responsible=actor)
+    for kind in (ClockKind.RESULT, ClockKind.CLOSURE):
+        _start(case, kind, at=at, department=department, responsible=None)
+    return case
+
+
+# -- accepting, assigning, transferring -------------------------------------------------
+
+
+@transaction.atomic
+def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
+    """The handling department takes the case on; the handler defaults to the actor."""
+    case = _lock(case)
+    before = _move(case, actor, "accept")
+    handler = handler or actor
+    _staff_of(handler, case.department)
+    at = timezone.now()
+    case.handler, cover = _covering(handler, at)
+    _hand_clocks_to(case, case.handler)
+    _record(
+        case,
+        actor=actor,
+        action="accept",
+        from_state=before,
+        at=at,
+        handler=case.handler.pk,
+        **cover,
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Case:
+    """The head (re)assigns the handler of a case in hand."""
+    case = _lock(case)
+    _open_or_conflict(case)
+    _allowed(case, actor, "deadlines.assign_case")
+    _staff_of(handler, case.department)
+    at = timezone.now()
+    case.handler, cover = _covering(handler, at)
+    _hand_clocks_to(case, case.handler)
+    _record(
+        case,
+        actor=actor,
+        action="assign",
+        from_state=case.state,
+        at=at,
+        reason=reason.strip(),
+        handler=case.handler.pk,
+        **cover,
+    )
+    return case
+
+
+@transaction.atomic
+def case_transfer(
+    *, actor: Any, case: Case, to_department: Department, handover_note: str
+) -> Transfer:
+    """Send the case to another department with a handover record (转办). Its head has
+    two working days to accept it or return it (seed 001 §6(二)); the first responder keeps
+    a follow-up clock until the citizen has heard back (seed 001 §4, §6)."""
+    case = _lock(case)
+    handover_note = _required(handover_note, _("Write the handover record."))
+    if to_department.pk == case.department_id:
+        raise ValidationError(
+            _("The case is already with %(department)s.") % {"department": to_department}
+        )
+    if to_department.head_id is None:
+        raise ValidationError(
+            _("%(department)s has no head to accept transfers. Ask an administrator to name one.")
+            % {"department": to_department}
+        )
+    before = _move(case, actor, "transfer")
+    at = timezone.now()
+    transfer = Transfer.objects.create(
+        case=case,
+        from_department=case.department,
+        to_department=to_department,
+        handover_note=handover_note,
+        sent_by=actor,
+        sent_at=at,
+    )
+    case.department = to_department
+    case.handler = None
+    if case.handling_mode == HandlingMode.DIRECT:
+        case.handling_mode = HandlingMode.TRANSFER
+    _start(
+        case,
+        ClockKind.TRANSFER_ACCEPTANCE,
+        at=at,
+        department=to_department,
+        responsible=to_department.head,
+    )
+    if not _running(case, [ClockKind.FIRST_FEEDBACK]).exists():
+        _start(
+            case,
+            ClockKind.FIRST_FEEDBACK,
+            at=at,
+            department=_department_of(case.first_responder),
+            responsible=case.first_responder,
+            variant="transfer_follow_up",
+        )
+    _record(
+        case,
+        actor=actor,
+        action="transfer",
+        from_state=before,
+        at=at,
+        reason=handover_note,
+        from_department=transfer.from_department_id,
+        to_department=to_department.pk,
+    )
+    return transfer
+
+
+def _pending_transfer(case: Case) -> Transfer:
+    return Transfer.objects.select_for_update().get(case=case, outcome=Transfer.Outcome.PENDING)
+
+
+@transaction.atomic
+def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
+    """The receiving head accepts the transfer and assigns a handler. For consultations and
+    urgent help, the unit's report back to the first responder is on the clock (40 min,
+    seed 003 投诉反馈制度 (1))."""
+    case = _lock(case)
+    before = _move(case, actor, "accept_transfer")
+    _staff_of(handler, case.department)
+    at = timezone.now()
+    transfer = _pending_transfer(case)
+    transfer.outcome = Transfer.Outcome.ACCEPTED
+    transfer.decided_by, transfer.decided_at = actor, at
+    transfer.save()
+    _stop(case, at, [ClockKind.TRANSFER_ACCEPTANCE])
+    case.handler, cover = _covering(handler, at)
+    _hand_clocks_to(case, case.handler)
+    _start(
+        case,
+        ClockKind.UNIT_TO_FIRST_RESPONDER,
+        at=at,
+        department=case.department,
+        responsible=case.handler,
+    )
+    _record(
+        case,
+        actor=actor,
+        action="accept_transfer",
+        from_state=before,
+        at=at,
+        handler=case.handler.pk,
+        **cover,
+    )
+    return case
+
+
+@transaction.atomic
+def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
+    """The receiving head returns a misrouted transfer to the sender, with a reason."""
+    case = _lock(case)
+    reason = _required(reason, _("Say why the case is not your department's."))
+    before = _move(case, actor, "return_transfer")
+    at = timezone.now()
+    transfer = _pending_transfer(case)
+    transfer.outcome = Transfer.Outcome.RETURNED
+    transfer.decided_by, transfer.decided_at, transfer.return_reason = actor, at, reason
+    transfer.save()
+    _stop(case, at, [ClockKind.TRANSFER_ACCEPTANCE])
+    case.department = transfer.from_department
+    case.handler = None
+    _record(
+        case,
+        actor=actor,
+        action="return_transfer",
+        from_state=before,
+        at=at,
+        reason=reason,
+        to_department=transfer.from_department_id,
+    )
+    return case
+
+
+# -- working ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_start_work(*, actor: Any, case: Case) -> Case:
+    case = _lock(case)
+    before = _move(case, actor, "start_work")
+    _record(case, actor=actor, action="start_work", from_state=before, at=timezone.now())
+    return case
+
+
+@transaction.atomic
+def case_suspend(
+    *,
+    actor: Any,
+    case: Case,
+    kind: str,
+    expected_end: datetime,
+    place: str,
+    citizen_notice: str,
+) -> Suspension:
+    """Suspend for a special procedure: every running clock of the case pauses, and the
+    citizen is told the time, the place, and that it does not count (DOMAIN §3)."""
+    case = _lock(case)
+    before = _move(case, actor, "suspend")
+    at = timezone.now()
+    suspension = Suspension(
+        case=case,
+        kind=kind,
+        expected_end=expected_end,
+        place=place.strip(),
+        citizen_notice=citizen_notice.strip(),
+        started_by=actor,
+        started_at=at,
+    )
+    suspension.full_clean()
+    suspension.save()
+    clocks_pause(list(_running(case)), at=at)
+    _record(
+        case,
+        actor=actor,
+        action="suspend",
+        from_state=before,
+        at=at,
+        reason=suspension.citizen_notice,
+        kind=kind,
+        expected_end=expected_end.isoformat(),
+        place=suspension.place,
+    )
+    return suspension
+
+
+@transaction.atomic
+def case_resume(*, actor: Any, case: Case) -> Case:
+    """End the special procedure; the clocks run again with the paused time left out."""
+    case = _lock(case)
+    before = _move(case, actor, "resume")
+    at = timezone.now()
+    Suspension.objects.filter(case=case, ended_at__isnull=True).update(ended_by=actor, ended_at=at)
+    clocks_resume(list(_running(case).select_related("policy", "department")), at=at)
+    _record(case, actor=actor, action="resume", from_state=before, at=at)
+    return case
+
+
+@transaction.atomic
+def case_request_extension(
+    *, actor: Any, case: Case, clock: Clock, amount: int, reason: str
+) -> ExtensionRequest:
+    """Ask for more time on one clock, before its deadline, with a reason; bounded by the
+    clock's policy (DOMAIN §3, §10)."""
+    case = _lock(case)
+    _open_or_conflict(case)
+    _allowed(case, actor, "deadlines.request_extension")
+    reason = _required(reason, _("Give the reason for the extension."))
+    clock = Clock.objects.select_for_update().select_related("policy").get(pk=clock.pk, case=case)
+    at = timezone.now()
+    if clock.stopped_at is not None:
+        raise ValidationError(_("This time limit has already stopped; there is nothing to extend."))
+    if clock.due_at is None:
+        raise ValidationError(_("The case is suspended; ask for an extension once it resumes."))
+    if at >= clock.due_at:
+        raise ValidationError(
+            _(
+                "The deadline passed at %(due)s. An extension has to be asked for before the "
+                "deadline (seed 001 §6(二)); this one is overdue and stays so."
+            )
+            % {"due": date_format(timezone.localtime(clock.due_at), "DATETIME_FORMAT")}
+        )
+    policy = clock.policy
+    if policy.max_extension_amount is None:
+        raise ValidationError(
+            _("“%(policy)s” cannot be extended: its regulation allows no extension.")
+            % {"policy": policy.name}
+        )
+    left = policy.max_extension_amount - clock.extension_amount
+    if amount > left:
+        raise ValidationError(
+            _("At most %(left)s %(unit)s more can be granted on “%(policy)s”.")
+            % {
+                "left": left,
+                "unit": UnitChoices(clock.extension_unit.value).label,
+                "policy": policy.name,
+            }
+        )
+    if ExtensionRequest.objects.filter(
+        clock=clock, decision=ExtensionRequest.Decision.PENDING
+    ).exists():
+        raise ValidationError(
+            _("An extension of this time limit is already waiting for a decision.")
+        )
+    extension = ExtensionRequest(
+        case=case,
+        clock=clock,
+        amount=amount,
+        unit=clock.extension_unit.value,
+        reason=reason,
+        requested_by=actor,
+        requested_at=at,
+        due_when_requested=clock.due_at,
+    )
+    extension.full_clean()
+    extension.save()
+    _record(
+        case,
+        actor=actor,
+        action="request_extension",
+        from_state=case.state,
+        at=at,
+        reason=reason,
+        clock=clock.pk,
+        amount=amount,
+        unit=extension.unit,
+    )
+    return extension
+
+
+@transaction.atomic
+def case_decide_extension(
+    *,
+    actor: Any,
+    case: Case,
+    extension: ExtensionRequest,
+    approve: bool,
+    note: str = "",
+    citizen_told_at: datetime | None = None,
+) -> ExtensionRequest:
+    """The head approves (recording when the citizen was told) or refuses an extension."""
+    case = _lock(case)
+    _allowed(case, actor, "deadlines.decide_extension")
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk, case=case)
+    if extension.decision != ExtensionRequest.Decision.PENDING:
+        raise CaseConflict(_("This extension request has already been decided."))
+    at = timezone.now()
+    if approve:
+        if citizen_told_at is None:
+            raise ValidationError(_("Record when the citizen was told of the new deadline."))
+        if citizen_told_at > at:
+            raise ValidationError(_("The citizen cannot have been told in the future."))
+        clock = (
+            Clock.objects.select_for_update()
+            .select_related("policy", "department")
+            .get(pk=extension.clock_id)
+        )
+        if clock.stopped_at is not None:
+            raise CaseConflict(
+                _("This time limit has stopped since the request; nothing to extend.")
+            )
+        clock_extend(clock, amount=extension.amount)
+    else:
+        note = _required(note, _("Say why the extension is refused."))
+    extension.decision = (
+        ExtensionRequest.Decision.APPROVED if approve else ExtensionRequest.Decision.REFUSED
+    )
+    extension.decided_by, extension.decided_at = actor, at
+    extension.decision_note, extension.citizen_told_at = note.strip(), citizen_told_at
+    extension.save()
+    _record(
+        case,
+        actor=actor,
+        action="approve_extension" if approve else "refuse_extension",
+        from_state=case.state,
+        at=at,
+        reason=extension.decision_note,
+        extension=extension.pk,
+        citizen_told_at=citizen_told_at.isoformat() if citizen_told_at else None,
+    )
+    return extension
+
+
+@transaction.atomic
+def case_log_feedback(
+    *, actor: Any, case: Case, audience: str, channel: str, content: str
+) -> FeedbackEntry:
+    """Log a contact and stop the clocks it satisfies: a word to the citizen stops the
+    feedback clocks (and, in writing, a written-notice clock); a report to the first
+    responder stops the unit's clock; a progress report of an escalated case restarts its
+    repeating clock."""
+    case = _lock(case)
+    _allowed(case, actor, "deadlines.log_feedback")
+    at = timezone.now()
+    entry = FeedbackEntry(
+        case=case, audience=audience, channel=channel, content=content.strip(), by=actor, at=at
+    )
+    entry.full_clean()
+    entry.save()
+    A = FeedbackEntry.Audience
+    stopped = 0
+    if audience == A.CITIZEN:
+        kinds = [ClockKind.FIRST_FEEDBACK]
+        if channel == FeedbackEntry.Channel.WRITTEN:
+            kinds.append(ClockKind.WRITTEN_NOTICE)
+        stopped += _stop(case, at, kinds)
+        stopped += _restart_progress(case, at, TO_CITIZEN)
+    elif audience == A.FIRST_RESPONDER:
+        stopped += _stop(case, at, [ClockKind.UNIT_TO_FIRST_RESPONDER])
+    elif audience == A.LEADER:
+        stopped += _restart_progress(case, at, TO_LEADER)
+    _record(
+        case,
+        actor=actor,
+        action="feedback",
+        from_state=case.state,
+        at=at,
+        reason=entry.content,
+        audience=audience,
+        channel=channel,
+        clocks_stopped=stopped,
+    )
+    return entry
+
+
+def _restart_progress(case: Case, at: datetime, audience: str) -> int:
+    stopped = _stop(case, at, [ClockKind.PROGRESS_REPORT], variant=audience)
+    if stopped and not case.is_ended:
+        _start_progress(case, at, audience)
+    return stopped
+
+
+def _start_progress(case: Case, at: datetime, audience: str) -> None:
+    _start(
+        case,
+        ClockKind.PROGRESS_REPORT,
+        at=at,
+        department=case.department,
+        responsible=case.handler,
+        variant=audience,
+    )
+
+
+# -- handling modes ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> Case:
+    """Send a named person to drive the case (督办)."""
+    case = _lock(case)
+    _open_or_conflict(case)
+    _allowed(case, actor, "deadlines.supervise_case")
+    reason = _required(reason, _("Say what the supervisor is to drive."))
+    case.supervisor = supervisor
+    if case.handling_mode != HandlingMode.ESCALATED:
+        case.handling_mode = HandlingMode.SUPERVISED
+    _record(
+        case,
+        actor=actor,
+        action="supervise",
+        from_state=case.state,
+        at=timezone.now(),
+        reason=reason,
+        supervisor=supervisor.pk,
+    )
+    return case
+
+
+@transaction.atomic
+def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
+    """Report the case to a leader (呈办): a daily report to the leader and word to the
+    citizen every three days are on the clock until it ends (seed 003 投诉反馈制度)."""
+    case = _lock(case)
+    _open_or_conflict(case)
+    _allowed(case, actor, "deadlines.escalate_case")
+    reason = _required(reason, _("Say why the case goes to leadership."))
+    if not has_role(leader, Role.LEADERSHIP):
+        raise ValidationError(
+            _("%(person)s is not in leadership.") % {"person": leader.get_full_name() or leader}
+        )
+    if case.handling_mode == HandlingMode.ESCALATED:
+        raise CaseConflict(_("Case %(number)s is already escalated.") % {"number": case.number})
+    at = timezone.now()
+    case.leader = leader
+    case.handling_mode = HandlingMode.ESCALATED
+    for audience in (TO_LEADER, TO_CITIZEN):
+        _start_progress(case, at, audience)
+    _record(
+        case,
+        actor=actor,
+        action="escalate",
+        from_state=case.state,
+        at=at,
+        reason=reason,
+        leader=leader.pk,
+    )
+    return case
+
+
+@transaction.atomic
+def case_instruct(
+    *,
+    actor: Any,
+    case: Case,
+    instruction: str,
+    department: Department,
+    amount: int,
+    unit: str,
+) -> Case:
+    """The leader's instruction sets the handling unit and the limit; it replaces the
+    running result clock (seed 003 投诉工作程序 (2) 呈办)."""
+    case = _lock(case)
+    _open_or_conflict(case)
+    _allowed(case, actor, "deadlines.instruct_case")
+    instruction = _required(instruction, _("Write the instruction."))
+    if amount < 1:
+        raise ValidationError(_("The limit must be at least 1."))
+    at = timezone.now()
+    case.instruction = instruction
+    if department.pk != case.department_id:
+        case.department = department
+        case.handler = None
+    _stop(case, at, [ClockKind.RESULT])
+    if (
+        _start(
+            case,
+            ClockKind.RESULT,
+            at=at,
+            department=department,
+            responsible=case.handler,
+            variant="leader_instruction",
+            amount=amount,
+            unit=unit,
+        )
+        is None
+    ):
+        raise ValidationError(_("No time-limit policy covers a leader's instruction."))
+    _record(
+        case,
+        actor=actor,
+        action="instruct",
+        from_state=case.state,
+        at=at,
+        reason=instruction,
+        department=department.pk,
+        amount=amount,
+        unit=unit,
+    )
+    return case
+
+
+# -- finishing --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
+    """Record the result; the result and review clocks stop. The head signs off next."""
+    case = _lock(case)
+    resolution = _required(resolution, _("Write down the result."))
+    before = _move(case, actor, "resolve")
+    at = timezone.now()
+    case.resolution, case.resolved_at = resolution, at
+    _stop(case, at, [ClockKind.RESULT, ClockKind.REVIEW])
+    _record(case, actor=actor, action="resolve", from_state=before, at=at, reason=resolution)
+    return case
+
+
+@transaction.atomic
+def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
+    """The head does not sign off and sends the case back to the handler."""
+    case = _lock(case)
+    reason = _required(reason, _("Say what is missing from the result."))
+    before = _move(case, actor, "send_back")
+    _record(
+        case, actor=actor, action="send_back", from_state=before, at=timezone.now(), reason=reason
+    )
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor: Any, case: Case, note: str = "") -> Case:
+    """The head signs off and the case is archived. Its clocks stop, except a feedback
+    clock: the first responder still owes the citizen an answer until one is logged."""
+    case = _lock(case)
+    before = _move(case, actor, "close")
+    at = timezone.now()
+    case.closed_at = at
+    _running(case).exclude(kind=ClockKind.FIRST_FEEDBACK).update(stopped_at=at)
+    _record(case, actor=actor, action="close", from_state=before, at=at, reason=note.strip())
+    return case
+
+
+@transaction.atomic
+def case_rate(*, actor: Any, case: Case, rating: int, caused_by_unit: bool, note: str = "") -> Case:
+    """Record the citizen's rating from the callback (好差评, five grades). A poor rating
+    caused by the unit reopens the case for rework within 15 working days (DOMAIN §10)."""
+    case = _lock(case)
+    _allowed(case, actor, "deadlines.rate_case")
+    if case.state != CaseState.CLOSED:
+        raise CaseConflict(
+            _("The citizen rates a case once it is closed; case %(number)s is “%(state)s”.")
+            % {"number": case.number, "state": case.get_state_display()}
+        )
+    if rating not in range(1, 6):
+        raise ValidationError(_("A rating is from 1 (very poor) to 5 (very good)."))
+    at = timezone.now()
+    case.rating, case.rated_at = rating, at
+    before = case.state
+    rework = rating <= POOR_RATING and caused_by_unit
+    if rework:
+        case.reopen()
+        case.closed_at = None
+        _start(
+            case,
+            ClockKind.REVIEW,
+            at=at,
+            department=case.department,
+            responsible=case.handler,
+            variant="rework",
+        )
+    _record(
+        case,
+        actor=actor,
+        action="rate",
+        from_state=before,
+        at=at,
+        reason=note.strip(),
+        rating=rating,
+        caused_by_unit=caused_by_unit,
+    )
+    return case
+
+
+@transaction.atomic
+def case_request_review(*, actor: Any, case: Case, reason: str) -> Case:
+    """The citizen asks for a review of the result: answered within 30 days (seed 001
+    §5(六)3; seed 002 附件10 §4)."""
+    case = _lock(case)
+    reason = _required(reason, _("Write down what the citizen disputes."))
+    before = _move(case, actor, "reopen")
+    at = timezone.now()
+    case.closed_at = None
+    _start(case, ClockKind.REVIEW, at=at, department=case.department, responsible=case.handler)
+    _record(case, actor=actor, action="request_review", from_state=before, at=at, reason=reason)
+    return case
+
+
+def _end(case: Case, at: datetime) -> None:
+    Suspension.objects.filter(case=case, ended_at__isnull=True).update(ended_at=at)
+    Transfer.objects.filter(case=case, outcome=Transfer.Outcome.PENDING).update(
+        outcome=Transfer.Outcome.RETURNED, decided_at=at
+    )
+    ExtensionRequest.objects.filter(case=case, decision=ExtensionRequest.Decision.PENDING).update(
+        decision=ExtensionRequest.Decision.REFUSED, decided_at=at
+    )
+
+
+@transaction.atomic
+def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
+    """Refuse the case with its legal reason. The citizen is owed the refusal in writing
+    within 3 working days (seed 002 附件1 §8): that clock runs until a written answer is
+    logged."""
+    case = _lock(case)
+    reason = _required(reason, _("Give the legal reason for the refusal."))
+    before = _move(case, actor, "reject")
+    at = timezone.now()
+    _stop(case, at)
+    _end(case, at)
+    _start(
+        case,
+        ClockKind.WRITTEN_NOTICE,
+        at=at,
+        department=_department_of(actor),
+        responsible=actor,
+        variant="rejection",
+    )
+    _record(case, actor=actor, action="reject", from_state=before, at=at, reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_terminate(*, actor: Any, case: Case, reason: str) -> Case:
+    """End the case without a result (the head decides)."""
+    case = _lock(case)
+    reason = _required(reason, _("Say why the case ends."))
+    before = _move(case, actor, "terminate")
+    at = timezone.now()
+    _stop(case, at)
+    _end(case, at)
+    _record(case, actor=actor, action="terminate", from_state=before, at=at, reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
+    """Record that the citizen withdrew the matter."""
+    case = _lock(case)
+    reason = _required(reason, _("Write down how the citizen withdrew."))
+    before = _move(case, actor, "withdraw")
+    at = timezone.now()
+    _stop(case, at)
+    _end(case, at)
+    _record(case, actor=actor, action="withdraw", from_state=before, at=at, reason=reason)
+    return case
