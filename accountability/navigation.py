@@ -27,8 +27,8 @@ PLACES = (
     Place("intake:registration", _("Registration"), frozenset({Role.FRONT_DESK})),
     Place("deadlines:my_cases", _("My cases"), frozenset({Role.HANDLER, Role.FRONT_DESK})),
     Place(
-        "deadlines:department_dashboard",
-        _("Department dashboard"),
+        "deadlines:department_cases",
+        _("Department cases"),
         frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP}),
     ),
     Place("sanctions:queue", _("Violation queue"), frozenset({Role.INSPECTION_OFFICE})),
@@ -37,8 +37,8 @@ PLACES = (
 # The first of a person's roles in this order picks their landing page.
 LANDING_ORDER = (
     (Role.INSPECTION_OFFICE, "sanctions:queue"),
-    (Role.LEADERSHIP, "deadlines:department_dashboard"),
-    (Role.DEPARTMENT_HEAD, "deadlines:department_dashboard"),
+    (Role.LEADERSHIP, "deadlines:department_cases"),
+    (Role.DEPARTMENT_HEAD, "deadlines:department_cases"),
     (Role.FRONT_DESK, "intake:registration"),
     (Role.HANDLER, "deadlines:my_cases"),
 )

@@ -1,31 +1,12 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from accountability.views_coming import coming_page
+from deadlines import views
 
 app_name = "deadlines"
 
 urlpatterns = [
-    path(
-        "mine/",
-        coming_page(
-            _("My cases"),
-            [
-                _("The cases you handle, with each time limit and what remains of it."),
-                _("Ask for an extension or a suspension, and log every contact with the citizen."),
-            ],
-        ),
-        name="my_cases",
-    ),
-    path(
-        "department/",
-        coming_page(
-            _("Department dashboard"),
-            [
-                _("Open, at-risk (yellow) and overdue (red) cases of your department."),
-                _("Assign cases, approve extensions and sign off closures."),
-            ],
-        ),
-        name="department_dashboard",
-    ),
+    path("mine/", views.my_cases, name="my_cases"),
+    path("department/", views.department_cases, name="department_cases"),
+    path("<str:number>/", views.case_detail, name="case_detail"),
+    path("<str:number>/<slug:action>/", views.case_act, name="case_act"),
 ]

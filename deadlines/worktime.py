@@ -123,6 +123,11 @@ class BusinessHours:
         object.__setattr__(self, "_opens_us", _time_us(self.opens))
         object.__setattr__(self, "_closes_us", _time_us(self.closes))
 
+    @property
+    def day_length(self) -> timedelta:
+        """Business time in one working day (8.5 hours by default)."""
+        return timedelta(microseconds=self._closes_us - self._opens_us)
+
 
 DEFAULT_HOURS: Final = BusinessHours()
 ROUND_THE_CLOCK: Final = BusinessHours(round_the_clock=True)

@@ -46,12 +46,17 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(delete_caseless_clocks, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name='clock',
+            name='extension_amount',
+            field=models.PositiveIntegerField(default=0, help_text="In the unit of the policy's longest extension, or else its own.", verbose_name='approved extensions'),
+        ),
         migrations.CreateModel(
             name='CaseEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40, verbose_name='action')),
-                ('from_state', models.CharField(choices=[('registered', 'Registered'), ('accepted', 'Accepted'), ('in_progress', 'In progress'), ('awaiting_transfer', 'Awaiting transfer acceptance'), ('suspended', 'Suspended'), ('resolved', 'Resolved'), ('closed', 'Closed (archived)'), ('rejected', 'Rejected'), ('terminated', 'Terminated'), ('withdrawn', 'Withdrawn'), ('reopened', 'Reopened for review or rework')], max_length=20, verbose_name='from')),
+                ('action', models.CharField(choices=[('open', 'Registered'), ('accept', 'Accepted'), ('assign', 'Handler assigned'), ('transfer', 'Transferred'), ('accept_transfer', 'Transfer accepted'), ('return_transfer', 'Transfer returned as misrouted'), ('start_work', 'Work started'), ('suspend', 'Suspended for a special procedure'), ('resume', 'Resumed'), ('request_extension', 'Extension requested'), ('approve_extension', 'Extension approved'), ('refuse_extension', 'Extension refused'), ('feedback', 'Contact logged'), ('supervise', 'Supervisor named'), ('escalate', 'Escalated to leadership'), ('instruct', "Leader's instruction"), ('resolve', 'Result recorded'), ('send_back', 'Sent back to the handler'), ('close', 'Signed off and closed'), ('rate', 'Satisfaction rated'), ('request_review', 'Review requested'), ('reject', 'Rejected'), ('terminate', 'Terminated'), ('withdraw', 'Withdrawn')], max_length=40, verbose_name='action')),
+                ('from_state', models.CharField(blank=True, choices=[('registered', 'Registered'), ('accepted', 'Accepted'), ('in_progress', 'In progress'), ('awaiting_transfer', 'Awaiting transfer acceptance'), ('suspended', 'Suspended'), ('resolved', 'Resolved'), ('closed', 'Closed (archived)'), ('rejected', 'Rejected'), ('terminated', 'Terminated'), ('withdrawn', 'Withdrawn'), ('reopened', 'Reopened for review or rework')], max_length=20, verbose_name='from')),
                 ('to_state', models.CharField(choices=[('registered', 'Registered'), ('accepted', 'Accepted'), ('in_progress', 'In progress'), ('awaiting_transfer', 'Awaiting transfer acceptance'), ('suspended', 'Suspended'), ('resolved', 'Resolved'), ('closed', 'Closed (archived)'), ('rejected', 'Rejected'), ('terminated', 'Terminated'), ('withdrawn', 'Withdrawn'), ('reopened', 'Reopened for review or rework')], max_length=20, verbose_name='to')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),
                 ('data', models.JSONField(blank=True, default=dict, verbose_name='details')),

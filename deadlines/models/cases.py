@@ -308,6 +308,33 @@ class Case(FSMModelMixin, models.Model):
         """The citizen withdraws the matter."""
 
 
+class EventAction(models.TextChoices):
+    OPEN = "open", _("Registered")
+    ACCEPT = "accept", _("Accepted")
+    ASSIGN = "assign", _("Handler assigned")
+    TRANSFER = "transfer", _("Transferred")
+    ACCEPT_TRANSFER = "accept_transfer", _("Transfer accepted")
+    RETURN_TRANSFER = "return_transfer", _("Transfer returned as misrouted")
+    START_WORK = "start_work", _("Work started")
+    SUSPEND = "suspend", _("Suspended for a special procedure")
+    RESUME = "resume", _("Resumed")
+    REQUEST_EXTENSION = "request_extension", _("Extension requested")
+    APPROVE_EXTENSION = "approve_extension", _("Extension approved")
+    REFUSE_EXTENSION = "refuse_extension", _("Extension refused")
+    FEEDBACK = "feedback", _("Contact logged")
+    SUPERVISE = "supervise", _("Supervisor named")
+    ESCALATE = "escalate", _("Escalated to leadership")
+    INSTRUCT = "instruct", _("Leader's instruction")
+    RESOLVE = "resolve", _("Result recorded")
+    SEND_BACK = "send_back", _("Sent back to the handler")
+    CLOSE = "close", _("Signed off and closed")
+    RATE = "rate", _("Satisfaction rated")
+    REQUEST_REVIEW = "request_review", _("Review requested")
+    REJECT = "reject", _("Rejected")
+    TERMINATE = "terminate", _("Terminated")
+    WITHDRAW = "withdraw", _("Withdrawn")
+
+
 class CaseEvent(models.Model):
     """One step in a case's history: who moved it from which state to which, and why.
 
@@ -328,8 +355,8 @@ class CaseEvent(models.Model):
         related_name="+",
         help_text=_("Empty when the system acted."),
     )
-    action = models.CharField(_("action"), max_length=40)
-    from_state = models.CharField(_("from"), max_length=20, choices=CaseState.choices)
+    action = models.CharField(_("action"), max_length=40, choices=EventAction.choices)
+    from_state = models.CharField(_("from"), max_length=20, choices=CaseState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=CaseState.choices)
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)

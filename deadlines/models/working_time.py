@@ -292,7 +292,7 @@ class Clock(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{self.get_kind_display()} → {self.due_at:%Y-%m-%d %H:%M}"
+            f"{self.get_kind_display()} → {timezone.localtime(self.due_at):%Y-%m-%d %H:%M}"
             if self.due_at
             else self.get_kind_display()
         )

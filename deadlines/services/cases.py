@@ -289,7 +289,8 @@ def case_open(
         first_responder=actor,
         department=department,
     )
-    case.full_clean(exclude=["number"])
+    # The state is the machine's (a protected field that full_clean would reassign).
+    case.full_clean(exclude=["number", "state"])
     case.number = _next_number(timezone.localtime(at).year)
     case.save()
     CaseEvent.objects.create(

@@ -20,8 +20,8 @@ DEMO = json.loads((settings.BASE_DIR / "fixtures/demo/organisation.json").read_t
 LANDINGS = {
     "front desk": "intake:registration",
     "handler": "deadlines:my_cases",
-    "department head": "deadlines:department_dashboard",
-    "leadership": "deadlines:department_dashboard",
+    "department head": "deadlines:department_cases",
+    "leadership": "deadlines:department_cases",
     "inspection office": "sanctions:queue",
     "administrator": "home",
 }

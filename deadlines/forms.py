@@ -1,0 +1,241 @@
+"""Forms of the case pages: one per action, each carrying the case version it was shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accountability.models import Department
+from accountability.roles import Role
+from deadlines.models import (
+    Case,
+    CaseState,
+    Clock,
+    ExtensionRequest,
+    FeedbackEntry,
+    MatterKind,
+    Suspension,
+    UnitChoices,
+    Urgency,
+)
+from deadlines.selectors.cases import CaseFilters
+
+User = get_user_model()
+
+TEXT = forms.Textarea(attrs={"rows": 3})
+MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CaseFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("open", _("Open")), ("", _("All")), *CaseState.choices],
+        initial="open",
+    )
+    matter_kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All")), *MatterKind.choices]
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=[("", _("All")), *Urgency.choices]
+    )
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    due_soon = forms.BooleanField(label=_("Due within a day"), required=False)
+
+    def filters(self) -> CaseFilters:
+        """The filters asked for. Without a state in the link, open cases; a tampered
+        link lists open cases and the form shows what was wrong."""
+        if not self.is_valid():
+            return CaseFilters(state="open")
+        data = self.cleaned_data
+        return CaseFilters(
+            state=data["state"] if "state" in self.data else "open",
+            matter_kind=data["matter_kind"],
+            urgency=data["urgency"],
+            overdue=data["overdue"],
+            due_soon=data["due_soon"],
+        )
+
+
+class ActionForm(forms.Form):
+    """Every action form posts the version of the case the user looked at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        self.case = case
+        kwargs.setdefault("initial", {})["version"] = case.version
+        super().__init__(*args, **kwargs)
+
+
+def _staff_of(department: Department) -> Any:
+    return User.objects.filter(staff__department=department, is_active=True).order_by("username")
+
+
+class _HandlerChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class AcceptForm(ActionForm):
+    handler = _HandlerChoice(
+        label=_("Handler"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Empty: you handle it yourself."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = _staff_of(self.case.department)  # type: ignore[attr-defined]
+
+
+class AcceptTransferForm(ActionForm):
+    handler = _HandlerChoice(label=_("Handler"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = _staff_of(self.case.department)  # type: ignore[attr-defined]
+
+
+class AssignForm(AcceptTransferForm):
+    reason = forms.CharField(label=_("Reason"), required=False, widget=TEXT)
+
+
+class TransferForm(ActionForm):
+    to_department = forms.ModelChoiceField(
+        label=_("To department"), queryset=Department.objects.order_by("code")
+    )
+    handover_note = forms.CharField(label=_("Handover record"), widget=TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_department"].queryset = Department.objects.exclude(  # type: ignore[attr-defined]
+            pk=self.case.department_id
+        ).order_by("code")
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), widget=TEXT)
+
+
+class ResolveForm(ActionForm):
+    resolution = forms.CharField(label=_("Result"), widget=TEXT)
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
+
+
+class SuspendForm(ActionForm):
+    kind = forms.ChoiceField(label=_("Special procedure"), choices=Suspension.Kind.choices)
+    expected_end = forms.DateTimeField(label=_("Expected to end"), widget=MOMENT)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    citizen_notice = forms.CharField(
+        label=_("Notice to the citizen"),
+        widget=TEXT,
+        help_text=_("The time, the place, and that the time does not count."),
+    )
+
+    def clean_expected_end(self) -> Any:
+        end = self.cleaned_data["expected_end"]
+        if end <= timezone.now():
+            raise forms.ValidationError(_("The expected end must be in the future."))
+        return end
+
+
+class ExtensionRequestForm(ActionForm):
+    clock = forms.ModelChoiceField(label=_("Time limit"), queryset=Clock.objects.none())
+    amount = forms.IntegerField(label=_("More time"), min_value=1, max_value=365)
+    reason = forms.CharField(label=_("Reason"), widget=TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clock"].queryset = Clock.objects.filter(  # type: ignore[attr-defined]
+            case=self.case, stopped_at__isnull=True
+        ).select_related("policy")
+
+
+class ExtensionDecisionForm(ActionForm):
+    extension = forms.ModelChoiceField(
+        widget=forms.HiddenInput, queryset=ExtensionRequest.objects.none()
+    )
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Approve")), ("no", _("Refuse"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    citizen_told_at = forms.DateTimeField(label=_("Citizen told at"), required=False, widget=MOMENT)
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["extension"].queryset = ExtensionRequest.objects.filter(  # type: ignore[attr-defined]
+            case=self.case, decision=ExtensionRequest.Decision.PENDING
+        )
+
+
+class FeedbackForm(ActionForm):
+    audience = forms.ChoiceField(label=_("To whom"), choices=FeedbackEntry.Audience.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=FeedbackEntry.Channel.choices)
+    content = forms.CharField(label=_("Content"), widget=TEXT)
+
+
+class SuperviseForm(ActionForm):
+    supervisor = _HandlerChoice(
+        label=_("Supervisor"), queryset=User.objects.filter(is_active=True, staff__isnull=False)
+    )
+    reason = forms.CharField(label=_("What to drive"), widget=TEXT)
+
+
+class EscalateForm(ActionForm):
+    leader = _HandlerChoice(
+        label=_("Leader"),
+        queryset=User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=TEXT)
+
+
+class InstructForm(ActionForm):
+    instruction = forms.CharField(label=_("Instruction"), widget=TEXT)
+    department = forms.ModelChoiceField(
+        label=_("Handling department"), queryset=Department.objects.order_by("code")
+    )
+    amount = forms.IntegerField(label=_("Time limit"), min_value=1, max_value=365, initial=7)
+    unit = forms.ChoiceField(
+        label=_("Unit"), choices=UnitChoices.choices, initial=UnitChoices.CALENDAR_DAYS
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].initial = self.case.department_id
+
+
+class RateForm(ActionForm):
+    rating = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        coerce=int,
+        choices=[
+            (5, _("5 · very satisfied")),
+            (4, _("4 · satisfied")),
+            (3, _("3 · fair")),
+            (2, _("2 · dissatisfied")),
+            (1, _("1 · very dissatisfied")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    caused_by_unit = forms.BooleanField(
+        label=_("Dissatisfaction caused by the unit"),
+        required=False,
+        help_text=_("A poor rating caused by the unit reopens the case for rework."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
+
+
+class EmptyForm(ActionForm):
+    pass

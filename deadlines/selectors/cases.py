@@ -1,0 +1,113 @@
+"""Reads of cases: the lists staff work from and one case with everything its page shows.
+
+Lists carry each case's next deadline as an annotation, so a page of them costs the same
+number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+
+from deadlines.models import (
+    ENDED_STATES,
+    Case,
+    CaseEvent,
+    Clock,
+    ExtensionRequest,
+    Transfer,
+)
+
+DUE_SOON = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a list may be narrowed to; empty strings mean "any"."""
+
+    state: str = ""  # a CaseState, or "open" for every state not ended
+    matter_kind: str = ""
+    urgency: str = ""
+    overdue: bool = False
+    due_soon: bool = False  # a running deadline within DUE_SOON
+
+
+def _running_clock(**where: Any) -> Exists:
+    return Exists(Clock.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True, **where))
+
+
+def _listed(cases: QuerySet[Case], filters: CaseFilters, now: datetime) -> QuerySet[Case]:
+    if filters.state == "open":
+        cases = cases.exclude(state__in=ENDED_STATES)
+    elif filters.state:
+        cases = cases.filter(state=filters.state)
+    if filters.matter_kind:
+        cases = cases.filter(matter_kind=filters.matter_kind)
+    if filters.urgency:
+        cases = cases.filter(urgency=filters.urgency)
+    if filters.overdue:
+        cases = cases.filter(_running_clock(due_at__lte=now))
+    if filters.due_soon:
+        cases = cases.filter(_running_clock(due_at__gt=now, due_at__lte=now + DUE_SOON))
+    return (
+        cases.select_related("department", "handler", "first_responder")
+        .annotate(
+            next_due=Min(
+                "clocks__due_at",
+                filter=Q(clocks__stopped_at__isnull=True, clocks__due_at__isnull=False),
+            )
+        )
+        .order_by("next_due", "-opened_at", "-id")
+    )
+
+
+def case_list_for_person(*, user: Any, filters: CaseFilters, now: datetime) -> QuerySet[Case]:
+    """The cases a person works: as handler, supervisor or leader, or as first responder
+    (who follows a matter until the citizen has heard back)."""
+    mine = Q(handler=user) | Q(supervisor=user) | Q(leader=user) | Q(first_responder=user)
+    return _listed(Case.objects.filter(mine), filters, now)
+
+
+def case_list_for_department(
+    *, department: Any, filters: CaseFilters, now: datetime
+) -> QuerySet[Case]:
+    return _listed(Case.objects.filter(department=department), filters, now)
+
+
+def case_get(*, number: str) -> Case:
+    """One case with its clocks (and their policies and pauses), history, transfers and
+    extension requests; raises Case.DoesNotExist."""
+    return (
+        Case.objects.select_related(
+            "department__head", "handler", "first_responder", "supervisor", "leader"
+        )
+        .prefetch_related(
+            Prefetch(
+                "clocks",
+                queryset=Clock.objects.select_related("policy", "department", "responsible")
+                .prefetch_related("pauses")
+                .order_by("started_at", "id"),
+            ),
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.select_related("actor").order_by("at", "id"),
+            ),
+            Prefetch(
+                "transfers",
+                queryset=Transfer.objects.select_related(
+                    "from_department", "to_department", "sent_by", "decided_by"
+                ),
+            ),
+            Prefetch(
+                "extensions",
+                queryset=ExtensionRequest.objects.select_related(
+                    "clock__policy", "requested_by", "decided_by"
+                ),
+            ),
+            "suspensions",
+        )
+        .get(number=number)
+    )

@@ -1,0 +1,228 @@
+"""The staff pages: lists with filters and pinned query counts, and the case page with
+its clocks, timeline and the actions the viewer may take."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from deadlines.models import CaseEvent, CaseState, MatterKind, Urgency
+from deadlines.services.cases import case_accept, case_resolve, case_start_work
+from tests.deadlines.conftest import Cast, open_case
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Monday 1 June 2026, 09:00: an ordinary working week.
+MONDAY = datetime(2026, 6, 1, 9, tzinfo=SHANGHAI)
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def page_of(client: Client, url: str, params: dict[str, Any] | None = None) -> str:
+    response = client.get(url, params or {})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def detail(number: str) -> str:
+    return reverse("deadlines:case_detail", args=[number])
+
+
+def act(number: str, action: str) -> str:
+    return reverse("deadlines:case_act", args=[number, action])
+
+
+def test_it_shows_a_case_with_each_clocks_due_moment_and_colour(cast: Cast) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        case = open_case(cast)  # a complaint: result within 2 calendar days
+    client = signed_in(cast.handler)
+    # Due at 24:00 on Wednesday 3 June; the yellow card comes one day before.
+    with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
+        page = page_of(client, detail(case.number))
+    assert "2026-06-04 00:00" in page
+    assert 'class="light green"' in page
+    assert "水压不足" in page
+    with time_machine.travel(datetime(2026, 6, 3, 1, tzinfo=SHANGHAI), tick=False):
+        assert 'class="light yellow"' in page_of(client, detail(case.number))
+    with time_machine.travel(datetime(2026, 6, 4, 0, 1, tzinfo=SHANGHAI), tick=False):
+        page = page_of(client, detail(case.number))
+    assert 'class="light red"' in page
+    assert "超时" in page
+
+
+def test_it_offers_only_the_actions_the_viewer_may_take(cast: Cast) -> None:
+    case = open_case(cast)
+    case = case_accept(actor=cast.handler, case=case)
+    case = case_start_work(actor=cast.handler, case=case)
+    handler_page = page_of(signed_in(cast.handler), detail(case.number))
+    assert act(case.number, "resolve") in handler_page
+    assert act(case.number, "suspend") in handler_page
+    assert act(case.number, "close") not in handler_page
+    assert act(case.number, "terminate") not in handler_page
+
+    case_resolve(actor=cast.handler, case=case, resolution="已加压")
+    head_page = page_of(signed_in(cast.head), detail(case.number))
+    assert act(case.number, "close") in head_page
+    assert act(case.number, "send_back") in head_page
+    assert act(case.number, "resolve") not in head_page
+    desk_page = page_of(signed_in(cast.desk), detail(case.number))
+    assert act(case.number, "close") not in desk_page
+    assert act(case.number, "feedback") in desk_page
+
+
+def test_it_keeps_cases_from_people_who_have_no_business_with_them(cast: Cast) -> None:
+    case = open_case(cast)
+    assert signed_in(cast.outsider).get(detail(case.number)).status_code == 403
+    assert signed_in(cast.inspector).get(detail(case.number)).status_code == 200
+    assert signed_in(cast.handler).get(detail("2026-999999")).status_code == 404
+
+
+def test_it_runs_an_action_and_shows_it_in_the_timeline(cast: Cast) -> None:
+    case = open_case(cast)
+    client = signed_in(cast.head)
+    response = client.post(
+        act(case.number, "accept"), {"version": case.version, "handler": cast.handler.pk}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+    assert case.handler == cast.handler
+    page = page_of(client, detail(case.number))
+    assert "已受理" in page  # the event, in the timeline
+    assert CaseEvent.objects.filter(case=case, action="accept", actor=cast.head).exists()
+
+
+def test_it_keeps_the_entries_and_explains_when_a_form_is_incomplete(cast: Cast) -> None:
+    case = open_case(cast)
+    response = signed_in(cast.desk).post(
+        act(case.number, "transfer"), {"version": case.version, "handover_note": "请管网所处理"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "请管网所处理" in page
+    assert "这个字段是必填项" in page
+    case.refresh_from_db()
+    assert case.state == CaseState.REGISTERED
+
+
+def test_it_reports_a_conflict_when_someone_else_acted_first(cast: Cast) -> None:
+    case = open_case(cast)
+    shown_version = case.version
+    case_accept(actor=cast.handler, case=case)
+    response = signed_in(cast.head).post(
+        act(case.number, "reject"), {"version": shown_version, "reason": "不属于供水业务"}
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "已被他人修改" in page
+    assert "不属于供水业务" in page  # the entry is kept
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+
+
+def test_it_explains_a_refusal_by_the_rules(cast: Cast) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        case = case_accept(actor=cast.handler, case=open_case(cast))
+    clock = case.clocks.get(kind="result")
+    with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
+        response = signed_in(cast.handler).post(
+            act(case.number, "request_extension"),
+            {"version": case.version, "clock": clock.pk, "amount": 2, "reason": "需现场勘查"},
+        )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "不得延期" in page
+    assert "需现场勘查" in page
+
+
+def test_it_refuses_an_action_the_person_may_not_take(cast: Cast) -> None:
+    case = case_accept(actor=cast.handler, case=open_case(cast))
+    response = signed_in(cast.desk).post(
+        act(case.number, "terminate"), {"version": case.version, "reason": "无法联系"}
+    )
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+
+
+def _open_many(cast: Cast, count: int, **fields: Any) -> None:
+    for _ in range(count):
+        case_accept(actor=cast.handler, case=open_case(cast, **fields))
+
+
+@pytest.mark.parametrize("url_name", ["deadlines:my_cases", "deadlines:department_cases"])
+def test_it_lists_a_page_of_cases_in_a_fixed_number_of_queries(
+    cast: Cast, url_name: str, django_assert_num_queries: Any
+) -> None:
+    client = signed_in(cast.handler)
+    _open_many(cast, 3)
+    page_of(client, reverse(url_name))  # warm the session and the calendar
+    # Session, user, roles, staff profile (department list only), count, page.
+    expected = 5 if url_name == "deadlines:my_cases" else 6
+    with django_assert_num_queries(expected):
+        small = page_of(client, reverse(url_name))
+    _open_many(cast, 27)
+    with django_assert_num_queries(expected):
+        full = page_of(client, reverse(url_name))
+    assert small.count("<tr>") == 3 + 1
+    assert full.count("<tr>") == 25 + 1  # one page, and its header
+    assert "第 1 页,共 2 页" in full
+
+
+def test_it_filters_the_department_list(cast: Cast) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        complaint = case_accept(actor=cast.handler, case=open_case(cast, subject="投诉甲"))
+        urgent = open_case(
+            cast,
+            subject="紧急求助乙",
+            matter_kind=MatterKind.HELP_REQUEST,
+            urgency=Urgency.URGENT,
+        )
+        consultation = open_case(cast, subject="咨询丙", matter_kind=MatterKind.CONSULTATION)
+    client = signed_in(cast.head)
+    url = reverse("deadlines:department_cases")
+    # Monday 20:30: the urgent help's first feedback (1 h) and the consultation's (1 h)
+    # have passed; the complaint's result (Wednesday 24:00) has not.
+    with time_machine.travel(datetime(2026, 6, 1, 20, 30, tzinfo=SHANGHAI), tick=False):
+        overdue = page_of(client, url, {"overdue": "on"})
+        soon = page_of(client, url, {"due_soon": "on"})
+        accepted = page_of(client, url, {"state": "accepted"})
+        by_kind = page_of(client, url, {"matter_kind": "consultation"})
+        by_urgency = page_of(client, url, {"urgency": "urgent"})
+    assert urgent.subject in overdue
+    assert consultation.subject in overdue
+    assert complaint.subject not in overdue
+    # Within a day: the urgent help's 24-hour result is due Tuesday 09:00.
+    assert urgent.subject in soon
+    assert complaint.subject not in soon
+    assert complaint.subject in accepted
+    assert urgent.subject not in accepted
+    assert consultation.subject in by_kind
+    assert complaint.subject not in by_kind
+    assert urgent.subject in by_urgency
+    assert complaint.subject not in by_urgency
+
+
+def test_it_lets_leadership_pick_any_department(cast: Cast) -> None:
+    case = open_case(cast, department=cast.network, subject="管网漏水")
+    page = page_of(
+        signed_in(cast.leader), reverse("deadlines:department_cases"), {"department": "network"}
+    )
+    assert case.subject in page
+    # A head sees their own department whatever the link asks for.
+    page = page_of(
+        signed_in(cast.head), reverse("deadlines:department_cases"), {"department": "network"}
+    )
+    assert case.subject not in page
