@@ -12,7 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from deadlines.admin_policies import TimeLimitPolicyAdmin
-from deadlines.models import CalendarDay, CalendarYear, Clock, ClockPause, TimeLimitPolicy
+from deadlines.models import (
+    CalendarDay,
+    CalendarYear,
+    Case,
+    CaseEvent,
+    Clock,
+    ClockPause,
+    ExtensionRequest,
+    FeedbackEntry,
+    Suspension,
+    TimeLimitPolicy,
+    Transfer,
+)
 from deadlines.resources import CalendarDayResource
 from deadlines.services.calendar import calendar_day_clear, calendar_day_set, calendar_year_publish
 
@@ -90,6 +102,7 @@ class ClockAdmin(admin.ModelAdmin):
 
     list_display = (
         "id",
+        "case",
         "kind",
         "policy",
         "department",
@@ -99,8 +112,90 @@ class ClockAdmin(admin.ModelAdmin):
         "stopped_at",
     )
     list_filter = ("kind", "due_is_provisional")
-    list_select_related = ("policy", "department")
+    list_select_related = ("case", "policy", "department")
+    search_fields = ("case__number",)
     inlines = (ClockPauseInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ("at", "action", "from_state", "to_state", "actor", "reason")
+
+
+class CaseClockInline(ReadOnlyInline):
+    model = Clock
+    fields = ("kind", "policy", "started_at", "due_at", "extension_amount", "stopped_at")
+    show_change_link = True
+
+
+class TransferInline(ReadOnlyInline):
+    model = Transfer
+    fields = ("sent_at", "from_department", "to_department", "outcome", "decided_at")
+
+
+class ExtensionInline(ReadOnlyInline):
+    model = ExtensionRequest
+    fields = ("requested_at", "clock", "amount", "unit", "decision", "citizen_told_at")
+
+
+class SuspensionInline(ReadOnlyInline):
+    model = Suspension
+    fields = ("kind", "started_at", "expected_end", "ended_at", "place")
+
+
+class FeedbackInline(ReadOnlyInline):
+    model = FeedbackEntry
+    fields = ("at", "audience", "channel", "by", "content")
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: a case changes only through its services (the case page), so that
+    every change has its event and its clocks stay right."""
+
+    list_display = (
+        "number",
+        "subject",
+        "matter_kind",
+        "urgency",
+        "state",
+        "handling_mode",
+        "department",
+        "handler",
+        "opened_at",
+    )
+    list_filter = ("state", "matter_kind", "urgency", "handling_mode", "channel")
+    list_select_related = ("department", "handler")
+    search_fields = ("number", "subject", "citizen_name", "citizen_phone", "citizen_account")
+    date_hierarchy = "opened_at"
+    inlines = (
+        CaseClockInline,
+        CaseEventInline,
+        TransferInline,
+        ExtensionInline,
+        SuspensionInline,
+        FeedbackInline,
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

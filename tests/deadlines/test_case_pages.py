@@ -4,14 +4,17 @@ its clocks, timeline and the actions the viewer may take."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from deadlines.diagram import case_state_diagram
 from deadlines.models import CaseEvent, CaseState, MatterKind, Urgency
 from deadlines.services.cases import case_accept, case_resolve, case_start_work
 from tests.deadlines.conftest import Cast, open_case
@@ -226,3 +229,9 @@ def test_it_lets_leadership_pick_any_department(cast: Cast) -> None:
         signed_in(cast.head), reverse("deadlines:department_cases"), {"department": "network"}
     )
     assert case.subject not in page
+
+
+def test_the_state_diagram_in_docs_is_the_one_the_code_draws() -> None:
+    committed = (Path(settings.BASE_DIR) / "docs" / "case-states.md").read_text(encoding="utf-8")
+    assert committed == case_state_diagram(), "run: python manage.py case_diagram"
+    assert "registered --> accepted: accept" in committed
