@@ -20,7 +20,7 @@ may take it, records a case event and adjusts the clocks.
 def case_state_diagram() -> str:
     field = Case._meta.get_field("state")
     arrows: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for transition in field.get_all_transitions(Case):  # type: ignore[attr-defined]
+    for transition in field.get_all_transitions(Case):
         arrows[(str(transition.source), str(transition.target))].append(transition.name)
     lines = [HEADER, "```mermaid", "stateDiagram-v2"]
     with translation.override("en"):

@@ -123,6 +123,16 @@ class ReasonForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), widget=TEXT)
 
 
+class AnswerForm(ActionForm):
+    answer = forms.CharField(label=_("Answer given"), widget=TEXT)
+    referred_to = forms.CharField(
+        label=_("Referred to"),
+        required=False,
+        max_length=200,
+        help_text=_("Outside the utility's scope: which body, and how to reach it."),
+    )
+
+
 class ResolveForm(ActionForm):
     resolution = forms.CharField(label=_("Result"), widget=TEXT)
 

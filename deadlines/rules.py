@@ -64,6 +64,7 @@ rules.add_perm(
     "deadlines.view_case",
     is_on_case | is_case_leader | in_case_department | is_leadership | is_inspection_office,
 )
+rules.add_perm("deadlines.answer_case", is_case_first_responder)
 rules.add_perm("deadlines.accept_case", department_desk | heads_case_department)
 rules.add_perm("deadlines.transfer_case", is_on_case)
 rules.add_perm("deadlines.decide_transfer", heads_case_department)

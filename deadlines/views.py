@@ -66,6 +66,16 @@ ACTIONS: dict[str, Action] = {
     action.name: action
     for action in [
         Action(
+            "answer",
+            _("Answer on the spot"),
+            forms.AnswerForm,
+            _transition("answer"),
+            lambda u, c, d: services.case_answer(
+                actor=u, case=c, answer=d["answer"], referred_to=d["referred_to"]
+            ),
+            _("Answered and closed."),
+        ),
+        Action(
             "accept",
             _("Accept"),
             forms.AcceptForm,

@@ -149,6 +149,12 @@ class Case(FSMModelMixin, models.Model):
         help_text=_("The leader an escalated case is reported to (呈办)."),
     )
     instruction = models.TextField(_("leader's instruction"), blank=True)
+    referred_to = models.CharField(
+        _("referred to"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a matter outside the utility's scope: which body, and how to reach it."),
+    )
 
     state = FSMField(
         _("state"),
@@ -195,6 +201,13 @@ class Case(FSMModelMixin, models.Model):
         return self.state in ENDED_STATES
 
     # -- transitions: state only; permission is checked with the rules of the same name --
+
+    @transition(
+        field=state, source=S.REGISTERED, target=S.CLOSED, permission="deadlines.answer_case"
+    )
+    def answer(self) -> None:
+        """The first responder answers on the spot, or gives guidance to the competent body
+        for a matter outside the utility's scope: closed at once, and still counted."""
 
     @transition(
         field=state, source=S.REGISTERED, target=S.ACCEPTED, permission="deadlines.accept_case"
@@ -310,6 +323,7 @@ class Case(FSMModelMixin, models.Model):
 
 class EventAction(models.TextChoices):
     OPEN = "open", _("Registered")
+    ANSWER = "answer", _("Answered on the spot")
     ACCEPT = "accept", _("Accepted")
     ASSIGN = "assign", _("Handler assigned")
     TRANSFER = "transfer", _("Transferred")

@@ -299,6 +299,40 @@ def case_open(
     _start(case, ClockKind.FIRST_FEEDBACK, at=at, department=own_department, responsible=actor)
     for kind in (ClockKind.RESULT, ClockKind.CLOSURE):
         _start(case, kind, at=at, department=department, responsible=None)
+    if department.pk != own_department.pk:
+        # Handed at once to another unit (urgent matters go to dispatch): that unit owes
+        # the first responder word within 40 minutes (seed 003 投诉反馈制度 (1)).
+        _start(
+            case,
+            ClockKind.UNIT_TO_FIRST_RESPONDER,
+            at=at,
+            department=department,
+            responsible=department.head,
+        )
+    return case
+
+
+@transaction.atomic
+def case_answer(*, actor: Any, case: Case, answer: str, referred_to: str = "") -> Case:
+    """The first responder answers on the spot, or, for a matter outside the utility's
+    scope, records the guidance given: which body and how to reach it (seed 004 首问 三4).
+    The case closes at once and still counts; the answer is the citizen's feedback."""
+    case = _lock(case)
+    answer = _required(answer, _("Write down the answer given."))
+    before = _move(case, actor, "answer")
+    at = timezone.now()
+    case.resolution, case.referred_to = answer, referred_to.strip()
+    case.resolved_at = case.closed_at = at
+    _stop(case, at)
+    _record(
+        case,
+        actor=actor,
+        action="answer",
+        from_state=before,
+        at=at,
+        reason=answer,
+        referred_to=case.referred_to,
+    )
     return case
 
 

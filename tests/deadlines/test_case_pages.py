@@ -235,3 +235,37 @@ def test_the_state_diagram_in_docs_is_the_one_the_code_draws() -> None:
     committed = (Path(settings.BASE_DIR) / "docs" / "case-states.md").read_text(encoding="utf-8")
     assert committed == case_state_diagram(), "run: python manage.py case_diagram"
     assert "registered --> accepted: accept" in committed
+
+
+def test_the_first_responder_answers_on_the_spot_and_the_case_still_counts(cast: Cast) -> None:
+    case = open_case(cast, matter_kind=MatterKind.CONSULTATION, subject="营业厅几点下班")
+    refused = signed_in(cast.handler).post(
+        act(case.number, "answer"), {"version": case.version, "answer": "16:30"}
+    )
+    assert refused.status_code == 403
+    response = signed_in(cast.desk).post(
+        act(case.number, "answer"),
+        {"version": case.version, "answer": "请向燃气公司咨询", "referred_to": "燃气公司 96777"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED
+    assert case.referred_to == "燃气公司 96777"
+    assert not case.clocks.filter(stopped_at__isnull=True).exists()
+    assert CaseEvent.objects.filter(case=case, action="answer", actor=cast.desk).exists()
+
+
+def test_a_matter_handed_at_once_to_another_unit_puts_that_unit_on_the_40_minute_clock(
+    cast: Cast,
+) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        case = open_case(
+            cast,
+            department=cast.network,
+            matter_kind=MatterKind.HELP_REQUEST,
+            urgency=Urgency.URGENT,
+        )
+    clock = case.clocks.get(kind="unit_to_first_responder")
+    assert clock.due_at == MONDAY + timedelta(minutes=40)
+    assert clock.responsible == cast.network_head
+    assert case.clocks.get(kind="first_feedback").due_at == MONDAY + timedelta(hours=1)
