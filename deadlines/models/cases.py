@@ -163,6 +163,8 @@ class Case(FSMModelMixin, models.Model):
         default=CaseState.REGISTERED,
         protected=True,
     )
+    # A keyed digest of the receipt's lookup secret (deadlines.lookup), never the secret.
+    lookup_digest = models.CharField(_("lookup digest"), max_length=64, blank=True, editable=False)
     # Bumped by every service that changes the case: a page posts the version it showed,
     # and a mismatch is a conflict rather than a silent overwrite.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -176,6 +178,9 @@ class Case(FSMModelMixin, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    # Set by case_open for the receipt; never stored (only its digest is).
+    lookup_secret: str = ""
 
     class Meta:
         verbose_name = _("case")
@@ -324,6 +329,7 @@ class Case(FSMModelMixin, models.Model):
 class EventAction(models.TextChoices):
     OPEN = "open", _("Registered")
     ANSWER = "answer", _("Answered on the spot")
+    NEW_LOOKUP_SECRET = "new_lookup_secret", _("New receipt secret issued")
     ACCEPT = "accept", _("Accepted")
     ASSIGN = "assign", _("Handler assigned")
     TRANSFER = "transfer", _("Transferred")

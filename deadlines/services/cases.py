@@ -27,6 +27,7 @@ from accountability.roles import Role
 from accountability.rules import has_role
 from accountability.selectors import who_covers
 from accountability.services import require_permission
+from deadlines import lookup
 from deadlines.models import (
     Case,
     CaseEvent,
@@ -264,7 +265,9 @@ def case_open(
 ) -> Case:
     """Register a case with the actor as its first responder (首问负责制) and start the
     clocks its policies call for: feedback to the citizen (the first responder's), and
-    result and closure (the handling department's)."""
+    result and closure (the handling department's).
+
+    The returned case carries ``lookup_secret`` for the receipt; it is not stored."""
     if not (
         has_role(actor, Role.FRONT_DESK)
         or has_role(actor, Role.HANDLER)
@@ -292,6 +295,8 @@ def case_open(
     # The state is the machine's (a protected field that full_clean would reassign).
     case.full_clean(exclude=["number", "state"])
     case.number = _next_number(timezone.localtime(at).year)
+    case.lookup_secret = lookup.new_secret()  # for the receipt; only its digest is kept
+    case.lookup_digest = lookup.digest(case.number, case.lookup_secret)
     case.save()
     CaseEvent.objects.create(
         case=case, actor=actor, action="open", from_state="", to_state=case.state, at=at
@@ -310,6 +315,17 @@ def case_open(
             responsible=department.head,
         )
     return case
+
+
+@transaction.atomic
+def case_new_lookup_secret(*, actor: Any, case: Case) -> str:
+    """Issue a new receipt secret (the citizen lost the receipt); the old one stops working."""
+    case = _lock(case)
+    _allowed(case, actor, "deadlines.log_feedback")
+    secret = lookup.new_secret()
+    case.lookup_digest = lookup.digest(case.number, secret)
+    _record(case, actor=actor, action="new_lookup_secret", from_state=case.state, at=timezone.now())
+    return secret
 
 
 @transaction.atomic
