@@ -2,6 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accountability.views_coming import coming_page
+from intake.views_public import public_status
 
 app_name = "intake"
 
@@ -18,4 +19,5 @@ urlpatterns = [
         ),
         name="registration",
     ),
+    path("status/", public_status, name="public_status"),
 ]

@@ -1,0 +1,5 @@
+"""The case tests' cast serves the front-desk tests too."""
+
+from tests.deadlines.conftest import cast
+
+__all__ = ["cast"]
