@@ -1,0 +1,1 @@
+"""Every write of the intake app, one module per entity."""

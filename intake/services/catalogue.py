@@ -1,0 +1,447 @@
+"""Writes to the service catalogue: create, revise, load the default catalogue from a file.
+
+A service item is never edited in place (ARCHITECTURE "History is append-only"): a
+revision is a new row with the next version, its materials copied or replaced, and the
+old row is retired. A notice handed out points at the version it was made from, so
+changing the catalogue never changes what a citizen was told (DOMAIN §4).
+
+``actor=None`` means the system (the deploy-time load of the catalogue): the permission
+check is skipped and the audit rows carry no actor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accountability import audit
+from accountability.models import Department
+from accountability.services import require_permission_or_system
+from intake.models import ServiceItem, ServiceItemMaterial, material_errors
+
+# What a revision may change; the identity (code), the version and the bookkeeping
+# fields belong to the service.
+REVISABLE_FIELDS: Final[tuple[str, ...]] = (
+    "name",
+    "kind",
+    "department",
+    "legal_basis",
+    "conditions",
+    "quantity_limit",
+    "procedure",
+    "fee_basis",
+    "fee_standard",
+    "refusal_reasons",
+    "statutory_limit_amount",
+    "statutory_limit_unit",
+    "promised_limit_amount",
+    "promised_limit_unit",
+    "allows_deficiency",
+    "touches_safety",
+    "note",
+)
+MATERIAL_FIELDS: Final[tuple[str, ...]] = (
+    "name",
+    "form_requirements",
+    "is_required",
+    "may_be_deficient",
+)
+# A catalogue file gives these for each entry; `department` is a department's code.
+FILE_FIELDS: Final[tuple[str, ...]] = ("code", *REVISABLE_FIELDS, "materials")
+
+MaterialRow = tuple[str, str, bool, bool]
+
+
+@dataclass(frozen=True)
+class CatalogueLoadReport:
+    """Codes the load created (version 1), revised (a new version) or left as they were,
+    and the codes whose department is not (yet) in the organisation."""
+
+    created: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    without_department: list[str] = field(default_factory=list)
+
+
+def _user_or_none(actor: Any) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def material_rows(materials: Sequence[ServiceItemMaterial]) -> list[MaterialRow]:
+    """The materials as comparable values, in the order the notice lists them."""
+    return [
+        (m.name, m.form_requirements, bool(m.is_required), bool(m.may_be_deficient))
+        for m in materials
+    ]
+
+
+def _copy(material: ServiceItemMaterial) -> ServiceItemMaterial:
+    return ServiceItemMaterial(**{name: getattr(material, name) for name in MATERIAL_FIELDS})
+
+
+def _state(item: ServiceItem, materials: Sequence[ServiceItemMaterial]) -> dict[str, Any]:
+    return {
+        **audit.snapshot(item),
+        "materials": [audit.snapshot(m, fields=list(MATERIAL_FIELDS)) for m in materials],
+    }
+
+
+def _field_label(name: str) -> str:
+    if name == NON_FIELD_ERRORS:
+        return _("material")
+    return str(getattr(ServiceItemMaterial._meta.get_field(name), "verbose_name", name))
+
+
+def _validate(item: ServiceItem, materials: Sequence[ServiceItemMaterial]) -> None:
+    """Check the item and its materials together, so that every error is reported at
+    once, before anything is written."""
+    errors: dict[str, Any] = {}
+    try:
+        item.full_clean(exclude=["created_by"])
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    material_messages: list[str] = []
+    for index, material in enumerate(materials, start=1):
+        try:
+            # The item is saved after this check; the name's uniqueness within the item
+            # is part of material_errors.
+            material.full_clean(exclude=["item", "position"], validate_unique=False)
+        except ValidationError as error:
+            material_messages.extend(
+                _("Material %(index)s (%(name)s), %(field)s: %(message)s")
+                % {
+                    "index": index,
+                    "name": material.name,
+                    "field": _field_label(name),
+                    "message": message,
+                }
+                for name, messages in error.message_dict.items()
+                for message in messages
+            )
+    material_messages.extend(material_errors(item, materials))
+    if material_messages:
+        errors.setdefault("materials", []).extend(material_messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_materials(
+    item: ServiceItem, materials: Sequence[ServiceItemMaterial]
+) -> list[ServiceItemMaterial]:
+    rows = [_copy(material) for material in materials]
+    for position, row in enumerate(rows, start=1):
+        row.item = item
+        row.position = position
+    return ServiceItemMaterial.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def service_item_create(
+    *,
+    actor: Any,
+    item: ServiceItem,
+    materials: Sequence[ServiceItemMaterial] = (),
+    reason: str = "",
+) -> ServiceItem:
+    """Save a new catalogue code as its version 1, with its materials in the given order."""
+    require_permission_or_system(actor, "intake.add_serviceitem")
+    if not item._state.adding:
+        raise ValidationError(_("This service item is already saved; revise it instead."))
+    if ServiceItem.objects.filter(code=item.code).exists():
+        raise ValidationError(
+            {
+                "code": _(
+                    "A service item with the code %(code)s already exists; revise it instead."
+                )
+                % {"code": item.code}
+            }
+        )
+    item.version = 1
+    item.retired_at = None
+    item.created_at = timezone.now()
+    item.created_by = _user_or_none(actor)
+    _validate(item, materials)
+    item.save()
+    saved = _save_materials(item, materials)
+    audit.record(
+        actor=actor,
+        action="service_item.create",
+        obj=item,
+        after=_state(item, saved),
+        reason=reason,
+    )
+    return item
+
+
+@transaction.atomic
+def service_item_revise(
+    *,
+    actor: Any,
+    item: ServiceItem,
+    changes: dict[str, Any],
+    reason: str,
+    materials: Sequence[ServiceItemMaterial] | None = None,
+) -> ServiceItem:
+    """Create the next version of `item` with `changes` applied, and retire `item`.
+
+    `materials` replaces the list when given; otherwise the new version gets copies of
+    the current one's. The current row is locked first, so of two people revising the
+    same version one wins and the other is told that the version is retired.
+    """
+    require_permission_or_system(actor, "intake.change_serviceitem")
+    unknown = sorted(set(changes) - set(REVISABLE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be revised: %(fields)s.") % {"fields": ", ".join(unknown)}
+        )
+    if not reason.strip():
+        raise ValidationError(_("Give a reason for the revision."))
+    current = ServiceItem.objects.select_for_update().get(pk=item.pk)
+    if current.retired_at is not None:
+        raise ValidationError(
+            _(
+                "Version %(version)s of the service item %(code)s is retired; "
+                "revise its current version instead."
+            )
+            % {"version": current.version, "code": current.code},
+            code="retired",
+        )
+    current_materials = list(current.materials.all())
+    new_materials = [_copy(m) for m in current_materials] if materials is None else list(materials)
+    revised = ServiceItem(
+        code=current.code,
+        version=current.version + 1,
+        **{name: getattr(current, name) for name in REVISABLE_FIELDS},
+    )
+    for name, value in changes.items():
+        setattr(revised, name, value)
+    # Field by field first, so that a bad value is reported against its field before
+    # anything is written.
+    revised.clean_fields(exclude=["created_by"])
+    if all(
+        getattr(revised, name) == getattr(current, name) for name in REVISABLE_FIELDS
+    ) and material_rows(new_materials) == material_rows(current_materials):
+        raise ValidationError(_("The revision changes nothing."), code="unchanged")
+    now = timezone.now()
+    before = _state(current, current_materials)
+    # Retire first: only one version of a code may be current (a database constraint).
+    # Should the new version turn out invalid, the transaction undoes the retirement.
+    current.retired_at = now
+    current.save(update_fields=["retired_at"])
+    revised.created_at = now
+    revised.created_by = _user_or_none(actor)
+    _validate(revised, new_materials)
+    revised.save()
+    saved = _save_materials(revised, new_materials)
+    item.retired_at = now  # the caller's copy tells the truth too
+    audit.record(
+        actor=actor,
+        action="service_item.revise",
+        obj=revised,
+        before=before,
+        after=_state(revised, saved),
+        reason=reason,
+    )
+    return revised
+
+
+# -- the catalogue file -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    item: ServiceItem
+    materials: list[ServiceItemMaterial]
+    department_missing: bool
+
+
+def _entry(
+    index: int, entry: Any, departments: dict[str, Department]
+) -> tuple[_Candidate | None, list[str]]:
+    """The candidate item of one file entry, or the messages that say what is wrong."""
+    if not isinstance(entry, dict):
+        return None, [
+            _("Entry %(index)s: expected an object with the service item's fields.")
+            % {"index": index}
+        ]
+    code = entry.get("code")
+    label = (
+        _("entry %(index)s (%(code)s)") % {"index": index, "code": code}
+        if isinstance(code, str) and code
+        else _("entry %(index)s") % {"index": index}
+    )
+
+    def message(field_name: str, text: str) -> str:
+        return _("Catalogue file, %(entry)s, field %(field)s: %(message)s") % {
+            "entry": label,
+            "field": field_name,
+            "message": text,
+        }
+
+    errors = [message(name, _("missing.")) for name in FILE_FIELDS if name not in entry] + [
+        message(name, _("unknown field.")) for name in sorted(set(entry) - set(FILE_FIELDS))
+    ]
+    materials: list[ServiceItemMaterial] = []
+    raw_materials = entry.get("materials", [])
+    if not isinstance(raw_materials, list):
+        errors.append(message("materials", _("expected a list of materials.")))
+        raw_materials = []
+    for number, raw in enumerate(raw_materials, start=1):
+        where = f"materials[{number}]"
+        if not isinstance(raw, dict):
+            errors.append(message(where, _("expected an object with the material's fields.")))
+            continue
+        errors.extend(
+            message(where, _("%(key)s missing.") % {"key": key})
+            for key in MATERIAL_FIELDS
+            if key not in raw
+        )
+        errors.extend(
+            message(where, _("%(key)s is an unknown field.") % {"key": key})
+            for key in sorted(set(raw) - set(MATERIAL_FIELDS))
+        )
+        materials.append(ServiceItemMaterial(**{k: raw[k] for k in MATERIAL_FIELDS if k in raw}))
+    department_code = entry.get("department")
+    if department_code is not None and not isinstance(department_code, str):
+        errors.append(message("department", _("expected a department's code or null.")))
+    if errors:
+        return None, errors
+    department = departments.get(department_code) if department_code else None
+    candidate = ServiceItem(
+        department=department,
+        **{name: entry[name] for name in FILE_FIELDS if name not in {"department", "materials"}},
+    )
+    try:
+        candidate.clean_fields(exclude=["created_by", "department"])
+        candidate.clean()
+    except ValidationError as error:
+        for name, texts in error.message_dict.items():
+            errors.extend(message(name, text) for text in texts)
+    for number, material in enumerate(materials, start=1):
+        try:
+            material.full_clean(exclude=["item", "position"], validate_unique=False)
+        except ValidationError as error:
+            errors.extend(
+                message(f"materials[{number}].{name}", text)
+                for name, texts in error.message_dict.items()
+                for text in texts
+            )
+    errors.extend(message("materials", text) for text in material_errors(candidate, materials))
+    if errors:
+        return None, errors
+    return (
+        _Candidate(
+            item=candidate,
+            materials=materials,
+            department_missing=bool(department_code) and department is None,
+        ),
+        [],
+    )
+
+
+def _read(path: Path) -> list[_Candidate]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValidationError(
+            _("The catalogue file %(path)s cannot be read: %(error)s")
+            % {"path": path, "error": error}
+        ) from error
+    if not isinstance(data, list):
+        raise ValidationError(
+            _("The catalogue file %(path)s must hold a list of service items.") % {"path": path}
+        )
+    codes = [entry.get("department") for entry in data if isinstance(entry, dict)]
+    departments = {
+        department.code: department
+        for department in Department.objects.filter(
+            code__in=[code for code in codes if isinstance(code, str)]
+        )
+    }
+    candidates: list[_Candidate] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data, start=1):
+        candidate, entry_errors = _entry(index, entry, departments)
+        errors.extend(entry_errors)
+        if candidate is None:
+            continue
+        if candidate.item.code in seen:
+            errors.append(
+                _("Catalogue file, entry %(index)s (%(code)s), field code: used twice.")
+                % {"index": index, "code": candidate.item.code}
+            )
+        seen.add(candidate.item.code)
+        candidates.append(candidate)
+    if errors:
+        raise ValidationError(errors)
+    return candidates
+
+
+@transaction.atomic
+def catalogue_load(*, actor: Any, path: Path) -> CatalogueLoadReport:
+    """Bring the catalogue in line with a file; safe to run again.
+
+    A new code gets version 1, a code whose entry differs from its current version gets
+    a new version (through `service_item_revise`), an identical one is left alone. Codes
+    in the database but not in the file are left alone too: an administrator may have
+    added them. A malformed file is refused as a whole, naming each bad entry and field.
+
+    An entry's department is looked up by code; when the organisation has no such
+    department yet (a fresh installation loads the catalogue before its org chart), the
+    item is loaded without one and its code is reported, and a later load attaches it.
+    """
+    # Checked up front, so that a user without the right is refused even by a file that
+    # would change nothing.
+    require_permission_or_system(actor, "intake.add_serviceitem")
+    require_permission_or_system(actor, "intake.change_serviceitem")
+    candidates = _read(path)
+    report = CatalogueLoadReport()
+    current = {
+        item.code: item
+        for item in ServiceItem.objects.filter(
+            code__in=[candidate.item.code for candidate in candidates], retired_at__isnull=True
+        )
+        .select_related("department")
+        .prefetch_related("materials")
+    }
+    reason = _("Loaded from %(file)s.") % {"file": path.name}
+    for candidate in candidates:
+        code = candidate.item.code
+        if candidate.department_missing:
+            report.without_department.append(code)
+        existing = current.get(code)
+        if existing is None:
+            service_item_create(
+                actor=actor, item=candidate.item, materials=candidate.materials, reason=reason
+            )
+            report.created.append(code)
+            continue
+        changes = {
+            name: getattr(candidate.item, name)
+            for name in REVISABLE_FIELDS
+            if getattr(candidate.item, name) != getattr(existing, name)
+        }
+        same_materials = material_rows(candidate.materials) == material_rows(
+            list(existing.materials.all())
+        )
+        if changes or not same_materials:
+            service_item_revise(
+                actor=actor,
+                item=existing,
+                changes=changes,
+                materials=candidate.materials,
+                reason=reason,
+            )
+            report.revised.append(code)
+        else:
+            report.unchanged.append(code)
+    return report
