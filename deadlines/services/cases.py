@@ -80,9 +80,9 @@ def _next_number(year: int) -> str:
 
 def _lock(case: Case) -> Case:
     """The case row, locked until the transaction ends; CaseConflict if `case` is stale."""
-    current = (
-        Case.objects.select_for_update(of=("self",)).select_related("department").get(pk=case.pk)
-    )
+    # No join in the locking query: a waiting action re-reads only the case row, so a
+    # transfer that moved the case to another department makes it a conflict, not a miss.
+    current = Case.objects.select_for_update().get(pk=case.pk)
     if current.version != case.version:
         raise CaseConflict(
             _(
@@ -199,7 +199,7 @@ def _start(
     policy = _policy(case, kind, variant)
     if policy is None:
         return None
-    return clock_start(
+    clock = clock_start(
         case=case,
         kind=kind,
         policy=policy,
@@ -209,6 +209,10 @@ def _start(
         amount=amount,
         unit=unit,
     )
+    if case.state == CaseState.SUSPENDED:
+        # Started during a special procedure: paused with the others until it ends.
+        clocks_pause([clock], at=at)
+    return clock
 
 
 def _running(case: Case, kinds: Iterable[str] | None = None, variant: str | None = None) -> Any:
@@ -334,8 +338,8 @@ def case_answer(*, actor: Any, case: Case, answer: str, referred_to: str = "") -
     scope, records the guidance given: which body and how to reach it (seed 004 首问 三4).
     The case closes at once and still counts; the answer is the citizen's feedback."""
     case = _lock(case)
-    answer = _required(answer, _("Write down the answer given."))
     before = _move(case, actor, "answer")
+    answer = _required(answer, _("Write down the answer given."))
     at = timezone.now()
     case.resolution, case.referred_to = answer, referred_to.strip()
     case.resolved_at = case.closed_at = at
@@ -408,6 +412,7 @@ def case_transfer(
     two working days to accept it or return it (seed 001 §6(二)); the first responder keeps
     a follow-up clock until the citizen has heard back (seed 001 §4, §6)."""
     case = _lock(case)
+    before = _move(case, actor, "transfer")
     handover_note = _required(handover_note, _("Write the handover record."))
     if to_department.pk == case.department_id:
         raise ValidationError(
@@ -418,7 +423,6 @@ def case_transfer(
             _("%(department)s has no head to accept transfers. Ask an administrator to name one.")
             % {"department": to_department}
         )
-    before = _move(case, actor, "transfer")
     at = timezone.now()
     transfer = Transfer.objects.create(
         case=case,
@@ -504,8 +508,8 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
 def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
     """The receiving head returns a misrouted transfer to the sender, with a reason."""
     case = _lock(case)
-    reason = _required(reason, _("Say why the case is not your department's."))
     before = _move(case, actor, "return_transfer")
+    reason = _required(reason, _("Say why the case is not your department's."))
     at = timezone.now()
     transfer = _pending_transfer(case)
     transfer.outcome = Transfer.Outcome.RETURNED
@@ -890,8 +894,8 @@ def case_instruct(
 def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
     """Record the result; the result and review clocks stop. The head signs off next."""
     case = _lock(case)
-    resolution = _required(resolution, _("Write down the result."))
     before = _move(case, actor, "resolve")
+    resolution = _required(resolution, _("Write down the result."))
     at = timezone.now()
     case.resolution, case.resolved_at = resolution, at
     _stop(case, at, [ClockKind.RESULT, ClockKind.REVIEW])
@@ -903,11 +907,15 @@ def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
 def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
     """The head does not sign off and sends the case back to the handler."""
     case = _lock(case)
-    reason = _required(reason, _("Say what is missing from the result."))
     before = _move(case, actor, "send_back")
-    _record(
-        case, actor=actor, action="send_back", from_state=before, at=timezone.now(), reason=reason
-    )
+    reason = _required(reason, _("Say what is missing from the result."))
+    at = timezone.now()
+    # The result (or review answer) is owed again, by the deadline it had.
+    Clock.objects.filter(
+        case=case, kind__in=[ClockKind.RESULT, ClockKind.REVIEW], stopped_at=case.resolved_at
+    ).update(stopped_at=None)
+    case.resolution, case.resolved_at = "", None
+    _record(case, actor=actor, action="send_back", from_state=before, at=at, reason=reason)
     return case
 
 
@@ -934,6 +942,10 @@ def case_rate(*, actor: Any, case: Case, rating: int, caused_by_unit: bool, note
         raise CaseConflict(
             _("The citizen rates a case once it is closed; case %(number)s is “%(state)s”.")
             % {"number": case.number, "state": case.get_state_display()}
+        )
+    if case.rated_at is not None and case.closed_at is not None and case.rated_at >= case.closed_at:
+        raise CaseConflict(
+            _("Case %(number)s has been rated since it was closed.") % {"number": case.number}
         )
     if rating not in range(1, 6):
         raise ValidationError(_("A rating is from 1 (very poor) to 5 (very good)."))
@@ -970,8 +982,8 @@ def case_request_review(*, actor: Any, case: Case, reason: str) -> Case:
     """The citizen asks for a review of the result: answered within 30 days (seed 001
     §5(六)3; seed 002 附件10 §4)."""
     case = _lock(case)
-    reason = _required(reason, _("Write down what the citizen disputes."))
     before = _move(case, actor, "reopen")
+    reason = _required(reason, _("Write down what the citizen disputes."))
     at = timezone.now()
     case.closed_at = None
     _start(case, ClockKind.REVIEW, at=at, department=case.department, responsible=case.handler)
@@ -980,12 +992,14 @@ def case_request_review(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 def _end(case: Case, at: datetime) -> None:
+    """Wind up what was pending when a case ends; no one decided it, and the note says so."""
+    ended = _("The case ended before a decision.")
     Suspension.objects.filter(case=case, ended_at__isnull=True).update(ended_at=at)
     Transfer.objects.filter(case=case, outcome=Transfer.Outcome.PENDING).update(
-        outcome=Transfer.Outcome.RETURNED, decided_at=at
+        outcome=Transfer.Outcome.RETURNED, decided_at=at, return_reason=ended
     )
     ExtensionRequest.objects.filter(case=case, decision=ExtensionRequest.Decision.PENDING).update(
-        decision=ExtensionRequest.Decision.REFUSED, decided_at=at
+        decision=ExtensionRequest.Decision.REFUSED, decided_at=at, decision_note=ended
     )
 
 
@@ -995,8 +1009,8 @@ def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
     within 3 working days (seed 002 附件1 §8): that clock runs until a written answer is
     logged."""
     case = _lock(case)
-    reason = _required(reason, _("Give the legal reason for the refusal."))
     before = _move(case, actor, "reject")
+    reason = _required(reason, _("Give the legal reason for the refusal."))
     at = timezone.now()
     _stop(case, at)
     _end(case, at)
@@ -1016,8 +1030,8 @@ def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
 def case_terminate(*, actor: Any, case: Case, reason: str) -> Case:
     """End the case without a result (the head decides)."""
     case = _lock(case)
-    reason = _required(reason, _("Say why the case ends."))
     before = _move(case, actor, "terminate")
+    reason = _required(reason, _("Say why the case ends."))
     at = timezone.now()
     _stop(case, at)
     _end(case, at)
@@ -1029,8 +1043,8 @@ def case_terminate(*, actor: Any, case: Case, reason: str) -> Case:
 def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
     """Record that the citizen withdrew the matter."""
     case = _lock(case)
-    reason = _required(reason, _("Write down how the citizen withdrew."))
     before = _move(case, actor, "withdraw")
+    reason = _required(reason, _("Write down how the citizen withdrew."))
     at = timezone.now()
     _stop(case, at)
     _end(case, at)

@@ -1,0 +1,82 @@
+"""Edges of the case services: what send-back, suspension, ending and rating leave behind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from deadlines.models import ClockKind, ExtensionRequest, Transfer
+from deadlines.services import cases as services
+from tests.deadlines.conftest import Cast, open_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sending_a_result_back_makes_the_result_owed_again_by_its_old_deadline(
+    cast: Cast,
+) -> None:
+    case = services.case_accept(actor=cast.handler, case=open_case(cast))
+    result = case.clocks.get(kind=ClockKind.RESULT)
+    case = services.case_resolve(actor=cast.handler, case=case, resolution="已处理")
+    case = services.case_send_back(actor=cast.head, case=case, reason="未附检测报告")
+    result.refresh_from_db()
+    assert result.stopped_at is None
+    assert case.resolved_at is None
+    assert case.resolution == ""
+
+
+def test_a_clock_started_during_a_suspension_waits_for_it_to_end(cast: Cast) -> None:
+    case = services.case_accept(actor=cast.handler, case=open_case(cast))
+    services.case_suspend(
+        actor=cast.handler,
+        case=case,
+        kind="testing",
+        expected_end=timezone.now() + timedelta(days=2),
+        place="水质检测中心",
+        citizen_notice="检测期间不计时",
+    )
+    case.refresh_from_db()
+    case = services.case_escalate(actor=cast.head, case=case, leader=cast.leader, reason="影响面大")
+    progress = list(case.clocks.filter(kind=ClockKind.PROGRESS_REPORT))
+    assert len(progress) == 2
+    assert all(clock.due_at is None for clock in progress)
+    assert all(clock.pauses.filter(ended_at__isnull=True).exists() for clock in progress)
+    services.case_resume(actor=cast.handler, case=case)
+    assert all(clock.due_at is not None for clock in case.clocks.filter(kind="progress_report"))
+
+
+def test_ending_a_case_winds_up_what_was_pending_and_says_no_one_decided(cast: Cast) -> None:
+    case = services.case_accept(
+        actor=cast.handler, case=open_case(cast, matter_kind="petition", subject="信访")
+    )
+    closure = case.clocks.get(kind=ClockKind.CLOSURE)
+    services.case_request_extension(
+        actor=cast.handler, case=case, clock=closure, amount=5, reason="需协调多部门"
+    )
+    case.refresh_from_db()
+    services.case_transfer(
+        actor=cast.handler, case=case, to_department=cast.network, handover_note="管网问题"
+    )
+    case.refresh_from_db()
+    services.case_withdraw(actor=cast.desk, case=case, reason="用户来电撤回")
+    extension = ExtensionRequest.objects.get(case=case)
+    transfer = Transfer.objects.get(case=case)
+    assert extension.decision == ExtensionRequest.Decision.REFUSED
+    assert extension.decided_by is None
+    assert extension.decision_note
+    assert transfer.outcome == Transfer.Outcome.RETURNED
+    assert transfer.decided_by is None
+    assert transfer.return_reason == extension.decision_note
+
+
+def test_a_closure_is_rated_once(cast: Cast) -> None:
+    case = services.case_accept(actor=cast.handler, case=open_case(cast))
+    case = services.case_resolve(actor=cast.handler, case=case, resolution="已处理")
+    case = services.case_close(actor=cast.head, case=case)
+    case = services.case_rate(actor=cast.desk, case=case, rating=4, caused_by_unit=False)
+    with pytest.raises(services.CaseConflict):
+        services.case_rate(actor=cast.desk, case=case, rating=1, caused_by_unit=True)
+    case.refresh_from_db()
+    assert case.rating == 4
