@@ -76,13 +76,9 @@ class AbsenceAdmin(admin.ModelAdmin):
         obj.pk = recorded.pk
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor", "action", "content_type", "object_repr")
-    list_filter = ("action", "content_type")
-    list_select_related = ("actor", "content_type")
-    search_fields = ("object_repr", "action", "reason")
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For history and derived rows that change only through their services: visible and
+    searchable, never added, changed or deleted here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -92,3 +88,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "action", "content_type", "object_repr")
+    list_filter = ("action", "content_type")
+    list_select_related = ("actor", "content_type")
+    search_fields = ("object_repr", "action", "reason")
+    date_hierarchy = "at"

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from accountability.admin import ReadOnlyAdmin
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import (
     CalendarDay,
@@ -97,7 +98,7 @@ class ClockPauseInline(admin.TabularInline):
 
 
 @admin.register(Clock)
-class ClockAdmin(admin.ModelAdmin):
+class ClockAdmin(ReadOnlyAdmin):
     """Read-only: clocks move only through the case services."""
 
     list_display = (
@@ -115,15 +116,6 @@ class ClockAdmin(admin.ModelAdmin):
     list_select_related = ("case", "policy", "department")
     search_fields = ("case__number",)
     inlines = (ClockPauseInline,)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -169,7 +161,7 @@ class FeedbackInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """Read-only: a case changes only through its services (the case page), so that
     every change has its event and its clocks stay right."""
 
@@ -196,12 +188,3 @@ class CaseAdmin(admin.ModelAdmin):
         SuspensionInline,
         FeedbackInline,
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -20,7 +20,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from intake.models import ServiceItem, ServiceItemMaterial, material_errors
+from accountability.admin import ReadOnlyAdmin
+from intake.models import RefusalFlag, ServiceItem, ServiceItemMaterial, material_errors
 from intake.resources import ServiceItemResource
 from intake.services import catalogue as services
 
@@ -247,3 +248,13 @@ class ServiceItemAdmin(ImportExportModelAdmin):
         # history and redirect all point at what was saved.
         for model_field in ServiceItem._meta.concrete_fields:
             setattr(obj, model_field.attname, getattr(revised, model_field.attname))
+
+
+@admin.register(RefusalFlag)
+class RefusalFlagAdmin(ReadOnlyAdmin):
+    """Refusal phrases found at first contact, for the inspection office; read-only."""
+
+    list_display = ("at", "case", "staff", "phrase", "text")
+    list_filter = ("phrase",)
+    list_select_related = ("case", "staff")
+    search_fields = ("case__number", "staff__username", "text")

@@ -430,3 +430,47 @@ def material_errors(item: ServiceItem, materials: Sequence[ServiceItemMaterial])
                 )
             )
     return errors
+
+
+# Phrases that refuse a citizen instead of serving them (seed 000 §8(1); seed 001 §10):
+# "Unclear whose job" is never a reason to refuse (seed 001 §8).
+REFUSAL_PHRASES: Final = (
+    "不知道",
+    "不清楚",
+    "不归我管",
+    "不是我管",
+    "不关我事",
+    "不归我们管",
+    "找别人",
+    "没办法",
+)
+
+
+class RefusalFlag(models.Model):
+    """A refusal phrase found in what a first responder wrote to or about a citizen,
+    flagged for the inspection office to review (it decides whether it is a breach)."""
+
+    case = models.ForeignKey(
+        "deadlines.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    phrase = models.CharField(_("phrase"), max_length=20)
+    text = models.TextField(_("text"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refusal phrase flag")
+        verbose_name_plural = _("refusal phrase flags")
+        ordering: ClassVar = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phrase}: {self.text[:40]}"
+
+
+def refusal_phrases_in(text: str) -> list[str]:
+    return [phrase for phrase in REFUSAL_PHRASES if phrase in text]

@@ -1,9 +1,10 @@
-"""Reads of the service catalogue: the version of an item in force, and the whole list."""
+"""Reads of the front desk: the service catalogue, and a citizen's earlier contacts."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from deadlines.models import Case
 from intake.models import ServiceItem, ServiceItemMaterial
 
 
@@ -23,3 +24,20 @@ def service_item_list() -> QuerySet[ServiceItem]:
     """The current version of every item, by code, with departments and materials: two
     queries however many items there are."""
     return _with_materials(ServiceItem.objects.filter(retired_at__isnull=True)).order_by("code")
+
+
+def earlier_contacts(*, phone: str = "", account: str = "", limit: int = 10) -> list[Case]:
+    """The latest cases registered with the same phone number or water account, so the
+    first responder sees the citizen's history (issue 5: registration)."""
+    match = Q()
+    if phone.strip():
+        match |= Q(citizen_phone=phone.strip())
+    if account.strip():
+        match |= Q(citizen_account=account.strip())
+    if not match:
+        return []
+    return list(
+        Case.objects.filter(match)
+        .select_related("department")
+        .order_by("-opened_at", "-id")[:limit]
+    )

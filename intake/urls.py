@@ -1,23 +1,14 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from accountability.views_coming import coming_page
+from intake import views
 from intake.views_public import public_status
 
 app_name = "intake"
 
 urlpatterns = [
-    path(
-        "register/",
-        coming_page(
-            _("Registration"),
-            [
-                _("Register every visit, call, letter and web message (首问登记)."),
-                _("Answer, accept, pass on or transfer it, and hand over a receipt."),
-                _("Issue the one-time notice of everything the citizen needs."),
-            ],
-        ),
-        name="registration",
-    ),
+    path("register/", views.registration, name="registration"),
+    path("register/history/", views.history, name="history"),
+    path("receipt/<str:number>/", views.receipt, name="receipt"),
+    path("receipt/<str:number>/new-secret/", views.receipt_new_secret, name="receipt_new_secret"),
     path("status/", public_status, name="public_status"),
 ]

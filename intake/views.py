@@ -1,0 +1,157 @@
+"""Front-desk pages: registration (首问登记) and the receipt (收件回执)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accountability.models import StaffProfile
+from deadlines.models import Case, ClockKind
+from deadlines.services.cases import CaseConflict, case_new_lookup_secret
+from intake.forms import RegistrationForm
+from intake.selectors import earlier_contacts
+from intake.services.registration import Contact, Disposition, registration_submit
+
+# Receipt secrets live in the session of the person who registered the case, so the
+# receipt can be shown (and reprinted) after the redirect; the database holds a digest.
+SECRETS_KEY = "receipt_secrets"
+# On the receipt, the deadline the citizen is promised: the first that applies.
+PROMISED_CLOCKS = (ClockKind.CLOSURE, ClockKind.RESULT, ClockKind.FIRST_FEEDBACK)
+
+
+def _profile(request: HttpRequest) -> StaffProfile:
+    profile = StaffProfile.objects.select_related("department").filter(user=request.user.pk).first()
+    if profile is None:
+        raise PermissionDenied(_("Only staff with a department can register cases."))
+    return profile
+
+
+def _remember_secret(request: HttpRequest, number: str, secret: str) -> None:
+    secrets = dict(request.session.get(SECRETS_KEY, {}))
+    secrets[number] = secret
+    request.session[SECRETS_KEY] = secrets
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registration(request: HttpRequest) -> HttpResponse:
+    profile = _profile(request)
+    form = RegistrationForm(request.POST or None, department=profile.department)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            contact = Contact(
+                channel=data["channel"],
+                matter_kind=data["matter_kind"],
+                urgency=data["urgency"],
+                subject=data["subject"],
+                content=data["content"],
+                citizen_name=data["citizen_name"],
+                citizen_phone=data["citizen_phone"],
+                citizen_address=data["citizen_address"],
+                citizen_account=data["citizen_account"],
+                service_item_code=data["service_item"],
+            )
+            try:
+                case = registration_submit(
+                    actor=request.user,
+                    contact=contact,
+                    disposition=Disposition(data["disposition"]),
+                    answer=data["answer"],
+                    colleague=data["colleague"],
+                    to_department=data["to_department"],
+                    handover_note=data["handover_note"],
+                    referred_to=data["referred_to"],
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                _remember_secret(request, case.number, case.lookup_secret)
+                messages.success(request, _("Registered as %(number)s.") % {"number": case.number})
+                return redirect("intake:receipt", number=case.number)
+        status = 400
+    history = earlier_contacts(
+        phone=form.data.get("citizen_phone", "") or request.GET.get("phone", ""),
+        account=form.data.get("citizen_account", "") or request.GET.get("account", ""),
+    )
+    return render(
+        request,
+        "intake/registration.html",
+        {"form": form, "history": history, "department": profile.department},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    """The earlier-contacts panel, fetched as the phone or account is typed."""
+    _profile(request)
+    contacts = earlier_contacts(
+        phone=request.GET.get("phone", ""), account=request.GET.get("account", "")
+    )
+    return render(request, "intake/_history.html", {"history": contacts})
+
+
+def _receipt_case(request: HttpRequest, number: str) -> Case:
+    case = (
+        Case.objects.select_related("first_responder__staff", "department")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise Http404(_("No case has this number."))
+    if not request.user.has_perm("deadlines.view_case", case):
+        raise PermissionDenied(_("This case is not one you may see."))
+    return case
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    case = _receipt_case(request, number)
+    promised: Any = None
+    for kind in PROMISED_CLOCKS:
+        promised = (
+            case.clocks.filter(kind=kind, stopped_at__isnull=True, due_at__isnull=False)
+            .order_by("due_at")
+            .first()
+        )
+        if promised is not None:
+            break
+    return render(
+        request,
+        "intake/receipt.html",
+        {
+            "case": case,
+            "secret": request.session.get(SECRETS_KEY, {}).get(number, ""),
+            "promised": promised,
+            "status_url": request.build_absolute_uri(reverse("intake:public_status")),
+        },
+    )
+
+
+@login_required
+@require_POST
+def receipt_new_secret(request: HttpRequest, number: str) -> HttpResponse:
+    """A lost receipt: issue a new secret (the old one stops working) and reprint."""
+    case = _receipt_case(request, number)
+    try:
+        secret = case_new_lookup_secret(actor=request.user, case=case)
+    except CaseConflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        _remember_secret(request, number, secret)
+    return redirect("intake:receipt", number=number)
