@@ -9,57 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accountability.admin_versioned import CurrentFilter, RevisionForm, VersionedAdmin
 from deadlines.models import TimeLimitPolicy
 from deadlines.services import policies as services
 
-_HISTORY_FIELDS = ("version", "created_at", "created_by", "retired_at")
 
-
-class TimeLimitPolicyForm(forms.ModelForm):
-    change_reason = forms.CharField(
-        label=_("Reason for the change"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Saving creates a new version; clocks already running keep the old one."),
-    )
-
+class TimeLimitPolicyForm(RevisionForm):
     class Meta:
         model = TimeLimitPolicy
         fields = services.FILE_FIELDS
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        revising = self.instance.pk is not None
-        changed = [name for name in self.changed_data if name != "change_reason"]
-        if revising and changed and not cleaned.get("change_reason", "").strip():
-            self.add_error("change_reason", _("Give a reason for the revision."))
-        return cleaned
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["change_reason"].help_text = _(
+            "Saving creates a new version; clocks already running keep the old one."
+        )
 
 
-class CurrentFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("current", _("Current")), ("retired", _("Retired"))]
-
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[TimeLimitPolicy]
-    ) -> QuerySet[TimeLimitPolicy]:
-        if self.value() == "current":
-            return queryset.filter(retired_at__isnull=True)
-        if self.value() == "retired":
-            return queryset.filter(retired_at__isnull=False)
-        return queryset
-
-
-class TimeLimitPolicyAdmin(admin.ModelAdmin):
+class TimeLimitPolicyAdmin(VersionedAdmin):
     form = TimeLimitPolicyForm
     list_display = (
         "code",
@@ -110,29 +81,7 @@ class TimeLimitPolicyAdmin(admin.ModelAdmin):
             ),
             (_("Yellow card"), {"fields": ("warn_share", "warn_lead_amount", "warn_lead_unit")}),
         ]
-        if obj is not None:
-            fieldsets.append((_("History"), {"fields": _HISTORY_FIELDS}))
-            if obj.retired_at is None:
-                fieldsets.append((_("Revision"), {"fields": ("change_reason",)}))
-        return fieldsets
-
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: Any = None
-    ) -> list[str] | tuple[str, ...]:
-        if obj is None:
-            return ()
-        if obj.retired_at is not None:
-            return [f.name for f in TimeLimitPolicy._meta.concrete_fields if f.name != "id"]
-        # A revision keeps the code: it is the same policy in a new version.
-        return ("code", *_HISTORY_FIELDS)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.retired_at is not None:
-            return False  # history: shown, never changed
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return fieldsets + self.history_fieldsets(obj)
 
     def save_model(
         self, request: HttpRequest, obj: TimeLimitPolicy, form: Any, change: bool

@@ -23,7 +23,7 @@ from django_fsm import has_transition_perm
 from accountability.models import Department, StaffProfile
 from accountability.rules import is_inspection_office, is_leadership
 from deadlines import forms
-from deadlines.models import Case, ExtensionRequest
+from deadlines.models import Case, CaseState, ExtensionRequest
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import (
     DUE_SOON,
@@ -251,7 +251,7 @@ ACTIONS: dict[str, Action] = {
             "rate",
             _("Record the satisfaction rating"),
             forms.RateForm,
-            _perm("deadlines.rate_case", when=lambda case: case.state == "closed"),
+            _perm("deadlines.rate_case", when=lambda case: case.state == CaseState.CLOSED),
             lambda u, c, d: services.case_rate(
                 actor=u,
                 case=c,

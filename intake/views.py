@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accountability.models import StaffProfile
-from deadlines.models import Case, ClockKind
+from deadlines.models import Case
+from deadlines.selectors.cases import promised_clock
 from deadlines.services.cases import CaseConflict, case_new_lookup_secret
 from intake.forms import RegistrationForm
 from intake.selectors import earlier_contacts
@@ -23,8 +22,6 @@ from intake.services.registration import Contact, Disposition, registration_subm
 # Receipt secrets live in the session of the person who registered the case, so the
 # receipt can be shown (and reprinted) after the redirect; the database holds a digest.
 SECRETS_KEY = "receipt_secrets"
-# On the receipt, the deadline the citizen is promised: the first that applies.
-PROMISED_CLOCKS = (ClockKind.CLOSURE, ClockKind.RESULT, ClockKind.FIRST_FEEDBACK)
 
 
 def _profile(request: HttpRequest) -> StaffProfile:
@@ -122,22 +119,13 @@ def _receipt_case(request: HttpRequest, number: str) -> Case:
 @require_GET
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     case = _receipt_case(request, number)
-    promised: Any = None
-    for kind in PROMISED_CLOCKS:
-        promised = (
-            case.clocks.filter(kind=kind, stopped_at__isnull=True, due_at__isnull=False)
-            .order_by("due_at")
-            .first()
-        )
-        if promised is not None:
-            break
     return render(
         request,
         "intake/receipt.html",
         {
             "case": case,
             "secret": request.session.get(SECRETS_KEY, {}).get(number, ""),
-            "promised": promised,
+            "promised": promised_clock(case),
             "status_url": request.build_absolute_uri(reverse("intake:public_status")),
         },
     )

@@ -17,6 +17,7 @@ from deadlines.models import (
     Case,
     CaseEvent,
     Clock,
+    ClockKind,
     ExtensionRequest,
     Transfer,
 )
@@ -111,3 +112,20 @@ def case_get(*, number: str) -> Case:
         )
         .get(number=number)
     )
+
+
+# On a receipt, the deadline the citizen is promised: the first of these that runs.
+PROMISED_CLOCKS = (ClockKind.CLOSURE, ClockKind.RESULT, ClockKind.FIRST_FEEDBACK)
+
+
+def promised_clock(case: Case) -> Clock | None:
+    """The running clock whose due moment the receipt promises (one query)."""
+    running = {
+        clock.kind: clock
+        for clock in Clock.objects.filter(
+            case=case, kind__in=PROMISED_CLOCKS, stopped_at__isnull=True, due_at__isnull=False
+        )
+        .select_related("policy")
+        .order_by("-due_at")  # latest first, so the earliest of each kind is kept
+    }
+    return next((running[kind] for kind in PROMISED_CLOCKS if kind in running), None)

@@ -1003,50 +1003,60 @@ def _end(case: Case, at: datetime) -> None:
     )
 
 
-@transaction.atomic
-def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
-    """Refuse the case with its legal reason. The citizen is owed the refusal in writing
-    within 3 working days (seed 002 附件1 §8): that clock runs until a written answer is
-    logged."""
+def _finish(case: Case, *, actor: Any, transition: str, reason: str, missing: str) -> Case:
+    """End a case without a result: every clock stops and what was pending is wound up."""
     case = _lock(case)
-    before = _move(case, actor, "reject")
-    reason = _required(reason, _("Give the legal reason for the refusal."))
+    before = _move(case, actor, transition)
+    reason = _required(reason, missing)
     at = timezone.now()
     _stop(case, at)
     _end(case, at)
-    _start(
-        case,
-        ClockKind.WRITTEN_NOTICE,
-        at=at,
-        department=_department_of(actor),
-        responsible=actor,
-        variant="rejection",
-    )
-    _record(case, actor=actor, action="reject", from_state=before, at=at, reason=reason)
+    if transition == "reject":
+        # The citizen is owed the refusal in writing within 3 working days (seed 002
+        # 附件1 §8): that clock runs until a written answer is logged.
+        _start(
+            case,
+            ClockKind.WRITTEN_NOTICE,
+            at=at,
+            department=_department_of(actor),
+            responsible=actor,
+            variant="rejection",
+        )
+    _record(case, actor=actor, action=transition, from_state=before, at=at, reason=reason)
     return case
+
+
+@transaction.atomic
+def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
+    """Refuse the case with its legal reason (rejection filing, seed 002 附件1)."""
+    return _finish(
+        case,
+        actor=actor,
+        transition="reject",
+        reason=reason,
+        missing=_("Give the legal reason for the refusal."),
+    )
 
 
 @transaction.atomic
 def case_terminate(*, actor: Any, case: Case, reason: str) -> Case:
     """End the case without a result (the head decides)."""
-    case = _lock(case)
-    before = _move(case, actor, "terminate")
-    reason = _required(reason, _("Say why the case ends."))
-    at = timezone.now()
-    _stop(case, at)
-    _end(case, at)
-    _record(case, actor=actor, action="terminate", from_state=before, at=at, reason=reason)
-    return case
+    return _finish(
+        case,
+        actor=actor,
+        transition="terminate",
+        reason=reason,
+        missing=_("Say why the case ends."),
+    )
 
 
 @transaction.atomic
 def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
     """Record that the citizen withdrew the matter."""
-    case = _lock(case)
-    before = _move(case, actor, "withdraw")
-    reason = _required(reason, _("Write down how the citizen withdrew."))
-    at = timezone.now()
-    _stop(case, at)
-    _end(case, at)
-    _record(case, actor=actor, action="withdraw", from_state=before, at=at, reason=reason)
-    return case
+    return _finish(
+        case,
+        actor=actor,
+        transition="withdraw",
+        reason=reason,
+        missing=_("Write down how the citizen withdrew."),
+    )

@@ -174,3 +174,22 @@ def test_the_receipt_carries_number_secret_deadline_and_desk_phone(cast: Cast) -
     head.post(reverse("intake:receipt_new_secret", args=[case.number]))
     case.refresh_from_db()
     assert not lookup.matches(case.number, secret, case.lookup_digest)
+
+
+def test_the_earlier_contacts_panel_costs_the_same_for_one_contact_or_ten(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    client = signed_in(cast.desk)
+    url = reverse("intake:history")
+    open_case(cast, citizen_phone="13911112222")
+    client.get(url, {"phone": "13911112222"})  # warm the session
+    # Session, user, staff profile, the contacts with their departments, and the
+    # roles the navigation context asks for.
+    with django_assert_num_queries(5):
+        one = client.get(url, {"phone": "13911112222"}).content.decode()
+    for _ in range(9):
+        open_case(cast, citizen_phone="13911112222")
+    with django_assert_num_queries(5):
+        ten = client.get(url, {"phone": "13911112222"}).content.decode()
+    assert one.count("<li>") == 1
+    assert ten.count("<li>") == 10
