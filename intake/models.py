@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -474,3 +474,316 @@ class RefusalFlag(models.Model):
 
 def refusal_phrases_in(text: str) -> list[str]:
     return [phrase for phrase in REFUSAL_PHRASES if phrase in text]
+
+
+# -- the one-time notice (一次性告知) ------------------------------------------------------
+
+
+class MaterialStatus(models.TextChoices):
+    """What the first responder found for each material of the item."""
+
+    PRESENT = "present", _("Present")
+    MISSING = "missing", _("Missing")
+    # Handed in but not as the form requirements ask (a copy for an original, unsigned…).
+    DEFICIENT = "deficient", _("Deficient")
+
+
+# The statuses a notice asks the citizen to supply or correct.
+TO_SUPPLY: Final = (MaterialStatus.MISSING, MaterialStatus.DEFICIENT)
+
+
+class OneTimeNotice(models.Model):
+    """A written one-time notice (一次性告知书) as handed to the citizen: a snapshot of the
+    service item and the checklist, numbered, never changed afterwards (seed 002 附件6 §3,
+    §7). Append-only: a database trigger refuses changes on PostgreSQL."""
+
+    number = models.CharField(_("notice number"), max_length=30, unique=True)
+    case = models.ForeignKey(
+        "deadlines.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="notices"
+    )
+    service_item = models.ForeignKey(
+        ServiceItem,
+        verbose_name=_("service item"),
+        on_delete=models.PROTECT,
+        related_name="notices",
+        help_text=_("The version in force when the notice was issued."),
+    )
+    # Everything the notice states, as printed: the item's fields and, per material, its
+    # name, form requirements, whether it may be deficient and the status found.
+    content = models.JSONField(_("content"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("one-time notice")
+        verbose_name_plural = _("one-time notices")
+        ordering: ClassVar = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("A one-time notice is never changed once issued.")
+        super().save(*args, **kwargs)
+
+    @property
+    def materials(self) -> list[dict[str, object]]:
+        return list(self.content.get("materials", []))
+
+    @property
+    def materials_to_supply(self) -> list[dict[str, object]]:
+        return [m for m in self.materials if m.get("status") in TO_SUPPLY]
+
+
+class MaterialRequest(models.Model):
+    """A material asked of the citizen after a one-time notice (补正). Asking for one the
+    notice did not list as missing or deficient is a one-time-notice breach."""
+
+    case = models.ForeignKey(
+        "deadlines.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="material_requests",
+    )
+    notice = models.ForeignKey(
+        OneTimeNotice,
+        verbose_name=_("one-time notice"),
+        on_delete=models.PROTECT,
+        related_name="later_requests",
+    )
+    material = models.CharField(_("material"), max_length=120)
+    note = models.TextField(_("note"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("later material request")
+        verbose_name_plural = _("later material requests")
+        ordering: ClassVar = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.material
+
+
+class NoticeBreach(models.Model):
+    """A one-time-notice breach (违反一次性告知制) against the notice's issuer, for the
+    inspection office (seed 002 附件6 §9; seed 004 一). One per later request."""
+
+    request = models.OneToOneField(
+        MaterialRequest,
+        verbose_name=_("later material request"),
+        on_delete=models.PROTECT,
+        related_name="breach",
+    )
+    notice = models.ForeignKey(
+        OneTimeNotice, verbose_name=_("one-time notice"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The issuer of the notice that left the material out."),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("one-time-notice breach")
+        verbose_name_plural = _("one-time-notice breaches")
+        ordering: ClassVar = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice.number}: {self.request.material}"
+
+
+# -- accept with deficiency (容缺受理) ------------------------------------------------------
+
+
+class Pledge(models.Model):
+    """The citizen's signed pledge to hand in deficient materials by a deadline no later
+    than the item's promised limit (容缺承诺书, seed 002 附件4). A broken pledge is the
+    record that bars the citizen from 容缺 for a year (§13)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        KEPT = "kept", _("Kept")
+        BROKEN = "broken", _("Broken")
+
+    case = models.ForeignKey(
+        "deadlines.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="pledges"
+    )
+    notice = models.ForeignKey(
+        OneTimeNotice,
+        verbose_name=_("one-time notice"),
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        help_text=_("The notice that lists the materials pledged."),
+    )
+    materials = models.JSONField(_("materials pledged"))
+    citizen_name = models.CharField(_("citizen"), max_length=60)
+    citizen_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    citizen_account = models.CharField(_("water account"), max_length=30, blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deficiency pledge")
+        verbose_name_plural = _("deficiency pledges")
+        ordering: ClassVar = ["-taken_at", "-id"]
+        indexes: ClassVar = [
+            # The scan for missed pledges reads only open ones, by deadline.
+            models.Index(fields=["due_at"], condition=Q(state="open"), name="pledge_open_due_idx"),
+            models.Index(
+                fields=["citizen_phone", "settled_at"],
+                condition=Q(state="broken"),
+                name="pledge_broken_phone_idx",
+            ),
+            models.Index(
+                fields=["citizen_account", "settled_at"],
+                condition=Q(state="broken"),
+                name="pledge_broken_account_idx",
+            ),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state="open"), name="pledge_one_open_per_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open", settled_at__isnull=True)
+                | (~Q(state="open") & Q(settled_at__isnull=False)),
+                name="pledge_settled_when_not_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.get_state_display()}"
+
+
+# -- rejection filing (否定备案) ------------------------------------------------------------
+
+
+class RejectionFiling(models.Model):
+    """A refusal on the record (否定备案台账, seed 002 附件1): reason and legal basis, the
+    written notice to the citizen within 3 working days (§8) carrying the right to
+    administrative review or litigation (附件6 §6), materials returned on request (§9)."""
+
+    case = models.OneToOneField(
+        "deadlines.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="rejection_filing",
+    )
+    reason = models.TextField(_("reason"))
+    legal_basis = models.TextField(_("legal basis"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
+    materials_returned_at = models.DateTimeField(_("materials returned at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rejection filing")
+        verbose_name_plural = _("rejection filings")
+        ordering: ClassVar = ["-filed_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.case_id)
+
+
+# -- appointments (办事预约) ----------------------------------------------------------------
+
+
+class Appointment(models.Model):
+    """An appointment a citizen leaves when the staff member needed is away, or for a time
+    the citizen chooses (seed 002 附件3; seed 004 办事预约制). It is routed to the named
+    substitute of an absent staff member, who must call the citizen back in time; a
+    citizen 30 minutes late forfeits it (附件3 §9)."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CALLED_BACK = "called_back", _("Called back")
+        KEPT = "kept", _("Kept")
+        FORFEITED = "forfeited", _("Forfeited")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Reason(models.TextChoices):
+        AWAY = "away", _("The staff member needed is away")
+        CHOSEN_TIME = "chosen_time", _("At a time the citizen chooses")
+
+    case = models.ForeignKey(
+        "deadlines.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    wanted = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member asked for"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    routed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("routed to"),
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text=_("The staff member asked for, or their named substitute while they are away."),
+    )
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("booked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    booked_at = models.DateTimeField(_("booked at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.BOOKED)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering: ClassVar = ["scheduled_for", "booked_at", "id"]
+        indexes: ClassVar = [
+            # The forfeiture scan reads only appointments still waiting, by time.
+            models.Index(
+                fields=["scheduled_for"],
+                condition=Q(state__in=["booked", "called_back"]),
+                name="appointment_waiting_idx",
+            ),
+            models.Index(fields=["routed_to", "state"], name="appointment_routed_idx"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=~Q(reason="chosen_time") | Q(scheduled_for__isnull=False),
+                name="appointment_chosen_time_has_time",
+                violation_error_message=_("An appointment for a chosen time needs the time."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.get_state_display()}"

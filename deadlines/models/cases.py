@@ -353,6 +353,16 @@ class EventAction(models.TextChoices):
     REJECT = "reject", _("Rejected")
     TERMINATE = "terminate", _("Terminated")
     WITHDRAW = "withdraw", _("Withdrawn")
+    # Front-desk steps that leave the state as it is (intake records the details).
+    NOTICE = "notice", _("One-time notice issued")
+    MATERIAL_REQUEST = "material_request", _("Material asked for after the notice")
+    PLEDGE = "pledge", _("Deficiency pledge signed")
+    PLEDGE_KEPT = "pledge_kept", _("Pledged material handed in")
+    REJECTION_FILED = "rejection_filed", _("Rejection filed")
+    APPOINTMENT = "appointment", _("Appointment booked")
+    CALLBACK = "callback", _("Citizen called back")
+    APPOINTMENT_KEPT = "appointment_kept", _("Appointment kept")
+    APPOINTMENT_FORFEITED = "appointment_forfeited", _("Appointment forfeited")
 
 
 class CaseEvent(models.Model):

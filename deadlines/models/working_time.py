@@ -115,6 +115,8 @@ class ClockKind(models.TextChoices):
     PROGRESS_REPORT = "progress_report", _("Progress report")
     WRITTEN_NOTICE = "written_notice", _("Written notice to the citizen")
     REVIEW = "review", _("Review")
+    # The staff member an appointment is routed to calls the citizen back (seed 004 办事预约制 三).
+    CALLBACK = "callback", _("Appointment callback")
 
 
 class TimeLimitPolicy(models.Model):

@@ -1027,6 +1027,61 @@ def _finish(case: Case, *, actor: Any, transition: str, reason: str, missing: st
 
 
 @transaction.atomic
+def case_lapse(*, case: Case, reason: str, responsible: Any) -> Case:
+    """End the case because the citizen missed a pledged deadline (容缺, seed 002 附件4
+    §12). The system acts, so no permission applies; `responsible` owes the citizen the
+    notice, in writing or by phone, within 3 working days."""
+    case = _lock(case)
+    if not can_proceed(case.terminate):
+        raise CaseConflict(
+            _("Case %(number)s is “%(state)s” now, so this action no longer applies.")
+            % {"number": case.number, "state": case.get_state_display()}
+        )
+    before = case.state
+    case.terminate()
+    at = timezone.now()
+    _stop(case, at)
+    _end(case, at)
+    _start(
+        case,
+        ClockKind.WRITTEN_NOTICE,
+        at=at,
+        department=case.department,
+        responsible=responsible,
+        variant="pledge_terminated",
+    )
+    _record(case, actor=None, action="terminate", from_state=before, at=at, reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_log_step(
+    *,
+    actor: Any,
+    case: Case,
+    action: str,
+    reason: str = "",
+    start: str = "",
+    responsible: Any = None,
+    stop: Iterable[str] = (),
+    **data: Any,
+) -> Case:
+    """Record a step another app takes on an open case without moving its state (a
+    one-time notice, a pledge, an appointment): one event, and the clock of kind `start`
+    it owes `responsible`, or the clocks of the kinds in `stop` it satisfies. The caller
+    has checked the actor's permission for its own step."""
+    case = _lock(case)
+    _open_or_conflict(case)
+    at = timezone.now()
+    if stop:
+        _stop(case, at, list(stop))
+    if start:
+        _start(case, start, at=at, department=_department_of(responsible), responsible=responsible)
+    _record(case, actor=actor, action=action, from_state=case.state, at=at, reason=reason, **data)
+    return case
+
+
+@transaction.atomic
 def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
     """Refuse the case with its legal reason (rejection filing, seed 002 附件1)."""
     return _finish(
