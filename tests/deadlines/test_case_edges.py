@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from deadlines.models import ClockKind, ExtensionRequest, Transfer
+from deadlines.models import CaseState, ClockKind, ExtensionRequest, Transfer
 from deadlines.services import cases as services
+from deadlines.worktime import LOCAL_TZ
 from tests.deadlines.conftest import Cast, open_case
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,52 @@ def test_a_closure_is_rated_once(cast: Cast) -> None:
         services.case_rate(actor=cast.desk, case=case, rating=1, caused_by_unit=True)
     case.refresh_from_db()
     assert case.rating == 4
+
+
+def test_a_lapsed_pledge_ends_the_case_and_owes_the_citizen_a_notice_in_three_working_days(
+    cast: Cast,
+) -> None:
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=LOCAL_TZ), tick=False):
+        case = services.case_accept(actor=cast.handler, case=open_case(cast))
+        case = services.case_lapse(case=case, reason="逾期未补齐材料", responsible=cast.desk)
+    assert case.state == CaseState.TERMINATED
+    assert not case.clocks.filter(stopped_at__isnull=True).exclude(kind=ClockKind.WRITTEN_NOTICE)
+    notice = case.clocks.get(kind=ClockKind.WRITTEN_NOTICE, stopped_at__isnull=True)
+    assert notice.policy.code == "pledge-termination-notice"
+    assert notice.responsible == cast.desk
+    # Friday 20 November 2026 + 3 working days: Wednesday the 25th, at midnight.
+    assert notice.due_at == datetime(2026, 11, 26, 0, 0, tzinfo=LOCAL_TZ)
+    event = case.events.latest("at", "id")
+    assert (event.actor, event.action, event.reason) == (None, "terminate", "逾期未补齐材料")
+    with pytest.raises(services.CaseConflict):
+        services.case_lapse(case=case, reason="again", responsible=cast.desk)
+
+
+def test_a_step_of_another_app_writes_one_event_and_starts_or_stops_its_clock(
+    cast: Cast,
+) -> None:
+    case = services.case_accept(actor=cast.handler, case=open_case(cast))
+    state, version = case.state, case.version
+    case = services.case_log_step(
+        actor=cast.desk,
+        case=case,
+        action="appointment",
+        reason="预约回电",
+        start=ClockKind.CALLBACK,
+        responsible=cast.handler,
+        appointment=7,
+    )
+    assert (case.state, case.version) == (state, version + 1)
+    callback = case.clocks.get(kind=ClockKind.CALLBACK)
+    assert (callback.responsible, callback.department) == (cast.handler, cast.service)
+    event = case.events.latest("at", "id")
+    assert (event.action, event.data) == ("appointment", {"appointment": 7})
+    case = services.case_log_step(
+        actor=cast.handler, case=case, action="callback", stop=[ClockKind.CALLBACK]
+    )
+    callback.refresh_from_db()
+    assert callback.stopped_at is not None
+    services.case_withdraw(actor=cast.handler, case=case, reason="市民撤回")
+    case.refresh_from_db()
+    with pytest.raises(services.CaseConflict):
+        services.case_log_step(actor=cast.desk, case=case, action="notice")
