@@ -31,6 +31,16 @@ PLACES = (
         _("Department cases"),
         frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP}),
     ),
+    Place(
+        "intake:appointments",
+        _("Appointments"),
+        frozenset({Role.FRONT_DESK, Role.HANDLER, Role.DEPARTMENT_HEAD}),
+    ),
+    Place(
+        "intake:rejection_register",
+        _("Rejection register"),
+        frozenset({Role.INSPECTION_OFFICE, Role.LEADERSHIP, Role.DEPARTMENT_HEAD}),
+    ),
     Place("sanctions:queue", _("Violation queue"), frozenset({Role.INSPECTION_OFFICE})),
 )
 

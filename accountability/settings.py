@@ -7,9 +7,11 @@ filesystem Celery broker) so that a newcomer can run the demo anywhere.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from accountability import env
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accountability.context_processors.navigation",
+                "deadlines.context_processors.notifications",
             ],
         },
     },
@@ -163,6 +166,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Email: notifications are also emailed when EMAIL_HOST names an SMTP server; without
+# it they appear only under the bell.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_PORT = env.read_int("EMAIL_PORT", default=25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.read_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.read_bool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on; pick one.")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "noreply@localhost"
+# The portal's address as staff reach it, for the links in emails.
+PORTAL_URL = os.environ.get("PORTAL_URL", "").strip().rstrip("/")
 
 # Imports from spreadsheets are all-or-nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

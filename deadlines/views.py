@@ -270,14 +270,6 @@ ACTIONS: dict[str, Action] = {
             _("Reopened for review."),
         ),
         Action(
-            "reject",
-            _("Reject"),
-            forms.ReasonForm,
-            _transition("reject"),
-            lambda u, c, d: services.case_reject(actor=u, case=c, reason=d["reason"]),
-            _("Rejected; the citizen is owed the refusal in writing."),
-        ),
-        Action(
             "terminate",
             _("Terminate"),
             forms.ReasonForm,

@@ -207,3 +207,6 @@ class RefusalFlagAdmin(ReadOnlyAdmin):
     list_filter = ("phrase",)
     list_select_related = ("case", "staff")
     search_fields = ("case__number", "staff__username", "text")
+
+
+from intake import admin_appointments, admin_desk, admin_notices  # noqa: E402, F401

@@ -26,14 +26,21 @@ def service_item_list() -> QuerySet[ServiceItem]:
     return _with_materials(ServiceItem.objects.filter(retired_at__isnull=True)).order_by("code")
 
 
-def earlier_contacts(*, phone: str = "", account: str = "", limit: int = 10) -> list[Case]:
-    """The latest cases registered with the same phone number or water account, so the
-    first responder sees the citizen's history (issue 5: registration)."""
+def citizen_match(phone: str, account: str) -> Q:
+    """Rows of the same citizen: the same phone number or the same water account (an
+    empty one matches nothing, so an empty Q means "nobody")."""
     match = Q()
     if phone.strip():
         match |= Q(citizen_phone=phone.strip())
     if account.strip():
         match |= Q(citizen_account=account.strip())
+    return match
+
+
+def earlier_contacts(*, phone: str = "", account: str = "", limit: int = 10) -> list[Case]:
+    """The latest cases registered with the same phone number or water account, so the
+    first responder sees the citizen's history (issue 5: registration)."""
+    match = citizen_match(phone, account)
     if not match:
         return []
     return list(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views
+from intake import views, views_appointments, views_desk, views_notices
 from intake.views_public import public_status
 
 app_name = "intake"
@@ -11,4 +11,40 @@ urlpatterns = [
     path("receipt/<str:number>/", views.receipt, name="receipt"),
     path("receipt/<str:number>/new-secret/", views.receipt_new_secret, name="receipt_new_secret"),
     path("status/", public_status, name="public_status"),
+    # Accept with deficiency (容缺受理) and rejection filing (否定备案).
+    path("cases/<str:number>/pledge/", views_desk.pledge_new, name="pledge_new"),
+    path("pledges/<int:pk>/", views_desk.pledge, name="pledge"),
+    path("pledges/<int:pk>/kept/", views_desk.pledge_kept, name="pledge_keep"),
+    path("cases/<str:number>/reject/", views_desk.rejection_new, name="rejection_new"),
+    path("rejections/", views_desk.rejection_register_page, name="rejection_register"),
+    path("rejections/<str:number>/", views_desk.rejection, name="rejection"),
+    path(
+        "rejections/<str:number>/delivered/",
+        views_desk.rejection_delivered,
+        name="rejection_delivered",
+    ),
+    path(
+        "rejections/<str:number>/materials-returned/",
+        views_desk.rejection_materials_returned,
+        name="rejection_materials_returned",
+    ),
+    path("cases/<str:number>/notice/", views_notices.notice_new, name="notice_new"),
+    path("notices/<str:number>/", views_notices.notice, name="notice"),
+    path(
+        "cases/<str:number>/material-request/",
+        views_notices.material_request_page,
+        name="material_request",
+    ),
+    # Appointments (办事预约).
+    path(
+        "cases/<str:number>/appointment/",
+        views_appointments.appointment_new,
+        name="appointment_new",
+    ),
+    path("appointments/", views_appointments.appointments, name="appointments"),
+    path(
+        "appointments/<int:pk>/<slug:action>/",
+        views_appointments.appointment_act,
+        name="appointment_act",
+    ),
 ]

@@ -15,6 +15,14 @@ from deadlines.models.cases import (
     Suspension,
     Transfer,
 )
+from deadlines.models.scans import (
+    Breach,
+    BreachKind,
+    Notification,
+    NotificationKind,
+    Reminder,
+    ReminderStage,
+)
 from deadlines.models.working_time import (
     CalendarDay,
     CalendarYear,
@@ -31,6 +39,8 @@ from deadlines.models.working_time import (
 __all__ = [
     "ENDED_STATES",
     "WORKING_STATES",
+    "Breach",
+    "BreachKind",
     "CalendarDay",
     "CalendarYear",
     "Case",
@@ -47,6 +57,10 @@ __all__ = [
     "FeedbackEntry",
     "HandlingMode",
     "MatterKind",
+    "Notification",
+    "NotificationKind",
+    "Reminder",
+    "ReminderStage",
     "Suspension",
     "TimeLimitPolicy",
     "Transfer",

@@ -363,6 +363,7 @@ class EventAction(models.TextChoices):
     CALLBACK = "callback", _("Citizen called back")
     APPOINTMENT_KEPT = "appointment_kept", _("Appointment kept")
     APPOINTMENT_FORFEITED = "appointment_forfeited", _("Appointment forfeited")
+    APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
 
 
 class CaseEvent(models.Model):
@@ -524,6 +525,15 @@ class ExtensionRequest(models.Model):
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
         ordering: ClassVar = ["requested_at", "id"]
+        indexes: ClassVar = [
+            # The scan for extensions the citizen was not told about reads the recent
+            # approvals only (deadlines.services.scans).
+            models.Index(
+                fields=["decided_at"],
+                name="extension_approved_decided",
+                condition=Q(decision="approved"),
+            ),
+        ]
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["clock"],

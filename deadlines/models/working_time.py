@@ -270,6 +270,9 @@ class Clock(models.Model):
     )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     due_is_provisional = models.BooleanField(_("due moment is provisional"), default=False)
+    # The yellow-card moment, stored with due_at (deadlines.services.clocks) so that the
+    # warning scan is an index range scan like the breach scan.
+    warn_at = models.DateTimeField(_("warning from"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
@@ -282,6 +285,25 @@ class Clock(models.Model):
             # "Due before T and still running" is one scan of this partial index.
             models.Index(
                 fields=["due_at"], name="clock_running_due", condition=Q(stopped_at__isnull=True)
+            ),
+            # The scans' work lists (deadlines.services.scans): running clocks not yet
+            # warned, by warning moment, and not yet breached on a firm deadline, by due
+            # moment. A marked clock leaves its index, so a scan reads only what is due
+            # now, however many clocks run or stay overdue.
+            models.Index(
+                fields=["warn_at", "id"],
+                name="clock_warning_pending",
+                condition=Q(stopped_at__isnull=True, warned_at__isnull=True, warn_at__isnull=False),
+            ),
+            models.Index(
+                fields=["due_at", "id"],
+                name="clock_breach_pending",
+                condition=Q(
+                    stopped_at__isnull=True,
+                    breached_at__isnull=True,
+                    due_at__isnull=False,
+                    due_is_provisional=False,
+                ),
             ),
         ]
         constraints: ClassVar = [

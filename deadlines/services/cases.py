@@ -78,7 +78,7 @@ def _next_number(year: int) -> str:
     return f"{year}-{last:06d}"
 
 
-def _lock(case: Case) -> Case:
+def case_lock(case: Case) -> Case:
     """The case row, locked until the transaction ends; CaseConflict if `case` is stale."""
     # No join in the locking query: a waiting action re-reads only the case row, so a
     # transfer that moved the case to another department makes it a conflict, not a miss.
@@ -324,7 +324,7 @@ def case_open(
 @transaction.atomic
 def case_new_lookup_secret(*, actor: Any, case: Case) -> str:
     """Issue a new receipt secret (the citizen lost the receipt); the old one stops working."""
-    case = _lock(case)
+    case = case_lock(case)
     _allowed(case, actor, "deadlines.log_feedback")
     secret = lookup.new_secret()
     case.lookup_digest = lookup.digest(case.number, secret)
@@ -337,7 +337,7 @@ def case_answer(*, actor: Any, case: Case, answer: str, referred_to: str = "") -
     """The first responder answers on the spot, or, for a matter outside the utility's
     scope, records the guidance given: which body and how to reach it (seed 004 首问 三4).
     The case closes at once and still counts; the answer is the citizen's feedback."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "answer")
     answer = _required(answer, _("Write down the answer given."))
     at = timezone.now()
@@ -362,7 +362,7 @@ def case_answer(*, actor: Any, case: Case, answer: str, referred_to: str = "") -
 @transaction.atomic
 def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
     """The handling department takes the case on; the handler defaults to the actor."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "accept")
     handler = handler or actor
     _staff_of(handler, case.department)
@@ -384,7 +384,7 @@ def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
 @transaction.atomic
 def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Case:
     """The head (re)assigns the handler of a case in hand."""
-    case = _lock(case)
+    case = case_lock(case)
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.assign_case")
     _staff_of(handler, case.department)
@@ -411,7 +411,7 @@ def case_transfer(
     """Send the case to another department with a handover record (转办). Its head has
     two working days to accept it or return it (seed 001 §6(二)); the first responder keeps
     a follow-up clock until the citizen has heard back (seed 001 §4, §6)."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "transfer")
     handover_note = _required(handover_note, _("Write the handover record."))
     if to_department.pk == case.department_id:
@@ -474,7 +474,7 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
     """The receiving head accepts the transfer and assigns a handler. For consultations and
     urgent help, the unit's report back to the first responder is on the clock (40 min,
     seed 003 投诉反馈制度 (1))."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "accept_transfer")
     _staff_of(handler, case.department)
     at = timezone.now()
@@ -507,7 +507,7 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
 @transaction.atomic
 def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
     """The receiving head returns a misrouted transfer to the sender, with a reason."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "return_transfer")
     reason = _required(reason, _("Say why the case is not your department's."))
     at = timezone.now()
@@ -535,7 +535,7 @@ def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
 
 @transaction.atomic
 def case_start_work(*, actor: Any, case: Case) -> Case:
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "start_work")
     _record(case, actor=actor, action="start_work", from_state=before, at=timezone.now())
     return case
@@ -553,7 +553,7 @@ def case_suspend(
 ) -> Suspension:
     """Suspend for a special procedure: every running clock of the case pauses, and the
     citizen is told the time, the place, and that it does not count (DOMAIN §3)."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "suspend")
     at = timezone.now()
     suspension = Suspension(
@@ -585,7 +585,7 @@ def case_suspend(
 @transaction.atomic
 def case_resume(*, actor: Any, case: Case) -> Case:
     """End the special procedure; the clocks run again with the paused time left out."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "resume")
     at = timezone.now()
     Suspension.objects.filter(case=case, ended_at__isnull=True).update(ended_by=actor, ended_at=at)
@@ -600,7 +600,7 @@ def case_request_extension(
 ) -> ExtensionRequest:
     """Ask for more time on one clock, before its deadline, with a reason; bounded by the
     clock's policy (DOMAIN §3, §10)."""
-    case = _lock(case)
+    case = case_lock(case)
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.request_extension")
     reason = _required(reason, _("Give the reason for the extension."))
@@ -677,7 +677,7 @@ def case_decide_extension(
     citizen_told_at: datetime | None = None,
 ) -> ExtensionRequest:
     """The head approves (recording when the citizen was told) or refuses an extension."""
-    case = _lock(case)
+    case = case_lock(case)
     _allowed(case, actor, "deadlines.decide_extension")
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk, case=case)
     if extension.decision != ExtensionRequest.Decision.PENDING:
@@ -727,7 +727,7 @@ def case_log_feedback(
     feedback clocks (and, in writing, a written-notice clock); a report to the first
     responder stops the unit's clock; a progress report of an escalated case restarts its
     repeating clock."""
-    case = _lock(case)
+    case = case_lock(case)
     _allowed(case, actor, "deadlines.log_feedback")
     at = timezone.now()
     entry = FeedbackEntry(
@@ -741,6 +741,10 @@ def case_log_feedback(
         kinds = [ClockKind.FIRST_FEEDBACK]
         if channel == FeedbackEntry.Channel.WRITTEN:
             kinds.append(ClockKind.WRITTEN_NOTICE)
+        elif channel == FeedbackEntry.Channel.PHONE:
+            # A missed pledge may be told "in writing or by phone" (seed 002 附件4 §12);
+            # a refusal only in writing (附件1 §8).
+            stopped += _stop(case, at, [ClockKind.WRITTEN_NOTICE], "pledge_terminated")
         stopped += _stop(case, at, kinds)
         stopped += _restart_progress(case, at, TO_CITIZEN)
     elif audience == A.FIRST_RESPONDER:
@@ -785,7 +789,7 @@ def _start_progress(case: Case, at: datetime, audience: str) -> None:
 @transaction.atomic
 def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> Case:
     """Send a named person to drive the case (督办)."""
-    case = _lock(case)
+    case = case_lock(case)
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.supervise_case")
     reason = _required(reason, _("Say what the supervisor is to drive."))
@@ -808,7 +812,7 @@ def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> C
 def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
     """Report the case to a leader (呈办): a daily report to the leader and word to the
     citizen every three days are on the clock until it ends (seed 003 投诉反馈制度)."""
-    case = _lock(case)
+    case = case_lock(case)
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.escalate_case")
     reason = _required(reason, _("Say why the case goes to leadership."))
@@ -847,7 +851,7 @@ def case_instruct(
 ) -> Case:
     """The leader's instruction sets the handling unit and the limit; it replaces the
     running result clock (seed 003 投诉工作程序 (2) 呈办)."""
-    case = _lock(case)
+    case = case_lock(case)
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.instruct_case")
     instruction = _required(instruction, _("Write the instruction."))
@@ -893,7 +897,7 @@ def case_instruct(
 @transaction.atomic
 def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
     """Record the result; the result and review clocks stop. The head signs off next."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "resolve")
     resolution = _required(resolution, _("Write down the result."))
     at = timezone.now()
@@ -906,7 +910,7 @@ def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
 @transaction.atomic
 def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
     """The head does not sign off and sends the case back to the handler."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "send_back")
     reason = _required(reason, _("Say what is missing from the result."))
     at = timezone.now()
@@ -923,7 +927,7 @@ def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
 def case_close(*, actor: Any, case: Case, note: str = "") -> Case:
     """The head signs off and the case is archived. Its clocks stop, except a feedback
     clock: the first responder still owes the citizen an answer until one is logged."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "close")
     at = timezone.now()
     case.closed_at = at
@@ -936,7 +940,7 @@ def case_close(*, actor: Any, case: Case, note: str = "") -> Case:
 def case_rate(*, actor: Any, case: Case, rating: int, caused_by_unit: bool, note: str = "") -> Case:
     """Record the citizen's rating from the callback (好差评, five grades). A poor rating
     caused by the unit reopens the case for rework within 15 working days (DOMAIN §10)."""
-    case = _lock(case)
+    case = case_lock(case)
     _allowed(case, actor, "deadlines.rate_case")
     if case.state != CaseState.CLOSED:
         raise CaseConflict(
@@ -981,7 +985,7 @@ def case_rate(*, actor: Any, case: Case, rating: int, caused_by_unit: bool, note
 def case_request_review(*, actor: Any, case: Case, reason: str) -> Case:
     """The citizen asks for a review of the result: answered within 30 days (seed 001
     §5(六)3; seed 002 附件10 §4)."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, "reopen")
     reason = _required(reason, _("Write down what the citizen disputes."))
     at = timezone.now()
@@ -1005,7 +1009,7 @@ def _end(case: Case, at: datetime) -> None:
 
 def _finish(case: Case, *, actor: Any, transition: str, reason: str, missing: str) -> Case:
     """End a case without a result: every clock stops and what was pending is wound up."""
-    case = _lock(case)
+    case = case_lock(case)
     before = _move(case, actor, transition)
     reason = _required(reason, missing)
     at = timezone.now()
@@ -1031,7 +1035,7 @@ def case_lapse(*, case: Case, reason: str, responsible: Any) -> Case:
     """End the case because the citizen missed a pledged deadline (容缺, seed 002 附件4
     §12). The system acts, so no permission applies; `responsible` owes the citizen the
     notice, in writing or by phone, within 3 working days."""
-    case = _lock(case)
+    case = case_lock(case)
     if not can_proceed(case.terminate):
         raise CaseConflict(
             _("Case %(number)s is “%(state)s” now, so this action no longer applies.")
@@ -1070,7 +1074,7 @@ def case_log_step(
     one-time notice, a pledge, an appointment): one event, and the clock of kind `start`
     it owes `responsible`, or the clocks of the kinds in `stop` it satisfies. The caller
     has checked the actor's permission for its own step."""
-    case = _lock(case)
+    case = case_lock(case)
     _open_or_conflict(case)
     at = timezone.now()
     if stop:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 
 from accountability.models import Department
 from deadlines.models import Case, Clock, ClockPause, TimeLimitPolicy
 from deadlines.selectors.calendar import calendar_snapshot, hours_for
+from deadlines.selectors.clocks import _unit_length, warning_reached
 from deadlines.worktime import (
     LOCAL_TZ,
     BusinessHours,
@@ -25,9 +28,15 @@ from deadlines.worktime import (
     EndRule,
     Unit,
     WorkCalendar,
+    advance,
     compute_due,
     compute_working_due_many,
+    counted_time,
 )
+
+# The fields a change of the due moment writes (see clock_store_due).
+DUE_FIELDS = ["due_at", "due_is_provisional", "warn_at", "warned_at", "breached_at"]
+_US = timedelta(microseconds=1)
 
 
 def closed_pauses(clock: Clock) -> list[tuple[datetime, datetime]] | None:
@@ -108,24 +117,134 @@ def clock_start(
     return clock
 
 
+def _first_instant(reached: Callable[[datetime], bool], lo: datetime, hi: datetime) -> datetime:
+    """The earliest instant in (lo, hi] at which the monotone `reached` holds, given it
+    does not at lo and does at hi; to the microsecond."""
+    while hi - lo > _US:
+        mid = lo + (hi - lo) // 2
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def clock_warn_at(
+    calendar: WorkCalendar, clock: Clock, pauses: Sequence[tuple[datetime, datetime]]
+) -> datetime | None:
+    """The clock's yellow-card moment (DOMAIN §10): the earliest instant from its start
+    at which ``warning_reached`` holds; None when its policy sets no warning.
+
+    ``warning_reached`` stays the one definition; this is its inverse, the earlier of
+    two points worked out directly:
+
+    * the policy's share of the allowed counted time used up: exact by construction,
+      since ``advance`` inverts ``counted_time`` (the share is rounded up to the
+      microsecond, so the share used there is never below the policy's);
+    * the deadline within the policy's lead: the first instant whose position in the
+      lead's counted time is the deadline's less the lead, exact whenever advancing
+      from it by the lead reaches the deadline (one call checks).
+
+    Where either does not hold (pauses, a deadline in time the lead's unit does not
+    count), a bisection over [start, due] on ``warning_reached`` itself finds it."""
+    due, start, policy = clock.due_at, clock.started_at, clock.policy
+    if due is None or (policy.warn_share is None and policy.warn_lead_amount is None):
+        return None
+    if due <= start:
+        return start
+    hours, end = hours_for(clock.department), EndRule(policy.end_rule)
+    points: list[datetime] = []
+    exact = True
+    if policy.warn_share is not None:
+        unit = clock.limit_unit
+        allowed = counted_time(calendar, unit=unit, hours=hours, end=end, since=start, until=due)
+        if pauses or allowed <= timedelta(0):
+            exact = False
+        else:
+            target = math.ceil((allowed // _US) * Fraction(policy.warn_share))
+            points.append(
+                advance(
+                    calendar,
+                    unit=unit,
+                    hours=hours,
+                    end=end,
+                    instant=start,
+                    by=timedelta(microseconds=target),
+                )
+            )
+    if policy.warn_lead_amount is not None:
+        lead_unit = Unit(policy.warn_lead_unit)
+        lead = _unit_length(lead_unit, hours, end) * policy.warn_lead_amount
+        before = counted_time(
+            calendar, unit=lead_unit, hours=hours, end=end, since=start, until=due
+        )
+        point = (
+            start
+            if before <= lead
+            else advance(
+                calendar, unit=lead_unit, hours=hours, end=end, instant=start, by=before - lead
+            )
+        )
+        if advance(calendar, unit=lead_unit, hours=hours, end=end, instant=point, by=lead) >= due:
+            points.append(point)
+        else:
+            exact = False
+    if exact:
+        return min(points)
+
+    def reached(at: datetime) -> bool:
+        return warning_reached(calendar, clock, list(pauses), at)
+
+    return start if reached(start) else _first_instant(reached, start, due)
+
+
+def _store_warning(
+    calendar: WorkCalendar,
+    clock: Clock,
+    pauses: Sequence[tuple[datetime, datetime]],
+    *,
+    old_due: datetime | None,
+    now: datetime,
+) -> None:
+    """Store the warning moment that goes with a new due moment, and clear the cards
+    the move made stale: a clock whose deadline moved is checked against the new one
+    (the breach rows already recorded stay, and the scan's unique constraint keeps a
+    deadline that moves back from being recorded twice); a yellow card whose point
+    moved into the future comes again at the new point."""
+    old_warn = clock.warn_at
+    clock.warn_at = clock_warn_at(calendar, clock, pauses)
+    if clock.breached_at is not None and clock.due_at != old_due:
+        clock.breached_at = None
+    if (
+        clock.warned_at is not None
+        and clock.warn_at != old_warn
+        and (clock.warn_at is None or clock.warn_at > now)
+    ):
+        clock.warned_at = None
+
+
 def clock_store_due(
     calendar: WorkCalendar, clock: Clock, pauses: Sequence[tuple[datetime, datetime]] | None
 ) -> None:
-    """Set the clock's stored due moment from its closed pauses; None means a pause is
-    still open, and a paused clock has no due moment. The caller saves."""
+    """Set the clock's stored due moment (and warning moment) from its closed pauses;
+    None means a pause is still open, and a paused clock has neither. The caller saves
+    the DUE_FIELDS."""
     if pauses is None:
-        clock.due_at, clock.due_is_provisional = None, False
+        clock.due_at, clock.due_is_provisional, clock.warn_at = None, False, None
         return
+    old_due = clock.due_at
     due = clock_due(calendar, clock, pauses)
     clock.due_at, clock.due_is_provisional = due.at, due.provisional
+    _store_warning(calendar, clock, pauses, old_due=old_due, now=timezone.now())
 
 
 def clocks_pause(clocks: Sequence[Clock], *, at: datetime) -> None:
-    """Pause running clocks from `at`: each gets an open pause and loses its due moment."""
+    """Pause running clocks from `at`: each gets an open pause and loses its due moment
+    (and warning moment); the cards it already has stay until it resumes."""
     ClockPause.objects.bulk_create([ClockPause(clock=clock, started_at=at) for clock in clocks])
     for clock in clocks:
-        clock.due_at, clock.due_is_provisional = None, False
-    Clock.objects.bulk_update(clocks, ["due_at", "due_is_provisional"])
+        clock.due_at, clock.due_is_provisional, clock.warn_at = None, False, None
+    Clock.objects.bulk_update(clocks, ["due_at", "due_is_provisional", "warn_at"])
 
 
 def clocks_resume(clocks: Sequence[Clock], *, at: datetime) -> None:
@@ -136,14 +255,14 @@ def clocks_resume(clocks: Sequence[Clock], *, at: datetime) -> None:
     for clock in clocks:
         # Fresh from the database: the pauses just closed are not in any prefetch.
         clock_store_due(calendar, clock, closed_pauses(clock))
-    Clock.objects.bulk_update(clocks, ["due_at", "due_is_provisional"])
+    Clock.objects.bulk_update(clocks, DUE_FIELDS)
 
 
 def clock_extend(clock: Clock, *, amount: int) -> None:
     """Add an approved extension (in the clock's unit) and move the due moment."""
     clock.extension_amount += amount
     clock_store_due(calendar_snapshot(), clock, closed_pauses(clock))
-    clock.save(update_fields=["extension_amount", "due_at", "due_is_provisional"])
+    clock.save(update_fields=["extension_amount", *DUE_FIELDS])
 
 
 def _epoch_s_rounded_up(moment: datetime) -> int:
@@ -173,12 +292,18 @@ def clocks_recompute(*, first_day: date, last_day: date) -> int:
         .select_for_update(of=("self",))
     )
     calendar = calendar_snapshot()
+    now = timezone.now()
     groups: dict[tuple[int, BusinessHours, EndRule], list[Clock]] = defaultdict(list)
     moved: list[Clock] = []
 
     def store(clock: Clock, at: datetime, provisional: bool) -> None:
-        if (clock.due_at, clock.due_is_provisional) != (at, provisional):
-            clock.due_at, clock.due_is_provisional = at, provisional
+        # The warning point can move even when the deadline does not (a lead of one
+        # working day before a calendar-day deadline), so it is worked out for each.
+        before = (clock.due_at, clock.due_is_provisional, clock.warn_at, clock.warned_at)
+        old_due = clock.due_at
+        clock.due_at, clock.due_is_provisional = at, provisional
+        _store_warning(calendar, clock, closed_pauses(clock) or [], old_due=old_due, now=now)
+        if (clock.due_at, clock.due_is_provisional, clock.warn_at, clock.warned_at) != before:
             moved.append(clock)
 
     for clock in candidates:
@@ -210,5 +335,5 @@ def clocks_recompute(*, first_day: date, last_day: date) -> int:
         ):
             store(clock, datetime.fromtimestamp(due_s, LOCAL_TZ), provisional)
 
-    Clock.objects.bulk_update(moved, ["due_at", "due_is_provisional"], batch_size=1000)
+    Clock.objects.bulk_update(moved, DUE_FIELDS, batch_size=1000)
     return len(moved)

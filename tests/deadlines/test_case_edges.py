@@ -131,3 +131,18 @@ def test_a_step_of_another_app_writes_one_event_and_starts_or_stops_its_clock(
     case.refresh_from_db()
     with pytest.raises(services.CaseConflict):
         services.case_log_step(actor=cast.desk, case=case, action="notice")
+
+
+def test_a_phone_call_tells_a_missed_pledge_but_not_a_refusal(cast: Cast) -> None:
+    lapsed = services.case_lapse(
+        case=services.case_accept(actor=cast.handler, case=open_case(cast)),
+        reason="逾期未补齐材料",
+        responsible=cast.desk,
+    )
+    refused = services.case_reject(actor=cast.desk, case=open_case(cast), reason="不符合条件")
+    for case in (lapsed, refused):
+        services.case_log_feedback(
+            actor=cast.desk, case=case, audience="citizen", channel="phone", content="已电话告知"
+        )
+    assert not lapsed.clocks.filter(kind=ClockKind.WRITTEN_NOTICE, stopped_at__isnull=True)
+    assert refused.clocks.get(kind=ClockKind.WRITTEN_NOTICE).stopped_at is None

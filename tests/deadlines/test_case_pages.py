@@ -125,12 +125,12 @@ def test_it_reports_a_conflict_when_someone_else_acted_first(cast: Cast) -> None
     shown_version = case.version
     case_accept(actor=cast.handler, case=case)
     response = signed_in(cast.head).post(
-        act(case.number, "reject"), {"version": shown_version, "reason": "不属于供水业务"}
+        act(case.number, "withdraw"), {"version": shown_version, "reason": "市民来电撤回"}
     )
     assert response.status_code == 409
     page = response.content.decode()
     assert "已被他人修改" in page
-    assert "不属于供水业务" in page  # the entry is kept
+    assert "市民来电撤回" in page  # the entry is kept
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED
 
@@ -172,8 +172,9 @@ def test_it_lists_a_page_of_cases_in_a_fixed_number_of_queries(
     client = signed_in(cast.handler)
     _open_many(cast, 3)
     page_of(client, reverse(url_name))  # warm the session and the calendar
-    # Session, user, roles, staff profile (department list only), count, page.
-    expected = 5 if url_name == "deadlines:my_cases" else 6
+    # Session, user, roles, staff profile (department list only), count, page, and the
+    # header's notification count.
+    expected = 6 if url_name == "deadlines:my_cases" else 7
     with django_assert_num_queries(expected):
         small = page_of(client, reverse(url_name))
     _open_many(cast, 27)

@@ -184,12 +184,12 @@ def test_the_earlier_contacts_panel_costs_the_same_for_one_contact_or_ten(
     open_case(cast, citizen_phone="13911112222")
     client.get(url, {"phone": "13911112222"})  # warm the session
     # Session, user, staff profile, the contacts with their departments, and the
-    # roles the navigation context asks for.
-    with django_assert_num_queries(5):
+    # roles the navigation context and the notification count the header ask for.
+    with django_assert_num_queries(6):
         one = client.get(url, {"phone": "13911112222"}).content.decode()
     for _ in range(9):
         open_case(cast, citizen_phone="13911112222")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         ten = client.get(url, {"phone": "13911112222"}).content.decode()
     assert one.count("<li>") == 1
     assert ten.count("<li>") == 10

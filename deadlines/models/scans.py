@@ -1,0 +1,251 @@
+"""What the periodic scans record: breaches (超时), reminder notices (催办通知书) and
+their circulation (通报), and the notifications staff see under the bell.
+
+Every row is written by deadlines.services.scans with ``INSERT … ON CONFLICT DO
+NOTHING``; the unique constraints below, not a check in Python, make each breach,
+notice and notification exist once however many scans run at the same moment.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BreachKind(models.TextChoices):
+    # A clock past its due moment (红牌); covers every kind of clock, appointment
+    # callbacks included.
+    OVERDUE = "overdue", _("Deadline missed")
+    # An approved extension with no contact with the citizen logged by the end of the
+    # next working day (seed 001 §6(二): the citizen is told of an extension).
+    EXTENSION_NOT_TOLD = "extension_not_told", _("Extension not told to the citizen")
+
+
+class Breach(models.Model):
+    """One breach of a time limit: the clock, what was missed and the moment it was
+    missed. The sanctions app turns breaches into violations; deadlines only records
+    them. Append-only: a clock whose deadline moves and is missed again gets a new row
+    with the new moment."""
+
+    # Indexed by breach_once, which starts with the clock.
+    clock = models.ForeignKey(
+        "deadlines.Clock",
+        verbose_name=_("clock"),
+        on_delete=models.PROTECT,
+        related_name="breaches",
+        db_index=False,
+    )
+    case = models.ForeignKey(
+        "deadlines.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="breaches"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=BreachKind.choices)
+    moment = models.DateTimeField(
+        _("missed at"), help_text=_("The deadline that passed: the clock's due moment.")
+    )
+    detected_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="breaches",
+        help_text=_("The clock's responsible person, or else the department's head."),
+    )
+    department = models.ForeignKey(
+        "accountability.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="breaches",
+    )
+    # Indexed by breach_once_per_extension.
+    extension = models.ForeignKey(
+        "deadlines.ExtensionRequest",
+        verbose_name=_("extension"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="breaches",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("breach")
+        verbose_name_plural = _("breaches")
+        ordering: ClassVar = ["-moment", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["clock", "kind", "moment"], name="breach_once"),
+            models.UniqueConstraint(
+                fields=["extension"],
+                condition=Q(extension__isnull=False),
+                name="breach_once_per_extension",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["detected_at", "id"], name="breach_detected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {timezone.localtime(self.moment):%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Breaches are append-only.")
+        super().save(*args, **kwargs)
+
+
+class ReminderStage(models.TextChoices):
+    REMINDER = "reminder", _("Reminder notice")
+    CIRCULATION = "circulation", _("Circulated")
+
+
+class Reminder(models.Model):
+    """A reminder notice (催办通知书) about a missed deadline, addressed to the handler and
+    copied to the supervising leader the day after the miss; circulated (通报) when the
+    clock is still overdue five working days later (DOMAIN §10). Printable."""
+
+    # Indexed by reminder_once_per_stage, which starts with the breach.
+    breach = models.ForeignKey(
+        Breach,
+        verbose_name=_("breach"),
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        db_index=False,
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=ReminderStage.choices)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    addressee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("addressed to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    copied_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("copied to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The department's supervising leader."),
+    )
+    department = models.ForeignKey(
+        "accountability.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("reminder notice")
+        verbose_name_plural = _("reminder notices")
+        ordering: ClassVar = ["-issued_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["breach", "stage"], name="reminder_once_per_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.number}"
+
+    @property
+    def number(self) -> str:
+        """The printed number: the year issued and the row's id (2026-000123)."""
+        return f"{timezone.localtime(self.issued_at):%Y}-{self.pk:06d}"
+
+
+class NotificationKind(models.TextChoices):
+    WARNING = "warning", _("Yellow card: a deadline is near")
+    OVERDUE = "overdue", _("Red card: a deadline was missed")
+    EXTENSION_NOT_TOLD = "extension_not_told", _("An extension was not told to the citizen")
+    REMINDER = "reminder", _("Reminder notice")
+    CIRCULATION = "circulation", _("Reminder notice circulated")
+
+
+class Notification(models.Model):
+    """Something a person should see under the bell: a yellow or red card on a clock
+    they answer for, or a reminder notice. Unique per recipient and source, so a scan
+    that runs again adds none."""
+
+    # A notification is written once per scan and read by its recipient, so it carries
+    # only the indexes its readers use (the constraint and the Meta indexes below, all
+    # led by the recipient): the sources it points at are never deleted (PROTECT) and
+    # never looked up from here, and every index costs the scans an insert per row.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    case = models.ForeignKey(
+        "deadlines.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    clock = models.ForeignKey(
+        "deadlines.Clock",
+        verbose_name=_("clock"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    breach = models.ForeignKey(
+        Breach,
+        verbose_name=_("breach"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    reminder = models.ForeignKey(
+        Reminder,
+        verbose_name=_("reminder notice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # The moment the notification is about: the warning point, the missed deadline.
+    moment = models.DateTimeField(_("moment"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "clock", "moment"], name="notification_once"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
+            # The bell's count: one index-only probe per page.
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                name="notification_to_email",
+                condition=Q(emailed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient}"

@@ -1,0 +1,107 @@
+"""Notifications after they are created by the scans: read marks, and email when the
+portal has an outgoing mail server (EMAIL_HOST)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from deadlines.models import Notification
+from deadlines.selectors.notifications import notification_link, notification_text
+
+# Only recent notifications are emailed: turning email on later must not send a flood of
+# old news, and the work list (a partial index on unsent rows) stays short.
+EMAIL_WINDOW = timedelta(days=1)
+EMAIL_BATCH = 500
+
+
+def email_configured() -> bool:
+    return bool(getattr(settings, "EMAIL_HOST", ""))
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark one of the actor's notifications read (once: a second call changes nothing)."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied(_("This notification is not yours."))
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: Any) -> int:
+    """Mark every unread notification of the actor read; returns how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def _message(recipient: Any, notifications: list[Notification]) -> EmailMessage:
+    base = getattr(settings, "PORTAL_URL", "").rstrip("/")
+    lines = [
+        _("Dear %(name)s,") % {"name": recipient.get_full_name() or recipient.get_username()},
+        "",
+        _("The service accountability portal has new notifications for you:"),
+        "",
+    ]
+    for notification in notifications:
+        lines.append(f"• {notification.get_kind_display()}: {notification_text(notification)}")
+        lines.append(f"  {base}{notification_link(notification)}")
+    lines += ["", _("This message was sent automatically; please do not reply.")]
+    return EmailMessage(
+        subject=_("[Service accountability] %(count)s new notifications")
+        % {"count": len(notifications)},
+        body="\n".join(lines),
+        to=[recipient.email],
+    )
+
+
+def notifications_email_pending(*, now: datetime) -> int:
+    """Send each recipient one email listing their notifications not yet emailed (from
+    the last day), in batches; returns how many notifications went out by email.
+
+    A batch is locked (SKIP LOCKED, so a parallel run takes other rows), sent, and
+    marked in one transaction: a worker killed while sending rolls the marks back and
+    the next run sends the batch again — at least once, never silently dropped.
+    Recipients without an address are marked too, so they are not looked at again."""
+    if not email_configured():
+        return 0
+    sent = 0
+    while True:
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            batch = list(
+                Notification.objects.filter(
+                    emailed_at__isnull=True, created_at__gt=now - EMAIL_WINDOW
+                )
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("recipient", "case", "clock")
+                .order_by("created_at", "id")[:EMAIL_BATCH]
+            )
+            if not batch:
+                break
+            by_recipient: dict[int, list[Notification]] = defaultdict(list)
+            for notification in batch:
+                by_recipient[notification.recipient_id].append(notification)
+            messages = [
+                _message(items[0].recipient, items)
+                for items in by_recipient.values()
+                if items[0].recipient.email
+            ]
+            if messages:
+                get_connection().send_messages(messages)
+            sent += sum(len(items) for items in by_recipient.values() if items[0].recipient.email)
+            Notification.objects.filter(pk__in=[n.pk for n in batch]).update(emailed_at=now)
+        if len(batch) < EMAIL_BATCH:
+            break
+    return sent

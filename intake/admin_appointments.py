@@ -1,0 +1,48 @@
+"""Back-office screen of appointments (办事预约). Read-only: booking, callbacks, keeping,
+cancelling and forfeiting go through intake.services.appointment, which keep the case
+history and the callback clock right."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accountability.admin import ReadOnlyAdmin
+from intake.models import Appointment
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "case",
+        "reason",
+        "wanted",
+        "routed_to",
+        "scheduled_for",
+        "state",
+        "booked_by",
+        "booked_at",
+        "settled_at",
+    )
+    list_filter = ("state", "reason")
+    list_select_related = ("case", "wanted", "routed_to", "booked_by")
+    search_fields = (
+        "case__number",
+        "case__citizen_name",
+        "wanted__username",
+        "wanted__first_name",
+        "routed_to__username",
+        "routed_to__first_name",
+    )
+    date_hierarchy = "booked_at"
+    readonly_fields = (
+        "case",
+        "reason",
+        "wanted",
+        "routed_to",
+        "scheduled_for",
+        "note",
+        "booked_by",
+        "booked_at",
+        "state",
+        "settled_at",
+    )

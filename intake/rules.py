@@ -1,0 +1,94 @@
+"""Who may do what at the front desk. One predicate per permission, shared by the
+services, the pages and the admin (loaded by rules' autodiscovery).
+
+The case's department and its head are read from the case, so callers load the case
+with ``select_related("department")`` where they can. The appointment predicates read
+``appointment.routed_to.staff.department``, so callers load appointments with
+``select_related("routed_to__staff__department")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from accountability.rules import (
+    heads_department_of,
+    is_department_head,
+    is_front_desk,
+    is_handler,
+    is_inspection_office,
+    is_leadership,
+)
+from deadlines.rules import (
+    department_desk,
+    heads_case_department,
+    is_case_first_responder,
+    is_case_handler,
+)
+
+
+@rules.predicate
+def may_view_case(user: Any, case: Any) -> bool:
+    # One definition of who sees a case: deadlines' own rule.
+    return case is not None and bool(user.has_perm("deadlines.view_case", case))
+
+
+# The one-time notice and later requests for materials (一次性告知, seed 002 附件6 §3):
+# the front desk, handlers and head of the case's department take materials in, and the
+# first responder keeps the contact they registered wherever the case went since.
+works_at_case_desk = department_desk | is_case_first_responder
+
+rules.add_perm("intake.issue_notice", may_view_case & works_at_case_desk)
+
+# -- pledges (容缺受理) and rejection filings (否定备案) --
+
+# A pledge accepts the case, so it is taken by whoever may accept it: the handling
+# department's desk, handlers and head; once accepted, the case's handler too.
+takes_pledge = department_desk | heads_case_department | is_case_handler
+
+rules.add_perm("intake.take_pledge", takes_pledge)
+rules.add_perm("intake.keep_pledge", takes_pledge)
+# A refusal is the case's first responder's or the handling department's, as is rejecting
+# the case (deadlines.reject_case).
+rules.add_perm("intake.file_rejection", is_case_first_responder | department_desk)
+# The register: the inspection office and leadership see every department, a head only
+# the departments they head (the page narrows the rows).
+rules.add_perm(
+    "intake.view_rejection_register", is_inspection_office | is_leadership | is_department_head
+)
+
+
+# -- appointments (预约, seed 002 附件3; seed 004 办事预约制) --
+
+
+@rules.predicate
+def is_routed_to(user: Any, appointment: Any) -> bool:
+    return appointment is not None and user.pk is not None and appointment.routed_to_id == user.pk
+
+
+@rules.predicate
+def heads_routed_department(user: Any, appointment: Any) -> bool:
+    """The user heads the department of the person the appointment is routed to."""
+    return (
+        appointment is not None
+        and user.pk is not None
+        and heads_department_of(user, appointment.routed_to)
+    )
+
+
+@rules.predicate
+def booked_it(user: Any, appointment: Any) -> bool:
+    return appointment is not None and user.pk is not None and appointment.booked_by_id == user.pk
+
+
+# Staff who receive citizens (front desk, handlers, heads) and may see the case.
+receives_citizens = is_front_desk | is_handler | is_department_head
+answers_it = is_routed_to | heads_routed_department
+
+rules.add_perm("intake.book_appointment", receives_citizens & may_view_case)
+rules.add_perm("intake.call_back_appointment", answers_it)
+rules.add_perm("intake.keep_appointment", answers_it)
+# The desk that booked it may cancel it too: the citizen calls the number on the slip.
+rules.add_perm("intake.cancel_appointment", answers_it | booked_it)
