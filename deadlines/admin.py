@@ -14,6 +14,7 @@ from import_export.admin import ImportExportModelAdmin
 from accountability.admin import ReadOnlyAdmin
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import (
+    Breach,
     CalendarDay,
     CalendarYear,
     Case,
@@ -22,6 +23,8 @@ from deadlines.models import (
     ClockPause,
     ExtensionRequest,
     FeedbackEntry,
+    Notification,
+    Reminder,
     Suspension,
     TimeLimitPolicy,
     Transfer,
@@ -188,3 +191,38 @@ class CaseAdmin(ReadOnlyAdmin):
         SuspensionInline,
         FeedbackInline,
     )
+
+
+@admin.register(Breach)
+class BreachAdmin(ReadOnlyAdmin):
+    """Read-only: breaches are recorded by the scans, once each."""
+
+    list_display = ("case", "kind", "moment", "responsible", "department", "detected_at")
+    list_filter = ("kind", "department")
+    list_select_related = ("case", "responsible", "department")
+    search_fields = ("case__number", "responsible__username")
+    date_hierarchy = "moment"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """Read-only: reminder notices (催办通知书) and their circulation, issued by the scans."""
+
+    list_display = ("__str__", "case", "stage", "issued_at", "addressee", "copied_to", "department")
+    list_filter = ("stage", "department")
+    list_select_related = ("breach__case", "addressee", "copied_to", "department")
+    search_fields = ("breach__case__number",)
+
+    @admin.display(description=_("case"), ordering="breach__case__number")
+    def case(self, reminder: Reminder) -> str:
+        return reminder.breach.case.number
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """Read-only: what each person was told, and when they read it."""
+
+    list_display = ("recipient", "kind", "case", "moment", "created_at", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    list_select_related = ("recipient", "case")
+    search_fields = ("recipient__username", "case__number")

@@ -674,7 +674,23 @@ def test_it_schedules_every_scan_in_the_database_and_not_in_settings() -> None:
         assert name in tasks, name
         assert tasks[name].interval is not None
         assert tasks[name].expire_seconds == tasks[name].interval.schedule.run_every.total_seconds()
-        if name.startswith("deadlines."):
-            assert name in celery_app.tasks, name
+        assert name in celery_app.tasks, name
     assert not getattr(settings, "CELERY_BEAT_SCHEDULE", None)
     assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+def test_it_shows_breaches_reminders_and_notifications_read_only_in_the_admin(
+    cast: Cast, admin_client: Client
+) -> None:
+    case, clock = complaint_in_hand(cast, MONDAY)
+    assert clock.due_at is not None
+    scans.scans_run_all(now=clock.due_at + timedelta(days=3))
+    breach = Breach.objects.get(clock=clock)
+    for model in ("breach", "reminder", "notification"):
+        listing = admin_client.get(reverse(f"admin:deadlines_{model}_changelist"))
+        assert listing.status_code == 200
+        assert case.number in listing.content.decode()
+        assert admin_client.get(reverse(f"admin:deadlines_{model}_add")).status_code == 403
+    page = admin_client.get(reverse("admin:deadlines_breach_change", args=[breach.pk]))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
