@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from accountability import services
-from accountability.models import Absence, AuditEntry, Department, StaffProfile
+from accountability.models import (
+    Absence,
+    ApiClient,
+    ApiScope,
+    AuditEntry,
+    Department,
+    StaffProfile,
+)
 from accountability.resources import DepartmentResource, StaffResource
 
 
@@ -97,3 +107,86 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("actor", "content_type")
     search_fields = ("object_repr", "action", "reason")
     date_hierarchy = "at"
+
+
+class ApiClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ("name", "scopes", "throttle_rate", "note")
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Client systems of the REST API. The token is shown once, right after creation; only
+    its digest is kept. Revoke, never delete: the audit log points at the client."""
+
+    form = ApiClientForm
+    list_display = (
+        "name",
+        "token_prefix",
+        "scopes",
+        "throttle_rate",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "token_prefix")
+    readonly_fields = (
+        "token_prefix",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    )
+    actions = ("revoke",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None:
+            return ("name", *self.readonly_fields)
+        return ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            services.api_client_change(
+                actor=request.user,
+                client=obj,
+                scopes=data["scopes"],
+                throttle_rate=data["throttle_rate"],
+                note=data["note"],
+            )
+            return
+        client, token = services.api_client_create(
+            actor=request.user,
+            name=data["name"],
+            scopes=data["scopes"],
+            throttle_rate=data["throttle_rate"],
+            note=data["note"],
+        )
+        obj.pk = client.pk
+        messages.warning(
+            request,
+            gettext(
+                "The token of %(name)s is %(token)s. Copy it now: it is shown only this once "
+                "and cannot be recovered."
+            )
+            % {"name": client.name, "token": token},
+        )
+
+    @admin.action(description=_("Revoke the selected clients' tokens"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for client in queryset:
+            services.api_client_revoke(actor=request.user, client=client)
+        messages.success(request, gettext("The tokens are revoked."))

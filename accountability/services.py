@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability import audit
-from accountability.models import Absence, Department, StaffProfile
+from accountability.models import Absence, ApiClient, ApiScope, Department, StaffProfile
 from accountability.roles import Role
 
 
@@ -124,3 +127,97 @@ def absence_record(
     absence.save()
     audit.record(actor=actor, action="absence.record", obj=absence, after=audit.snapshot(absence))
     return absence
+
+
+# -- REST API clients ----------------------------------------------------------------------
+
+TOKEN_PREFIX = "wsa_"  # tells a leaked token apart in logs and secret scanners
+
+
+def api_token_digest(token: str) -> str:
+    """What is stored of a token. A plain SHA-256 suffices: tokens are 256-bit random, so
+    there is nothing to guess, and the lookup stays one indexed equality."""
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def _api_client_state(client: ApiClient) -> dict[str, Any]:
+    # The digest stays out of the audit log: it is as good as a token for a lookup.
+    return audit.snapshot(client, fields=["name", "scopes", "throttle_rate", "note", "revoked_at"])
+
+
+def _clean_scopes(scopes: list[str]) -> list[str]:
+    unknown = set(scopes) - set(ApiScope.values)
+    if unknown:
+        raise ValidationError(
+            {"scopes": _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(sorted(unknown))}}
+        )
+    return sorted(set(scopes))
+
+
+@transaction.atomic
+def api_client_create(
+    *, actor: Any, name: str, scopes: list[str], throttle_rate: str = "", note: str = ""
+) -> tuple[ApiClient, str]:
+    """Create a client and its token; the token is returned once and never stored."""
+    require_permission(actor, "accountability.add_apiclient")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    client = ApiClient(
+        name=name.strip(),
+        scopes=_clean_scopes(scopes),
+        throttle_rate=throttle_rate.strip(),
+        note=note,
+        token_prefix=token[:10],
+        token_digest=api_token_digest(token),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    client.full_clean()
+    client.save()
+    audit.record(
+        actor=actor, action="api_client.create", obj=client, after=_api_client_state(client)
+    )
+    return client, token
+
+
+@transaction.atomic
+def api_client_change(
+    *, actor: Any, client: ApiClient, scopes: list[str], throttle_rate: str, note: str = ""
+) -> ApiClient:
+    """Change what a client may do and how fast; the token stays."""
+    require_permission(actor, "accountability.change_apiclient")
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    before = _api_client_state(client)
+    client.scopes = _clean_scopes(scopes)
+    client.throttle_rate = throttle_rate.strip()
+    client.note = note
+    client.full_clean()
+    client.save()
+    audit.record(
+        actor=actor,
+        action="api_client.change",
+        obj=client,
+        before=before,
+        after=_api_client_state(client),
+    )
+    return client
+
+
+@transaction.atomic
+def api_client_revoke(*, actor: Any, client: ApiClient, reason: str = "") -> ApiClient:
+    """Revoke a client's token: its next request gets 401. Revoking twice changes nothing."""
+    require_permission(actor, "accountability.change_apiclient")
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if client.revoked_at is not None:
+        return client
+    before = _api_client_state(client)
+    client.revoked_at = timezone.now()
+    client.revoked_by = actor if actor is not None and actor.is_authenticated else None
+    client.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(
+        actor=actor,
+        action="api_client.revoke",
+        obj=client,
+        before=before,
+        after=_api_client_state(client),
+        reason=reason,
+    )
+    return client

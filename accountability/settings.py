@@ -8,6 +8,7 @@ filesystem Celery broker) so that a newcomer can run the demo anywhere.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -62,6 +63,10 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_celery_beat",
     "import_export",
+    # DRF and django-filter work without being installed apps; installed, their
+    # zh_Hans catalogues would override Django's own wording across the portal.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accountability",
     "deadlines",
     "intake",
@@ -181,6 +186,43 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "noreply@localhost"
 # The portal's address as staff reach it, for the links in emails.
 PORTAL_URL = os.environ.get("PORTAL_URL", "").strip().rstrip("/")
+
+# The REST API (README "REST API"): token per client system, scopes, JSON errors.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "").strip() or "600/min"
+if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        "API_THROTTLE_RATE must look like 600/min (per s, min, hour or day)."
+    )
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accountability.restapi.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["accountability.restapi.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["accountability.restapi.ApiClientThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "accountability.restapi_errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Service accountability portal API",
+    "DESCRIPTION": "Case status, deadlines and public timelines for client systems, "
+    "and Open311 GeoReport v2. Protected identities never appear.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MatterKindEnum": "deadlines.models.MatterKind.choices",
+        "ServiceItemKindEnum": "intake.models.ItemKind.choices",
+    },
+}
 
 # Imports from spreadsheets are all-or-nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

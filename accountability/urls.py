@@ -1,8 +1,36 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 
-from accountability import views
+from accountability import apis as organisation_apis
+from accountability import restapi_errors, views
+from deadlines import apis as case_apis
+from intake import apis as intake_apis
+
+# The schema and its documentation are public: they describe, they hold no data.
+_public = {"permission_classes": [AllowAny], "authentication_classes": [], "throttle_classes": []}
+
+api_v1 = [
+    path("cases/", case_apis.CaseListApi.as_view(), name="api-cases"),
+    path("cases/<str:number>/", case_apis.CaseDetailApi.as_view(), name="api-case"),
+    path("service-items/", intake_apis.ServiceItemListApi.as_view(), name="api-service-items"),
+    path(
+        "departments/",
+        organisation_apis.DepartmentListApi.as_view(),
+        name="api-departments",
+    ),
+]
+open311_v2 = [
+    path("services.json", intake_apis.Open311ServicesApi.as_view(), name="open311-services"),
+    path("requests.json", intake_apis.Open311RequestsApi.as_view(), name="open311-requests"),
+    path(
+        "requests/<str:number>.json",
+        intake_apis.Open311RequestApi.as_view(),
+        name="open311-request",
+    ),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,4 +52,13 @@ urlpatterns = [
     path("cases/", include("deadlines.urls")),
     path("inspection/", include("sanctions.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", **_public),
+        name="api-docs",
+    ),
+    path("open311/v2/", include(open311_v2)),
+    re_path(r"^(api|open311)/", restapi_errors.not_found),
 ]

@@ -19,35 +19,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from deadlines import lookup
-from deadlines.models import Case, CaseEvent, ClockKind, EventAction
+from deadlines.models import Case, CaseEvent
+from deadlines.selectors.public import PUBLIC_ACTIONS, PUBLIC_CLOCKS
 
 # Failed tries allowed per window, per client address and per case number.
 MAX_FAILURES = 10
 WINDOW_S = 15 * 60
-
-# What a citizen sees of the history: the steps of their matter, not the internal ones
-# (assignments, supervision, extension requests, ratings).
-PUBLIC_ACTIONS = frozenset(
-    {
-        EventAction.OPEN,
-        EventAction.ANSWER,
-        EventAction.ACCEPT,
-        EventAction.TRANSFER,
-        EventAction.ACCEPT_TRANSFER,
-        EventAction.START_WORK,
-        EventAction.SUSPEND,
-        EventAction.RESUME,
-        EventAction.APPROVE_EXTENSION,
-        EventAction.RESOLVE,
-        EventAction.CLOSE,
-        EventAction.REQUEST_REVIEW,
-        EventAction.REJECT,
-        EventAction.TERMINATE,
-        EventAction.WITHDRAW,
-    }
-)
-# The deadlines a citizen is owed: an answer, a result, the end of the matter.
-PUBLIC_CLOCKS = (ClockKind.FIRST_FEEDBACK, ClockKind.RESULT, ClockKind.CLOSURE, ClockKind.REVIEW)
 
 
 class LookupForm(forms.Form):

@@ -168,6 +168,9 @@ class Case(FSMModelMixin, models.Model):
     # Bumped by every service that changes the case: a page posts the version it showed,
     # and a mismatch is a conflict rather than a silent overwrite.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Every service saves the case when it changes it, so this is the moment of the last
+    # change: REST clients sync with it (updated_since, cursor pagination).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolution = models.TextField(_("result"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -190,6 +193,7 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["department", "state"], name="case_department_state"),
             models.Index(fields=["handler", "state"], name="case_handler_state"),
             models.Index(fields=["first_responder", "state"], name="case_first_responder_state"),
+            models.Index(fields=["updated_at", "id"], name="case_updated"),
         ]
         constraints: ClassVar = [
             models.CheckConstraint(

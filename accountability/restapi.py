@@ -1,0 +1,130 @@
+"""What every REST endpoint shares: token authentication per client system, scopes,
+per-client throttling and cursor pagination. The error shape is in restapi_errors.
+
+This module is loaded while DRF itself is being imported (the settings name its
+classes), so it imports nothing of DRF's views or of drf-spectacular.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from accountability.models import ApiClient
+from accountability.services import api_token_digest
+
+# last_used_at is written at most this often per client, so that reading costs no write.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer <token>`` (``Token <token>`` works too). Open311 clients may
+    instead pass the token as the ``api_key`` parameter, as GeoReport v2 does."""
+
+    keywords = (b"bearer", b"token")
+
+    def authenticate(self, request: Request) -> tuple[ApiClient, ApiClient] | None:
+        token = self._token(request)
+        if token is None:
+            return None
+        client = ApiClient.objects.filter(token_digest=api_token_digest(token)).first()
+        if client is None or not client.is_active:
+            # An unknown and a revoked token get the same answer.
+            raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
+        now = timezone.now()
+        if client.last_used_at is None or client.last_used_at < now - LAST_USED_GRANULARITY:
+            ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+            client.last_used_at = now
+        return client, client
+
+    def _token(self, request: Request) -> str | None:
+        header = get_authorization_header(request).split()
+        if header:
+            if header[0].lower() not in self.keywords:
+                return None
+            if len(header) != 2:
+                raise exceptions.AuthenticationFailed(
+                    _("Send the token as “Authorization: Bearer <token>”.")
+                )
+            try:
+                return str(header[1].decode())
+            except UnicodeError as error:
+                raise exceptions.AuthenticationFailed(
+                    _("The token is not valid or was revoked.")
+                ) from error
+        if request.path.startswith("/open311/"):
+            django_request = request._request
+            key = django_request.GET.get("api_key") or django_request.POST.get("api_key")
+            return str(key) if key else None
+        return None
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) when no token came.
+        return 'Bearer realm="api"'
+
+
+class HasScope(BasePermission):
+    """The view's ``required_scope`` (or ``required_scopes`` by HTTP method) must be among
+    the client's scopes. A view without one is refused: scopes are opt-out, not opt-in."""
+
+    message = "This token's scopes do not cover this endpoint."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        client = request.user
+        if not isinstance(client, ApiClient):
+            return False
+        by_method = getattr(view, "required_scopes", None)
+        scope = (
+            by_method.get(request.method or "GET")
+            if by_method
+            else getattr(view, "required_scope", None)
+        )
+        if scope is None:
+            return False
+        if not client.allows(scope):
+            self.message = _("This token lacks the scope “%(scope)s”.") % {"scope": scope}
+            return False
+        return True
+
+
+class ApiClientThrottle(SimpleRateThrottle):
+    """Requests per client, at the client's own rate or API_THROTTLE_RATE."""
+
+    scope = "api_client"
+
+    def get_rate(self) -> str | None:
+        return str(settings.API_THROTTLE_RATE) or None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        client = request.user
+        if isinstance(client, ApiClient) and client.throttle_rate:
+            self.rate = client.throttle_rate
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        client = request.user
+        if not isinstance(client, ApiClient):
+            return None  # unauthenticated requests fail before any work is done
+        return f"throttle:api:{client.pk}"
+
+
+class SyncCursorPagination(CursorPagination):
+    """Pages in the order of last change, oldest first, so that a client syncs by following
+    ``next`` until it is null and later resumes from the last cursor (or ``updated_since``).
+    A case changed while the client pages moves to the end and is seen again."""
+
+    ordering = ("updated_at", "id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

@@ -1,0 +1,250 @@
+"""Benchmark of the case-status endpoint (GET /api/v1/cases/{number}/) under gunicorn.
+
+Run as ``.venv/bin/python bench/api.py``. It (re)creates its own database,
+``accountability_bench_api`` on the server of ``DATABASE_URL`` (default
+``postgresql://postgres@127.0.0.1:5432``), migrates it, opens ``--cases`` cases through
+the case services (so each has its clocks and timeline) and a client token, starts
+gunicorn with ``--workers`` sync workers (default 2) on a free port, and runs
+``--clients`` concurrent clients (default 32) for ``--seconds`` (default 10) after a
+short warm-up, each asking for a random case's status over and over. A client is a
+coroutine on one event loop with a new connection per request, as a sync worker closes
+it after each answer; the load generator shares the machine's cores with the server.
+
+It prints a last line of JSON::
+
+    {"requests": N, "errors": 0, "rps": ..., "p50_ms": ..., "p99_ms": ..., ...}
+
+It measures only: it never asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "accountability_bench_api"
+SECRET_KEY = "bench-only-secret-key-never-used-outside-the-benchmark-0123456789"
+
+
+def bench_url() -> tuple[str, str]:
+    """The bench database's URL and the URL of the server's maintenance database."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        base = "postgresql://postgres@127.0.0.1:5432/postgres"
+    parts = urlsplit(base)
+    return (
+        urlunsplit(parts._replace(path=f"/{BENCH_DB}")),
+        urlunsplit(parts._replace(path="/postgres")),
+    )
+
+
+def recreate_database(maintenance_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def server_environment(url: str) -> dict[str, str]:
+    """Production-like settings: DEBUG off (no query log), a fixed key, the local host."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DEBUG="0",
+        SECRET_KEY=SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_COOKIES="0",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def build(url: str, cases: int) -> tuple[str, list[str]]:
+    """Migrate, open the cases, create the client; returns its token and the numbers."""
+    os.environ.update(server_environment(url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "accountability.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from accountability.models import ApiScope, Department, StaffProfile
+    from accountability.roles import Role
+    from accountability.services import api_client_create
+    from deadlines.models import Channel, MatterKind
+    from deadlines.services.calendar import calendar_seed_from_library
+    from deadlines.services.cases import case_accept, case_open
+    from deadlines.services.policies import policies_load
+
+    call_command("migrate", verbosity=0)
+    calendar_seed_from_library(actor=None)
+    policies_load(
+        actor=None, path=Path(settings.BASE_DIR) / "fixtures" / "time_limit_policies.json"
+    )
+    User = get_user_model()
+    admin = User.objects.create(username="admin", is_superuser=True, is_staff=True)
+    department = Department.objects.create(code="service", name="客户服务中心")
+    desk = User.objects.create(username="desk")
+    desk.groups.add(Group.objects.get(name=Role.FRONT_DESK.value))
+    handler = User.objects.create(username="handler")
+    handler.groups.add(Group.objects.get(name=Role.HANDLER.value))
+    for user in (desk, handler):
+        StaffProfile.objects.create(user=user, department=department)
+    numbers = []
+    for i in range(cases):
+        case = case_open(
+            actor=desk,
+            department=department,
+            channel=Channel.PHONE,
+            matter_kind=MatterKind.COMPLAINT,
+            subject=f"水压不足 {i}",
+            content="三楼以上水压不足。",
+            citizen_name="张三",
+        )
+        if i % 2:
+            case_accept(actor=handler, case=case)
+        numbers.append(case.number)
+    _client, token = api_client_create(
+        actor=admin,
+        name="bench",
+        scopes=[ApiScope.CASES_READ],
+        throttle_rate="1000000/min",
+    )
+    return token, numbers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "accountability.wsgi:application",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        f"--bind=127.0.0.1:{port}",
+        "--backlog=2048",
+        "--log-level=warning",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=server_environment(url))
+
+
+def wait_until_up(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+async def one_request(port: int, path: str, token: str) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    status = data[9:12]
+    return int(status) if status.isdigit() else 0
+
+
+async def load(
+    port: int, token: str, numbers: list[str], clients: int, warmup: float, seconds: float
+) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    start = time.monotonic()
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+
+    async def client() -> None:
+        nonlocal errors
+        while True:
+            began = time.monotonic()
+            if began >= stop_at:
+                return
+            try:
+                status = await one_request(port, f"/api/v1/cases/{random.choice(numbers)}/", token)
+            except OSError:
+                status = 0
+            ended = time.monotonic()
+            if began >= measure_from:
+                latencies.append(ended - began)
+                if status != 200:
+                    errors += 1
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="more than 1 runs gunicorn's gthread workers"
+    )
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    args = parser.parse_args()
+
+    url, maintenance = bench_url()
+    recreate_database(maintenance)
+    started = time.monotonic()
+    token, numbers = build(url, args.cases)
+    print(f"built {len(numbers)} cases in {time.monotonic() - started:.1f} s", flush=True)
+    port = free_port()
+    server = start_gunicorn(url, port, args.workers, args.threads)
+    try:
+        wait_until_up(port)
+        latencies, errors = asyncio.run(
+            load(port, token, numbers, args.clients, args.warmup, args.seconds)
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    latencies.sort()
+    count = len(latencies)
+    result = {
+        "endpoint": "GET /api/v1/cases/{number}/",
+        "workers": args.workers,
+        "threads": args.threads,
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "requests": count,
+        "errors": errors,
+        "rps": round(count / args.seconds, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if count else None,
+        "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""REST endpoints for cases (/api/v1/cases/): the list client systems sync from and one
+case with its deadlines and public timeline. Protected identities never appear: the
+serializers name every field they give, and none carries the citizen's identity, the
+free text of the matter or a staff member's name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accountability.models import ApiScope
+from accountability.restapi import SyncCursorPagination
+from accountability.restapi_errors import CONFLICT_EXCEPTIONS, error_responses
+from deadlines.models import Case, CaseState, Channel, MatterKind, Urgency
+from deadlines.selectors.clocks import Colour
+from deadlines.selectors.public import (
+    PublicClock,
+    PublicEvent,
+    case_public_get,
+    case_public_list,
+)
+from deadlines.services.cases import CaseConflict
+
+CONFLICT_EXCEPTIONS.append(CaseConflict)
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CaseBaseSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(source="matter_kind", choices=MatterKind.choices)
+    state = serializers.ChoiceField(choices=CaseState.choices)
+    state_display = serializers.CharField(source="get_state_display")
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    service_item = serializers.CharField(
+        source="service_item_code", help_text="A service item code; empty when none."
+    )
+    department = DepartmentRefSerializer(help_text="The handling department.")
+    opened_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseSerializer(CaseBaseSerializer):
+    next_due_at = serializers.DateTimeField(
+        source="next_due",
+        allow_null=True,
+        help_text="The earliest running public deadline (feedback, result, closure, review).",
+    )
+    overdue = serializers.SerializerMethodField()
+
+    def get_overdue(self, case: Case) -> bool:
+        due = getattr(case, "next_due", None)
+        return due is not None and due <= self.context["now"]
+
+
+class ClockSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_display = serializers.CharField()
+    due_at = serializers.DateTimeField(
+        allow_null=True, help_text="Empty while the clock is paused."
+    )
+    due_is_provisional = serializers.BooleanField()
+    remaining_seconds = serializers.SerializerMethodField(
+        help_text="Wall-clock seconds to the due moment; negative when overdue."
+    )
+    colour = serializers.ChoiceField(choices=[(c.value, c.value) for c in Colour])
+
+    def get_remaining_seconds(self, clock: PublicClock) -> int | None:
+        left = clock.remaining
+        return None if left is None else int(left.total_seconds())
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    action_display = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+
+
+class CaseDetailSerializer(CaseBaseSerializer):
+    clocks = ClockSerializer(
+        source="public_clocks",
+        many=True,
+        help_text="The running public deadlines: due moment, time left and colour.",
+    )
+    timeline = TimelineEntrySerializer(source="public_events", many=True)
+
+
+class CaseFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(
+        choices=[("open", "open"), *CaseState.choices],
+        method="noop",
+        help_text="A state, or “open” for every case not ended.",
+    )
+    department = filters.CharFilter(method="noop", help_text="A department code.")
+    kind = filters.ChoiceFilter(choices=MatterKind.choices, method="noop")
+    overdue = filters.BooleanFilter(
+        method="noop", help_text="A running public deadline has passed (or not)."
+    )
+    updated_since = filters.IsoDateTimeFilter(
+        method="noop", help_text="Changed at or after this moment (ISO 8601 with offset)."
+    )
+
+    def noop(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
+        # The selector applies the filters (one place for what a client may narrow by).
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        data = self.form.cleaned_data
+        return case_public_list(
+            now=timezone.now(),
+            state=data.get("state") or "",
+            department=data.get("department") or "",
+            kind=data.get("kind") or "",
+            overdue=data.get("overdue"),
+            updated_since=data.get("updated_since"),
+        )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+
+@extend_schema(
+    tags=["cases"],
+    responses={200: CaseSerializer(many=True), **error_responses(400, 401, 403, 404, 429)},
+)
+class CaseListApi(generics.ListAPIView):
+    """Cases, oldest change first, a page at a time (scope ``cases:read``).
+
+    Follow ``next`` until it is null to sync; keep the last ``updated_at`` seen and pass
+    it as ``updated_since`` next time (or keep the last cursor). An unreadable ``cursor``
+    answers 404."""
+
+    required_scope = ApiScope.CASES_READ
+    serializer_class = CaseSerializer
+    pagination_class = SyncCursorPagination
+    filterset_class = CaseFilter
+    queryset = Case.objects.none()
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return case_public_list(now=timezone.now())
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+@extend_schema(
+    tags=["cases"],
+    responses={200: CaseDetailSerializer, **error_responses(401, 403, 404, 429)},
+)
+class CaseDetailApi(generics.GenericAPIView):
+    """One case by its number: its running public deadlines (due moment, time left,
+    colour) and its public timeline (scope ``cases:read``)."""
+
+    required_scope = ApiScope.CASES_READ
+    serializer_class = CaseDetailSerializer
+    queryset = Case.objects.none()
+
+    def get(self, request: Request, number: str) -> Response:
+        try:
+            case = case_public_get(number=number, now=timezone.now())
+        except Case.DoesNotExist as missing:
+            raise NotFound(_("No case has this number.")) from missing
+        return Response(case_detail_data(case))
+
+
+def _moment(value: datetime | None) -> str | None:
+    # As DRF's DateTimeField writes it: local time (Asia/Shanghai) in ISO 8601.
+    return None if value is None else timezone.localtime(value).isoformat()
+
+
+def case_detail_data(case: Case) -> dict[str, Any]:
+    """CaseDetailSerializer's output, written out by hand: client systems poll this
+    endpoint, and building a serializer tree per request costs more than the queries.
+    The schema test (tests/test_api_schema.py) holds the two to the same shape."""
+    clocks: list[PublicClock] = case.public_clocks  # type: ignore[attr-defined]
+    events: list[PublicEvent] = case.public_events  # type: ignore[attr-defined]
+    return {
+        "number": case.number,
+        "kind": case.matter_kind,
+        "state": case.state,
+        "state_display": case.get_state_display(),
+        "channel": case.channel,
+        "urgency": case.urgency,
+        "service_item": case.service_item_code,
+        "department": {"code": case.department.code, "name": case.department.name},
+        "opened_at": _moment(case.opened_at),
+        "updated_at": _moment(case.updated_at),
+        "resolved_at": _moment(case.resolved_at),
+        "closed_at": _moment(case.closed_at),
+        "clocks": [
+            {
+                "kind": clock.kind,
+                "kind_display": clock.kind_display,
+                "due_at": _moment(clock.due_at),
+                "due_is_provisional": clock.due_is_provisional,
+                "remaining_seconds": None
+                if clock.remaining is None
+                else int(clock.remaining.total_seconds()),
+                "colour": clock.colour.value,
+            }
+            for clock in clocks
+        ],
+        "timeline": [
+            {
+                "at": _moment(event.at),
+                "action": event.action,
+                "action_display": event.action_display,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+            }
+            for event in events
+        ],
+    }

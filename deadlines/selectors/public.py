@@ -1,0 +1,169 @@
+"""What the outside sees of a case: the citizen's status page and the REST API's client
+systems share it. Public steps and deadlines only; no staff names and no citizen identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+
+from deadlines.models import ENDED_STATES, Case, CaseEvent, Clock, ClockKind, EventAction
+from deadlines.selectors.clocks import Colour
+
+# What a citizen sees of the history: the steps of their matter, not the internal ones
+# (assignments, supervision, extension requests, ratings).
+PUBLIC_ACTIONS = frozenset(
+    {
+        EventAction.OPEN,
+        EventAction.ANSWER,
+        EventAction.ACCEPT,
+        EventAction.TRANSFER,
+        EventAction.ACCEPT_TRANSFER,
+        EventAction.START_WORK,
+        EventAction.SUSPEND,
+        EventAction.RESUME,
+        EventAction.APPROVE_EXTENSION,
+        EventAction.RESOLVE,
+        EventAction.CLOSE,
+        EventAction.REQUEST_REVIEW,
+        EventAction.REJECT,
+        EventAction.TERMINATE,
+        EventAction.WITHDRAW,
+    }
+)
+# The deadlines a citizen is owed: an answer, a result, the end of the matter.
+PUBLIC_CLOCKS = (ClockKind.FIRST_FEEDBACK, ClockKind.RESULT, ClockKind.CLOSURE, ClockKind.REVIEW)
+
+# The columns the API reads of a case: none of the citizen's identity, no free text.
+PUBLIC_FIELDS = (
+    "id",
+    "number",
+    "opened_at",
+    "updated_at",
+    "channel",
+    "matter_kind",
+    "urgency",
+    "service_item_code",
+    "state",
+    "resolved_at",
+    "closed_at",
+    "department__code",
+    "department__name",
+)
+
+
+def _running(kinds: tuple[str, ...] = PUBLIC_CLOCKS) -> Q:
+    return Q(
+        clocks__stopped_at__isnull=True,
+        clocks__due_at__isnull=False,
+        clocks__kind__in=list(kinds),
+    )
+
+
+def case_public_list(
+    *,
+    now: datetime,
+    state: str = "",
+    department: str = "",
+    kind: str = "",
+    overdue: bool | None = None,
+    updated_since: datetime | None = None,
+) -> QuerySet[Case]:
+    """Cases as client systems see them, each with its next public deadline and its
+    result deadline as annotations: one query per page, whatever the page size.
+
+    ``state`` is a CaseState or "open" (not ended); ``department`` a department code."""
+    cases = Case.objects.select_related("department").only(*PUBLIC_FIELDS)
+    if state == "open":
+        cases = cases.exclude(state__in=ENDED_STATES)
+    elif state:
+        cases = cases.filter(state=state)
+    if department:
+        cases = cases.filter(department__code=department)
+    if kind:
+        cases = cases.filter(matter_kind=kind)
+    if overdue is not None:
+        late = Exists(
+            Clock.objects.filter(
+                case=OuterRef("pk"),
+                kind__in=PUBLIC_CLOCKS,
+                stopped_at__isnull=True,
+                due_at__lte=now,
+            )
+        )
+        cases = cases.filter(late if overdue else ~late)
+    if updated_since is not None:
+        cases = cases.filter(updated_at__gte=updated_since)
+    return cases.annotate(
+        next_due=Min("clocks__due_at", filter=_running()),
+        result_due=Min("clocks__due_at", filter=_running((ClockKind.RESULT,))),
+    )
+
+
+@dataclass(frozen=True)
+class PublicClock:
+    """A running public deadline as the outside sees it."""
+
+    kind: str
+    due_at: datetime | None  # None while paused
+    due_is_provisional: bool
+    colour: Colour
+    remaining: timedelta | None  # negative when overdue
+
+    @property
+    def kind_display(self) -> str:
+        return str(ClockKind(self.kind).label)
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    at: datetime
+    action: str
+    from_state: str
+    to_state: str
+
+    @property
+    def action_display(self) -> str:
+        return str(EventAction(self.action).label)
+
+
+def public_colour(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> Colour:
+    """The colour deadlines.selectors.clocks.clock_status gives a running clock, read from
+    the stored yellow-card moment (``warn_at`` is the inverse of ``warning_reached``),
+    so a status costs no calendar arithmetic."""
+    if due_at is None:
+        return Colour.PAUSED
+    if due_at <= now:
+        return Colour.RED
+    return Colour.YELLOW if warn_at is not None and warn_at <= now else Colour.GREEN
+
+
+def case_public_get(*, number: str, now: datetime) -> Case:
+    """One case with its running public deadlines (``public_clocks``) and its public
+    timeline (``public_events``); raises Case.DoesNotExist. Three queries, read as plain
+    values: this is the endpoint client systems poll."""
+    case = Case.objects.select_related("department").only(*PUBLIC_FIELDS).get(number=number)
+    clocks = (
+        Clock.objects.filter(case=case, kind__in=PUBLIC_CLOCKS, stopped_at__isnull=True)
+        .order_by("due_at", "id")
+        .values_list("kind", "due_at", "due_is_provisional", "warn_at")
+    )
+    case.public_clocks = [  # type: ignore[attr-defined]
+        PublicClock(
+            kind=kind,
+            due_at=due_at,
+            due_is_provisional=provisional,
+            colour=public_colour(due_at, warn_at, now),
+            remaining=None if due_at is None else due_at - now,
+        )
+        for kind, due_at, provisional, warn_at in clocks
+    ]
+    events = (
+        CaseEvent.objects.filter(case=case, action__in=PUBLIC_ACTIONS)
+        .order_by("at", "id")
+        .values_list("at", "action", "from_state", "to_state")
+    )
+    case.public_events = [PublicEvent(*row) for row in events]  # type: ignore[attr-defined]
+    return case

@@ -1,0 +1,171 @@
+"""REST API clients: tokens stored as digests, scopes per endpoint, revocation,
+throttling per client, and the one JSON error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+
+from accountability.models import ApiClient, ApiScope, AuditEntry
+from accountability.services import api_client_create, api_client_revoke, api_token_digest
+from tests.api_support import admin_user, api_client, call, make_dispatch, reset_throttles
+from tests.deadlines import conftest as case_fixtures
+from tests.deadlines.conftest import Cast, open_case
+from tests.factories import UserFactory
+
+cast = case_fixtures.cast  # the case tests' cast, as a fixture here
+
+pytestmark = pytest.mark.django_db
+
+CASES, CATALOGUE, WRITE = ApiScope.CASES_READ, ApiScope.CATALOGUE_READ, ApiScope.OPEN311_WRITE
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    reset_throttles()
+
+
+def _assert_error(response: Any, status: int, code: str) -> None:
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["status"] == status
+    assert error["code"] == code
+    assert error["message"]
+
+
+def test_it_stores_only_a_digest_of_the_token() -> None:
+    client, token = api_client([CASES])
+    stored = ApiClient.objects.get(pk=client.pk)
+    assert stored.token_digest == api_token_digest(token)
+    assert token not in {str(value) for value in stored.__dict__.values()}
+    assert token.startswith(stored.token_prefix)
+
+
+def test_it_answers_401_in_the_error_shape_without_a_token() -> None:
+    response = call(None, "/api/v1/departments/")
+    _assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_it_answers_401_for_an_unknown_token() -> None:
+    api_client([CATALOGUE])
+    _assert_error(call("wsa_not-a-token", "/api/v1/departments/"), 401, "not_authenticated")
+
+
+def test_it_answers_401_once_the_client_is_revoked() -> None:
+    client, token = api_client([CATALOGUE])
+    assert call(token, "/api/v1/departments/").status_code == 200
+    api_client_revoke(actor=admin_user(), client=client, reason="leaked")
+    _assert_error(call(token, "/api/v1/departments/"), 401, "not_authenticated")
+    entry = AuditEntry.objects.get(action="api_client.revoke")
+    assert entry.reason == "leaked"
+    assert entry.object_id == str(client.pk)
+
+
+def test_it_audits_creation_without_the_digest() -> None:
+    client, _token = api_client([CASES, CATALOGUE])
+    entry = AuditEntry.objects.get(action="api_client.create")
+    assert entry.after is not None
+    assert entry.after["scopes"] == sorted([CASES, CATALOGUE])
+    assert "token_digest" not in entry.after
+    assert client.token_digest not in str(entry.after)
+
+
+def test_it_refuses_an_unknown_scope() -> None:
+    with pytest.raises(ValidationError) as raised:
+        api_client(["cases:write"])
+    assert "scopes" in raised.value.message_dict
+
+
+def test_it_lets_only_administrators_create_clients() -> None:
+    with pytest.raises(PermissionDenied):
+        api_client_create(actor=UserFactory(username="someone"), name="x", scopes=[CASES])
+
+
+def test_it_records_when_a_client_was_last_used() -> None:
+    client, token = api_client([CATALOGUE])
+    assert client.last_used_at is None
+    call(token, "/api/v1/departments/")
+    client.refresh_from_db()
+    assert client.last_used_at is not None
+
+
+def test_it_throttles_each_client_at_its_own_rate() -> None:
+    _slow, slow_token = api_client([CATALOGUE], name="slow", rate="2/min")
+    _other, other_token = api_client([CATALOGUE], name="other")
+    assert call(slow_token, "/api/v1/departments/").status_code == 200
+    assert call(slow_token, "/api/v1/departments/").status_code == 200
+    throttled = call(slow_token, "/api/v1/departments/")
+    _assert_error(throttled, 429, "throttled")
+    assert int(throttled["Retry-After"]) > 0
+    assert call(other_token, "/api/v1/departments/").status_code == 200
+
+
+def test_it_answers_unknown_api_addresses_with_a_json_404() -> None:
+    _assert_error(Client().get("/api/v1/nothing-here/"), 404, "not_found")
+    _assert_error(Client().get("/open311/v2/nothing.json"), 404, "not_found")
+
+
+def test_it_shows_the_token_once_when_created_in_the_admin() -> None:
+    browser = Client()
+    browser.force_login(admin_user())
+    response = browser.post(
+        "/admin/accountability/apiclient/add/",
+        {"name": "billing", "scopes": [CASES], "throttle_rate": "", "note": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    client = ApiClient.objects.get(name="billing")
+    shown = [str(m) for m in response.context["messages"]]
+    token = next(word.rstrip("。.") for m in shown for word in m.split() if word.startswith("wsa_"))
+    assert api_token_digest(token) == client.token_digest
+    assert client.scopes == [CASES]
+    assert call(token, "/api/v1/cases/").status_code == 200
+
+
+def test_it_revokes_from_the_admin_action() -> None:
+    client, token = api_client([CATALOGUE])
+    browser = Client()
+    browser.force_login(admin_user())
+    browser.post(
+        "/admin/accountability/apiclient/",
+        {"action": "revoke", "_selected_action": [client.pk]},
+    )
+    client.refresh_from_db()
+    assert client.revoked_at is not None
+    assert call(token, "/api/v1/departments/").status_code == 401
+
+
+# -- every endpoint: no token 401, another scope 403, its scope 200 --------------------------
+
+ENDPOINTS = [
+    ("get", "/api/v1/cases/", CASES),
+    ("get", "/api/v1/cases/{number}/", CASES),
+    ("get", "/api/v1/service-items/", CATALOGUE),
+    ("get", "/api/v1/departments/", CATALOGUE),
+    ("get", "/open311/v2/services.json", CATALOGUE),
+    ("get", "/open311/v2/requests.json", CASES),
+    ("get", "/open311/v2/requests/{number}.json", CASES),
+    ("post", "/open311/v2/requests.json", WRITE),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "scope"), ENDPOINTS)
+def test_it_guards_every_endpoint_by_scope(cast: Cast, method: str, url: str, scope: str) -> None:
+    make_dispatch()
+    number = open_case(cast).number
+    url = url.format(number=number)
+    body: dict[str, Any] = {}
+    if method == "post":
+        body = {"data": {"service_code": "complaint", "description": "停水三小时"}}
+    others = [s.value for s in ApiScope if s != scope]
+    _without, without_token = api_client(others, name="without")
+    _with, with_token = api_client([scope], name="with")
+
+    _assert_error(call(None, url, method, **body), 401, "not_authenticated")
+    _assert_error(call(without_token, url, method, **body), 403, "permission_denied")
+    assert call(with_token, url, method, **body).status_code in (200, 201)
