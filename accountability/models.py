@@ -190,6 +190,20 @@ class Absence(models.Model):
         return f"{self.staff} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
 
 
+class AppendOnlyModel(models.Model):
+    """History that is written once and never changed in place (ARCHITECTURE: history is
+    append-only): saving an existing row is refused. On PostgreSQL a trigger
+    (accountability_audit_append_only) refuses UPDATE and DELETE of the table too."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
+        super().save(*args, **kwargs)
+
+
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("The audit log is append-only.")
@@ -198,7 +212,7 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
         raise PermissionError("The audit log is append-only.")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """One row per write: who did what to which object, the state before and after, and why.
 
     Append-only: the ORM refuses updates and deletes, the admin offers neither, and on
@@ -235,11 +249,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("The audit log is append-only.")
-        super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit log is append-only.")

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accountability.models import AppendOnlyModel
 from deadlines.models import UnitChoices
 from deadlines.worktime import LOCAL_TZ, Unit, WorkCalendar, compute_due
 
@@ -492,7 +493,7 @@ class MaterialStatus(models.TextChoices):
 TO_SUPPLY: Final = (MaterialStatus.MISSING, MaterialStatus.DEFICIENT)
 
 
-class OneTimeNotice(models.Model):
+class OneTimeNotice(AppendOnlyModel):
     """A written one-time notice (一次性告知书) as handed to the citizen: a snapshot of the
     service item and the checklist, numbered, never changed afterwards (seed 002 附件6 §3,
     §7). Append-only: a database trigger refuses changes on PostgreSQL."""
@@ -527,11 +528,6 @@ class OneTimeNotice(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("A one-time notice is never changed once issued.")
-        super().save(*args, **kwargs)
-
     @property
     def materials(self) -> list[dict[str, object]]:
         return list(self.content.get("materials", []))
@@ -541,7 +537,7 @@ class OneTimeNotice(models.Model):
         return [m for m in self.materials if m.get("status") in TO_SUPPLY]
 
 
-class MaterialRequest(models.Model):
+class MaterialRequest(AppendOnlyModel):
     """A material asked of the citizen after a one-time notice (补正). Asking for one the
     notice did not list as missing or deficient is a one-time-notice breach."""
 
@@ -576,7 +572,7 @@ class MaterialRequest(models.Model):
         return self.material
 
 
-class NoticeBreach(models.Model):
+class NoticeBreach(AppendOnlyModel):
     """A one-time-notice breach (违反一次性告知制) against the notice's issuer, for the
     inspection office (seed 002 附件6 §9; seed 004 一). One per later request."""
 

@@ -8,7 +8,7 @@ the same transaction.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from accountability.models import AppendOnlyModel
 from deadlines.models.working_time import MatterKind, UnitChoices, Urgency
 
 
@@ -370,7 +371,7 @@ class EventAction(models.TextChoices):
     APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
 
 
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnlyModel):
     """One step in a case's history: who moved it from which state to which, and why.
 
     Append-only, like the audit log (a database trigger refuses changes on PostgreSQL).
@@ -405,11 +406,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("Case events are append-only.")
-        super().save(*args, **kwargs)
 
 
 class Transfer(models.Model):

@@ -8,13 +8,15 @@ notice and notification exist once however many scans run at the same moment.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accountability.models import AppendOnlyModel
 
 
 class BreachKind(models.TextChoices):
@@ -26,7 +28,7 @@ class BreachKind(models.TextChoices):
     EXTENSION_NOT_TOLD = "extension_not_told", _("Extension not told to the citizen")
 
 
-class Breach(models.Model):
+class Breach(AppendOnlyModel):
     """One breach of a time limit: the clock, what was missed and the moment it was
     missed. The sanctions app turns breaches into violations; deadlines only records
     them. Append-only: a clock whose deadline moves and is missed again gets a new row
@@ -92,11 +94,6 @@ class Breach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {timezone.localtime(self.moment):%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("Breaches are append-only.")
-        super().save(*args, **kwargs)
 
 
 class ReminderStage(models.TextChoices):

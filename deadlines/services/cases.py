@@ -94,15 +94,16 @@ def case_lock(case: Case) -> Case:
     return current
 
 
-def _move(case: Case, actor: Any, transition: str) -> str:
-    """Run the named transition after checking state and permission; return the old state."""
+def _move(case: Case, actor: Any, transition: str, *, by_system: bool = False) -> str:
+    """Run the named transition after checking state and permission (none when the system
+    acts on a rule, `by_system`); return the old state."""
     method = getattr(case, transition)
     if not can_proceed(method):
         raise CaseConflict(
             _("Case %(number)s is “%(state)s” now, so this action no longer applies.")
             % {"number": case.number, "state": case.get_state_display()}
         )
-    if not has_transition_perm(method, actor):
+    if not by_system and not has_transition_perm(method, actor):
         raise PermissionDenied(_("You are not allowed to do this."))
     before = case.state
     method()
@@ -1007,24 +1008,34 @@ def _end(case: Case, at: datetime) -> None:
     )
 
 
-def _finish(case: Case, *, actor: Any, transition: str, reason: str, missing: str) -> Case:
-    """End a case without a result: every clock stops and what was pending is wound up."""
+def _finish(
+    case: Case,
+    *,
+    actor: Any,
+    transition: str,
+    reason: str,
+    missing: str,
+    notice: tuple[str, Department, Any] | None = None,
+    by_system: bool = False,
+) -> Case:
+    """End a case without a result: every clock stops and what was pending is wound up.
+    `notice` (variant, department, responsible) starts the written-notice clock the
+    citizen is then owed."""
     case = case_lock(case)
-    before = _move(case, actor, transition)
+    before = _move(case, actor, transition, by_system=by_system)
     reason = _required(reason, missing)
     at = timezone.now()
     _stop(case, at)
     _end(case, at)
-    if transition == "reject":
-        # The citizen is owed the refusal in writing within 3 working days (seed 002
-        # 附件1 §8): that clock runs until a written answer is logged.
+    if notice is not None:
+        variant, department, responsible = notice
         _start(
             case,
             ClockKind.WRITTEN_NOTICE,
             at=at,
-            department=_department_of(actor),
-            responsible=actor,
-            variant="rejection",
+            department=department,
+            responsible=responsible,
+            variant=variant,
         )
     _record(case, actor=actor, action=transition, from_state=before, at=at, reason=reason)
     return case
@@ -1035,27 +1046,15 @@ def case_lapse(*, case: Case, reason: str, responsible: Any) -> Case:
     """End the case because the citizen missed a pledged deadline (容缺, seed 002 附件4
     §12). The system acts, so no permission applies; `responsible` owes the citizen the
     notice, in writing or by phone, within 3 working days."""
-    case = case_lock(case)
-    if not can_proceed(case.terminate):
-        raise CaseConflict(
-            _("Case %(number)s is “%(state)s” now, so this action no longer applies.")
-            % {"number": case.number, "state": case.get_state_display()}
-        )
-    before = case.state
-    case.terminate()
-    at = timezone.now()
-    _stop(case, at)
-    _end(case, at)
-    _start(
+    return _finish(
         case,
-        ClockKind.WRITTEN_NOTICE,
-        at=at,
-        department=case.department,
-        responsible=responsible,
-        variant="pledge_terminated",
+        actor=None,
+        transition="terminate",
+        reason=reason,
+        missing=_("Say why the case ends."),
+        notice=("pledge_terminated", case.department, responsible),
+        by_system=True,
     )
-    _record(case, actor=None, action="terminate", from_state=before, at=at, reason=reason)
-    return case
 
 
 @transaction.atomic
@@ -1088,12 +1087,15 @@ def case_log_step(
 @transaction.atomic
 def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
     """Refuse the case with its legal reason (rejection filing, seed 002 附件1)."""
+    # The citizen is owed the refusal in writing within 3 working days (seed 002 附件1
+    # §8): that clock runs until a written answer is logged.
     return _finish(
         case,
         actor=actor,
         transition="reject",
         reason=reason,
         missing=_("Give the legal reason for the refusal."),
+        notice=("rejection", _department_of(actor), actor),
     )
 
 

@@ -388,6 +388,9 @@ def test_it_records_a_breach_against_the_issuer_for_a_material_not_asked_for(
     event = CaseEvent.objects.filter(case=case).latest("id")
     assert (event.data["material"], event.data["breach"]) == (asked, True)
     assert list(notice_breach_list()) == [breach]
+    for record in (request, breach):  # both are history: never changed in place
+        with pytest.raises(PermissionError):
+            record.save()
 
 
 def test_it_compares_a_request_with_the_latest_notice(cast: Cast, item: ServiceItem) -> None:
