@@ -9,6 +9,8 @@ COPY accountability ./accountability
 COPY deadlines ./deadlines
 COPY intake ./intake
 COPY sanctions ./sanctions
+COPY outages ./outages
+COPY oversight ./oversight
 RUN pip install --no-cache-dir .
 
 COPY . .

@@ -42,6 +42,16 @@ PLACES = (
         frozenset({Role.INSPECTION_OFFICE, Role.LEADERSHIP, Role.DEPARTMENT_HEAD}),
     ),
     Place("sanctions:queue", _("Violation queue"), frozenset({Role.INSPECTION_OFFICE})),
+    Place(
+        "oversight:dashboard",
+        _("Dashboard"),
+        frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP, Role.INSPECTION_OFFICE}),
+    ),
+    Place(
+        "outages:list",
+        _("Outages"),
+        frozenset({Role.FRONT_DESK, Role.DEPARTMENT_HEAD, Role.LEADERSHIP}),
+    ),
 )
 
 # The first of a person's roles in this order picks their landing page.

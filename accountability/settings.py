@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "deadlines",
     "intake",
     "sanctions",
+    "outages",
+    "oversight",
 ]
 
 MIDDLEWARE = [

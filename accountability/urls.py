@@ -51,6 +51,8 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("cases/", include("deadlines.urls")),
     path("inspection/", include("sanctions.urls")),
+    path("outages/", include("outages.urls")),
+    path("oversight/", include("oversight.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
