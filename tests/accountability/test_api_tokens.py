@@ -4,9 +4,11 @@ throttling per client, and the one JSON error shape."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
@@ -104,6 +106,22 @@ def test_it_throttles_each_client_at_its_own_rate() -> None:
     _assert_error(throttled, 429, "throttled")
     assert int(throttled["Retry-After"]) > 0
     assert call(other_token, "/api/v1/departments/").status_code == 200
+
+
+def test_it_lets_a_throttled_client_in_again_when_its_window_ends() -> None:
+    _slow, token = api_client([CATALOGUE], name="slow", rate="2/min")
+    start = datetime(2026, 11, 23, 10, 0, 15, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        assert [call(token, "/api/v1/departments/").status_code for _ in range(3)] == [
+            200,
+            200,
+            429,
+        ]
+        assert int(call(token, "/api/v1/departments/")["Retry-After"]) == 45
+    with time_machine.travel(start + timedelta(seconds=44), tick=False):
+        assert call(token, "/api/v1/departments/").status_code == 429
+    with time_machine.travel(start + timedelta(seconds=45), tick=False):
+        assert call(token, "/api/v1/departments/").status_code == 200
 
 
 def test_it_answers_unknown_api_addresses_with_a_json_404() -> None:
