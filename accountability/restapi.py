@@ -116,7 +116,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 class ApiClientThrottle(BaseThrottle):
     """Requests per client, at the client's own rate or API_THROTTLE_RATE, counted in fixed
     windows (a minute for 600/min): one counter per client and window in the cache, so a
-    request costs an add and an increment whatever the rate. A client may reach twice
+    request costs an increment whatever the rate. A client may reach twice
     its rate across the boundary of two windows, never more."""
 
     def __init__(self) -> None:
@@ -130,11 +130,10 @@ class ApiClientThrottle(BaseThrottle):
         now = time.time()
         current = int(now // window)
         key = f"throttle:api:{client.pk}:{window}:{current}"
-        cache.add(key, 0, timeout=window + 1)
         try:
             count = cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, count := 1, timeout=window + 1)
+        except ValueError:  # the window's first request
+            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
         if count > limit:
             self.retry_after = (current + 1) * window - now
             return False

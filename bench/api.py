@@ -172,6 +172,44 @@ class Exchange:
     sent: bool = False
     received: bytes = b""
 
+    def complete(self) -> bool:
+        """The headers and as many bytes of body as Content-Length announces are in."""
+        head, separator, body = self.received.partition(b"\r\n\r\n")
+        if not separator:
+            return False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                return len(body) >= int(value)
+        return False  # no length: the server's close ends the answer
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children: gunicorn's workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def wait_until_idle(pid: int, timeout: float = 60) -> None:
+    """The port opens before the workers have loaded Django: wait until gunicorn's CPU use
+    settles, so that start-up is not counted as serving."""
+    deadline = time.monotonic() + timeout
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - last < 0.05:
+            return
+        last = now
+
 
 def load(
     port: int, token: str, numbers: list[str], clients: int, warmup: float, seconds: float
@@ -212,10 +250,11 @@ def load(
                 chunk = sock.recv(65536)
             except OSError:
                 chunk, exchange.received = b"", b""
-            if chunk:
-                exchange.received += chunk
+            exchange.received += chunk
+            if chunk and not exchange.complete():
                 continue
-            # The server closed the connection: the answer is complete.
+            # Closed as soon as the whole answer is in: a sync worker waits for the
+            # client's side to close before it takes the next connection.
             selector.unregister(sock)
             sock.close()
             ended = time.monotonic()
@@ -249,9 +288,11 @@ def main() -> None:
     server = start_gunicorn(url, port, args.workers, args.threads)
     try:
         wait_until_up(port)
-        client_cpu = time.process_time()
+        wait_until_idle(server.pid)
+        client_cpu, server_cpu = time.process_time(), cpu_seconds(server.pid)
         latencies, errors = load(port, token, numbers, args.clients, args.warmup, args.seconds)
         client_cpu = time.process_time() - client_cpu
+        server_cpu = cpu_seconds(server.pid) - server_cpu
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -268,7 +309,9 @@ def main() -> None:
         "rps": round(count / args.seconds, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2) if count else None,
         "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None,
-        # The load generator's own share of the machine, warm-up included.
+        # CPU seconds of gunicorn and of the load generator, warm-up included: where the
+        # machine's time went (PostgreSQL's share is the rest).
+        "server_cpu_s": round(server_cpu, 2),
         "client_cpu_s": round(client_cpu, 2),
     }
     print(json.dumps(result))
