@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 from django.db import connection
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
@@ -143,6 +144,10 @@ def public_colour(due_at: datetime | None, warn_at: datetime | None, now: dateti
     return Colour.YELLOW if warn_at is not None and warn_at <= now else Colour.GREEN
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: datetime | None) -> datetime | None:
     # PostgreSQL hands back aware datetimes; SQLite naive ones, in UTC.
     if value is None or value.tzinfo is not None:
@@ -214,7 +219,7 @@ def case_public_get(*, number: str, now: datetime) -> Case:
         ]
         cursor.execute(_EVENTS_SQL, [pk, *_PUBLIC_ACTION_LIST])
         case.public_events = [  # type: ignore[attr-defined]
-            PublicEvent(_aware(at), action, from_state, to_state)  # type: ignore[arg-type]
+            PublicEvent(_aware(at), action, from_state, to_state)
             for at, action, from_state, to_state in cursor.fetchall()
         ]
     return case
