@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from accountability.admin import ReadOnlyAdmin
+from accountability.rules import is_inspection_office
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import (
     Breach,
@@ -29,8 +30,10 @@ from deadlines.models import (
     TimeLimitPolicy,
     Transfer,
 )
-from deadlines.resources import CalendarDayResource
+from deadlines.resources import IDENTITY_COLUMNS, CalendarDayResource, CaseResource
+from deadlines.rules import sees_complainant
 from deadlines.services.calendar import calendar_day_clear, calendar_day_set, calendar_year_publish
+from deadlines.services.cases import case_log_complainant_view
 
 admin.site.register(TimeLimitPolicy, TimeLimitPolicyAdmin)
 
@@ -134,7 +137,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 class CaseEventInline(ReadOnlyInline):
     model = CaseEvent
-    fields = ("at", "action", "from_state", "to_state", "actor", "reason")
+    fields: ClassVar[tuple[str, ...]] = (
+        "at",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+        "reason",
+    )
 
 
 class CaseClockInline(ReadOnlyInline):
@@ -163,10 +173,21 @@ class FeedbackInline(ReadOnlyInline):
     fields = ("at", "audience", "channel", "by", "content")
 
 
+class ProtectedCaseEventInline(CaseEventInline):
+    """The history of a complaint about staff for someone who may not see the complainant:
+    the reasons (which may quote the citizen) are left out."""
+
+    fields: ClassVar[tuple[str, ...]] = ("at", "action", "from_state", "to_state", "actor")
+
+
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ExportMixin, ReadOnlyAdmin):
     """Read-only: a case changes only through its services (the case page), so that
-    every change has its event and its clocks stay right."""
+    every change has its event and its clocks stay right. The complainant of a complaint
+    about staff is shown (and exported) only as deadlines.rules.may_see_complainant allows,
+    an administrator's rights notwithstanding, and each showing is logged."""
+
+    resource_classes = [CaseResource]
 
     list_display = (
         "number",
@@ -191,6 +212,59 @@ class CaseAdmin(ReadOnlyAdmin):
         SuspensionInline,
         FeedbackInline,
     )
+
+    def _hides_identity(self, request: HttpRequest, obj: Case | None) -> bool:
+        return obj is not None and not sees_complainant(request.user, obj)
+
+    def get_fields(self, request: HttpRequest, obj: Case | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if self._hides_identity(request, obj):
+            return [name for name in fields if name not in IDENTITY_COLUMNS]
+        return fields
+
+    def get_inlines(self, request: HttpRequest, obj: Case | None) -> Any:
+        if self._hides_identity(request, obj):
+            return [
+                ProtectedCaseEventInline if inline is CaseEventInline else inline
+                for inline in self.inlines
+                if inline is not FeedbackInline
+            ]
+        return self.inlines
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        case = self.get_object(request, object_id)
+        if (
+            case is not None
+            and response.status_code == 200
+            and request.method == "GET"
+            and sees_complainant(request.user, case)
+        ):
+            case_log_complainant_view(actor=request.user, case=case, where="admin")
+        return response
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Case], search_term: str
+    ) -> tuple[QuerySet[Case], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term and not is_inspection_office(request.user):
+            # A hit on a protected identity would tell who complained: protected cases
+            # are found by their number or subject only.
+            by_identity = Case.objects.filter(accused__isnull=False).exclude(
+                Q(number__icontains=term) | Q(subject__icontains=term)
+            )
+            results = results.exclude(pk__in=by_identity.values("pk"))
+        return results, may_have_duplicates
+
+    def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
 
 
 @admin.register(Breach)

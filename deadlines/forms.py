@@ -81,6 +81,11 @@ class _HandlerChoice(forms.ModelChoiceField):
         return str(obj.get_full_name() or obj.get_username())
 
 
+def _eligible_handlers(case: Case) -> Any:
+    """Staff of the case's department, less anyone the complaint names (recusal)."""
+    return _staff_of(case.department).exclude(pk__in=case.accused_ids)
+
+
 class AcceptForm(ActionForm):
     handler = _HandlerChoice(
         label=_("Handler"),
@@ -91,7 +96,7 @@ class AcceptForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = _staff_of(self.case.department)  # type: ignore[attr-defined]
+        self.fields["handler"].queryset = _eligible_handlers(self.case)  # type: ignore[attr-defined]
 
 
 class AcceptTransferForm(ActionForm):
@@ -99,7 +104,7 @@ class AcceptTransferForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = _staff_of(self.case.department)  # type: ignore[attr-defined]
+        self.fields["handler"].queryset = _eligible_handlers(self.case)  # type: ignore[attr-defined]
 
 
 class AssignForm(AcceptTransferForm):
@@ -117,6 +122,26 @@ class TransferForm(ActionForm):
         self.fields["to_department"].queryset = Department.objects.exclude(  # type: ignore[attr-defined]
             pk=self.case.department_id
         ).order_by("code")
+
+
+class NameAccusedForm(ActionForm):
+    accused = forms.ModelMultipleChoiceField(
+        label=_("Staff complained about"),
+        queryset=User.objects.filter(is_active=True, staff__isnull=False)
+        .select_related("staff__department")
+        .order_by("staff__department__code", "username"),
+        help_text=_(
+            "From now on only the inspection office and the assigned handler see the "
+            "complainant; the people named can never handle the case."
+        ),
+    )
+    reason = forms.CharField(label=_("What the complaint says about them"), widget=TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accused"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda user: f"{user.get_full_name() or user.get_username()} · {user.staff.department}"
+        )
 
 
 class ReasonForm(ActionForm):

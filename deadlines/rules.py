@@ -55,6 +55,32 @@ def is_case_leader(user: Any, case: Any) -> bool:
     return case is not None and user.pk is not None and case.leader_id == user.pk
 
 
+@rules.predicate
+def is_case_accused(user: Any, case: Any) -> bool:
+    """The user is named in the complaint (or report) the case is about."""
+    return case is not None and user.pk is not None and user.pk in case.accused_ids
+
+
+@rules.predicate
+def is_about_staff(user: Any, case: Any) -> bool:
+    return case is not None and case.is_about_staff
+
+
+# The one place that decides who may see a complainant's identity (name, phone, address,
+# account) and materials: on a complaint about staff, only the inspection office and the
+# assigned handler, and never a person the complaint is about, whatever other role they
+# hold (seed 002 附件10 §5–6; seed 000 §13–14). Other cases show it to whoever may see the
+# case. Every page, export and admin screen asks this predicate; the REST API never
+# carries identities at all.
+may_see_complainant = ~is_case_accused & (~is_about_staff | is_inspection_office | is_case_handler)
+
+
+def sees_complainant(user: Any, case: Any) -> bool:
+    """Ask the predicate itself, not ``user.has_perm``: Django grants every permission to a
+    superuser, and an administrator is not thereby allowed to see a protected identity."""
+    return bool(user.is_authenticated and may_see_complainant.test(user, case))
+
+
 is_on_case = is_case_first_responder | is_case_handler | heads_case_department | is_case_supervisor
 works_case = is_case_handler | heads_case_department
 # Staff of the handling department who take cases in: front desk, handlers, the head.
@@ -82,3 +108,6 @@ rules.add_perm("deadlines.rate_case", is_case_first_responder | in_case_departme
 rules.add_perm("deadlines.supervise_case", heads_case_department | is_leadership)
 rules.add_perm("deadlines.escalate_case", works_case)
 rules.add_perm("deadlines.instruct_case", is_case_leader)
+rules.add_perm(
+    "deadlines.name_accused", is_case_first_responder | heads_case_department | is_inspection_office
+)

@@ -24,6 +24,7 @@ from accountability.models import Department, StaffProfile
 from accountability.rules import is_inspection_office, is_leadership
 from deadlines import forms
 from deadlines.models import Case, CaseState, ExtensionRequest
+from deadlines.rules import sees_complainant
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import (
     DUE_SOON,
@@ -136,6 +137,19 @@ ACTIONS: dict[str, Action] = {
                 actor=u, case=c, handler=d["handler"], reason=d["reason"]
             ),
             _("Handler assigned."),
+        ),
+        Action(
+            "name_accused",
+            _("Name the staff complained about"),
+            forms.NameAccusedForm,
+            _perm(
+                "deadlines.name_accused",
+                when=lambda case: case.matter_kind in services.ABOUT_STAFF_KINDS,
+            ),
+            lambda u, c, d: services.case_name_accused(
+                actor=u, case=c, accused=d["accused"], reason=d["reason"]
+            ),
+            _("Recorded; the complainant's identity is now protected."),
         ),
         Action(
             "request_extension",
@@ -402,6 +416,11 @@ def _page(
             available.append((action, bound[1], True))
         elif action.allowed(user, case):
             available.append((action, action.form(case=case, auto_id=_ids(action.name)), False))
+    # The complainant's identity and materials, only for whom deadlines.rules allows; each
+    # page that shows a protected one is logged.
+    show_identity = sees_complainant(user, case)
+    if show_identity:
+        services.case_log_complainant_view(actor=user, case=case, where="case_page")
     return render(
         request,
         "deadlines/case_detail.html",
@@ -411,6 +430,9 @@ def _page(
             "events": case.events.all(),
             "actions": available,
             "now": now,
+            "show_identity": show_identity,
+            "show_accused": case.is_about_staff
+            and (show_identity or user.has_perm("deadlines.name_accused", case)),
         },
         status=status,
     )

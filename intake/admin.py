@@ -20,6 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from accountability.admin import ReadOnlyAdmin
 from accountability.admin_versioned import CurrentFilter, RevisionForm, VersionedAdmin
+from intake.admin_confidentiality import PROTECTED, ProtectedCaseAdmin
 from intake.models import RefusalFlag, ServiceItem, ServiceItemMaterial, material_errors
 from intake.resources import ServiceItemResource
 from intake.services import catalogue as services
@@ -200,13 +201,28 @@ class ServiceItemAdmin(VersionedAdmin, ImportExportModelAdmin):
 
 
 @admin.register(RefusalFlag)
-class RefusalFlagAdmin(ReadOnlyAdmin):
-    """Refusal phrases found at first contact, for the inspection office; read-only."""
+class RefusalFlagAdmin(ProtectedCaseAdmin, ReadOnlyAdmin):
+    """Refusal phrases found at first contact, for the inspection office; read-only. On a
+    complaint about staff the text (what was written to or about the citizen) is shown
+    only as deadlines.rules.may_see_complainant allows (intake.admin_confidentiality)."""
 
-    list_display = ("at", "case", "staff", "phrase", "text")
+    list_display = ("at", "case", "staff", "phrase", "flagged_text")
     list_filter = ("phrase",)
     list_select_related = ("case", "staff")
     search_fields = ("case__number", "staff__username", "text")
+    identity_fields = ("text",)
+    safe_search_fields = ("case__number", "staff__username")
+
+    @admin.display(description=_("text"))
+    def flagged_text(self, obj: Any) -> str:
+        return str(PROTECTED) if obj.case_protected else obj.text
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The flag's own name quotes the text (its title and breadcrumbs would show it):
+        # on a protected case only whom deadlines.rules allows opens it.
+        if self._hides_identity(request, obj):
+            return False
+        return super().has_view_permission(request, obj)
 
 
 from intake import admin_appointments, admin_desk, admin_notices  # noqa: E402, F401

@@ -1,17 +1,20 @@
 """Back-office screen of appointments (办事预约). Read-only: booking, callbacks, keeping,
 cancelling and forfeiting go through intake.services.appointment, which keep the case
-history and the callback clock right."""
+history and the callback clock right. On a complaint about staff the booking note (what
+the citizen said) is shown only as deadlines.rules.may_see_complainant allows, and the
+case is not found by its citizen's name (intake.admin_confidentiality)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from accountability.admin import ReadOnlyAdmin
+from intake.admin_confidentiality import ProtectedCaseAdmin
 from intake.models import Appointment
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(ProtectedCaseAdmin, ReadOnlyAdmin):
     list_display = (
         "case",
         "reason",
@@ -45,4 +48,12 @@ class AppointmentAdmin(ReadOnlyAdmin):
         "booked_at",
         "state",
         "settled_at",
+    )
+    identity_fields = ("note",)
+    safe_search_fields = (
+        "case__number",
+        "wanted__username",
+        "wanted__first_name",
+        "routed_to__username",
+        "routed_to__first_name",
     )

@@ -1,28 +1,33 @@
 """Back-office screens of deficiency pledges (容缺受理) and rejection filings (否定备案):
-read-only, since both change only through their services."""
+read-only, since both change only through their services. The citizen of a complaint
+about staff is shown only as deadlines.rules.may_see_complainant allows
+(intake.admin_confidentiality)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from accountability.admin import ReadOnlyAdmin
+from intake.admin_confidentiality import ProtectedCaseAdmin
 from intake.models import Pledge, RejectionFiling
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ReadOnlyAdmin):
-    list_display = ("taken_at", "case", "citizen_name", "due_at", "state", "settled_at", "taken_by")
+class PledgeAdmin(ProtectedCaseAdmin, ReadOnlyAdmin):
+    list_display = ("taken_at", "case", "citizen", "due_at", "state", "settled_at", "taken_by")
     list_filter = ("state", "case__department")
     list_select_related = ("case", "taken_by")
     search_fields = ("case__number", "citizen_name", "citizen_phone", "citizen_account")
     date_hierarchy = "taken_at"
+    identity_fields = ("citizen_name", "citizen_phone", "citizen_account")
 
 
 @admin.register(RejectionFiling)
-class RejectionFilingAdmin(ReadOnlyAdmin):
+class RejectionFilingAdmin(ProtectedCaseAdmin, ReadOnlyAdmin):
     list_display = (
         "filed_at",
         "case",
+        "citizen",
         "reason",
         "legal_basis",
         "filed_by",
@@ -32,3 +37,5 @@ class RejectionFilingAdmin(ReadOnlyAdmin):
     list_select_related = ("case", "filed_by")
     search_fields = ("case__number", "case__citizen_name", "reason", "legal_basis")
     date_hierarchy = "filed_at"
+    # The filing itself names no citizen: its change screen has nothing to hide.
+    safe_search_fields = ("case__number", "reason", "legal_basis")

@@ -24,6 +24,7 @@ from accountability.rules import (
 from deadlines.rules import (
     department_desk,
     heads_case_department,
+    is_case_accused,
     is_case_first_responder,
     is_case_handler,
 )
@@ -40,7 +41,11 @@ def may_view_case(user: Any, case: Any) -> bool:
 # first responder keeps the contact they registered wherever the case went since.
 works_at_case_desk = department_desk | is_case_first_responder
 
-rules.add_perm("intake.issue_notice", may_view_case & works_at_case_desk)
+# Nobody acts at the desk on a complaint about themselves (recusal, seed 002 附件10 §5–6):
+# the pages refuse them, and so do the services, through these permissions.
+not_accused = ~is_case_accused
+
+rules.add_perm("intake.issue_notice", may_view_case & works_at_case_desk & not_accused)
 
 # -- pledges (容缺受理) and rejection filings (否定备案) --
 
@@ -48,11 +53,11 @@ rules.add_perm("intake.issue_notice", may_view_case & works_at_case_desk)
 # department's desk, handlers and head; once accepted, the case's handler too.
 takes_pledge = department_desk | heads_case_department | is_case_handler
 
-rules.add_perm("intake.take_pledge", takes_pledge)
-rules.add_perm("intake.keep_pledge", takes_pledge)
+rules.add_perm("intake.take_pledge", takes_pledge & not_accused)
+rules.add_perm("intake.keep_pledge", takes_pledge & not_accused)
 # A refusal is the case's first responder's or the handling department's, as is rejecting
 # the case (deadlines.reject_case).
-rules.add_perm("intake.file_rejection", is_case_first_responder | department_desk)
+rules.add_perm("intake.file_rejection", (is_case_first_responder | department_desk) & not_accused)
 # The register: the inspection office and leadership see every department, a head only
 # the departments they head (the page narrows the rows).
 rules.add_perm(
@@ -83,12 +88,17 @@ def booked_it(user: Any, appointment: Any) -> bool:
     return appointment is not None and user.pk is not None and appointment.booked_by_id == user.pk
 
 
+@rules.predicate
+def accused_in_its_case(user: Any, appointment: Any) -> bool:
+    return appointment is not None and bool(is_case_accused.test(user, appointment.case))
+
+
 # Staff who receive citizens (front desk, handlers, heads) and may see the case.
 receives_citizens = is_front_desk | is_handler | is_department_head
-answers_it = is_routed_to | heads_routed_department
+answers_it = (is_routed_to | heads_routed_department) & ~accused_in_its_case
 
-rules.add_perm("intake.book_appointment", receives_citizens & may_view_case)
+rules.add_perm("intake.book_appointment", receives_citizens & may_view_case & not_accused)
 rules.add_perm("intake.call_back_appointment", answers_it)
 rules.add_perm("intake.keep_appointment", answers_it)
 # The desk that booked it may cancel it too: the citizen calls the number on the slip.
-rules.add_perm("intake.cancel_appointment", answers_it | booked_it)
+rules.add_perm("intake.cancel_appointment", answers_it | (booked_it & ~accused_in_its_case))

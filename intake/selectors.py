@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from deadlines.models import Case
 from intake.models import ServiceItem, ServiceItemMaterial
+from intake.selectors_confidentiality import protected_flag
 
 
 def _with_materials(queryset: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
@@ -39,12 +40,17 @@ def citizen_match(phone: str, account: str) -> Q:
 
 def earlier_contacts(*, phone: str = "", account: str = "", limit: int = 10) -> list[Case]:
     """The latest cases registered with the same phone number or water account, so the
-    first responder sees the citizen's history (issue 5: registration)."""
+    first responder sees the citizen's history (issue 5: registration).
+
+    Complaints about staff are left out: that this phone number complained about staff is
+    the very identity deadlines.rules.may_see_complainant protects, and the panel is
+    looked up by the phone number (issue 7, line 6)."""
     match = citizen_match(phone, account)
     if not match:
         return []
     return list(
         Case.objects.filter(match)
+        .exclude(protected_flag("pk"))
         .select_related("department")
         .order_by("-opened_at", "-id")[:limit]
     )

@@ -14,6 +14,7 @@ from accountability.models import Absence, StaffProfile
 from accountability.selectors import who_covers
 from deadlines.models import CaseEvent, Clock, ClockKind, EventAction
 from intake.models import Appointment
+from intake.selectors_confidentiality import protected_flag
 
 WAITING = (Appointment.State.BOOKED, Appointment.State.CALLED_BACK)
 
@@ -90,12 +91,19 @@ def _listed(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
 def appointment_list_for(user: Any, *, waiting_only: bool = True) -> QuerySet[Appointment]:
     """The appointments a staff member sees: routed to them, booked by them, or routed to
     anyone of their department. Waiting ones (booked or called back) by default, soonest
-    first and callbacks without a time after; with `waiting_only=False`, all, newest first."""
+    first and callbacks without a time after; with `waiting_only=False`, all, newest first.
+    Each carries ``case_protected``: on a complaint about staff the list shows neither the
+    citizen nor the note (the case page does, to whom deadlines.rules allows)."""
     mine = Q(routed_to=user) | Q(booked_by=user)
     profile = getattr(user, "staff", None)
     if profile is not None:
         mine |= Q(routed_to__staff__department_id=profile.department_id)
-    appointments = _listed(Appointment.objects.filter(mine))
+    # The accused of each case too: the permissions of a row's actions refuse them.
+    appointments = (
+        _listed(Appointment.objects.filter(mine))
+        .annotate(case_protected=protected_flag())
+        .prefetch_related("case__accused")
+    )
     if waiting_only:
         return appointments.filter(state__in=WAITING).order_by(
             F("scheduled_for").asc(nulls_last=True), "booked_at", "id"

@@ -17,6 +17,7 @@ from deadlines.models import Case, CaseState, Clock, ClockKind
 from deadlines.worktime import LOCAL_TZ
 from intake.models import OneTimeNotice, Pledge, RejectionFiling
 from intake.selectors import citizen_match
+from intake.selectors_confidentiality import protected_flag
 
 # A broken pledge bars the citizen from 容缺 for one year (seed 002 附件4 §13).
 BAR_PERIOD: Final = timedelta(days=365)
@@ -110,9 +111,10 @@ def _local_midnight(day: date) -> datetime:
 
 
 def rejection_register(*, scope: RegisterScope, filters: RegisterFilters) -> QuerySet[Any]:
-    """The filings `scope` may read, newest first, each with its case, department, filer
-    and the due and stop moments of its written-refusal clock: one query for any number of
-    rows."""
+    """The filings `scope` may read, newest first, each with its case, department, filer,
+    the due and stop moments of its written-refusal clock and ``case_protected`` (a
+    complaint about staff, whose citizen the register does not show): one query for any
+    number of rows."""
     filings = RejectionFiling.objects.all()
     if filters.department is not None:
         filings = filings.filter(case__department=filters.department)
@@ -132,6 +134,7 @@ def rejection_register(*, scope: RegisterScope, filters: RegisterFilters) -> Que
         .annotate(
             notice_due_at=Subquery(notice.values("due_at")[:1]),
             notice_given_at=Subquery(notice.values("stopped_at")[:1]),
+            case_protected=protected_flag(),
         )
         .order_by("-filed_at", "-id")
     )

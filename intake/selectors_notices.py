@@ -16,9 +16,14 @@ from intake.models import (
 
 
 def notice_get(number: str) -> OneTimeNotice:
-    """One notice with its case (and the case's department, for the permission check);
-    raises OneTimeNotice.DoesNotExist."""
-    return OneTimeNotice.objects.select_related("case__department", "issued_by").get(number=number)
+    """One notice with its case (and the case's department, for the permission check, and
+    the staff a complaint names, for its confidentiality); raises
+    OneTimeNotice.DoesNotExist."""
+    return (
+        OneTimeNotice.objects.select_related("case__department", "issued_by")
+        .prefetch_related("case__accused")
+        .get(number=number)
+    )
 
 
 def notice_list_for_case(case: Case) -> QuerySet[OneTimeNotice]:

@@ -1,5 +1,10 @@
 """Appointment pages (办事预约): book one on a case, and the list the staff work from,
-with the callback deadline of each and its buttons (called back, kept, cancelled)."""
+with the callback deadline of each and its buttons (called back, kept, cancelled).
+
+On a complaint about staff the booking page shows the citizen only as
+deadlines.rules.may_see_complainant allows (each showing logged), the list shows
+"protected" instead of the citizen and the note, and a person the complaint is about
+neither books on it nor presses its buttons."""
 
 from __future__ import annotations
 
@@ -22,9 +27,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accountability.models import StaffProfile
 from deadlines.models import Case
+from deadlines.rules import sees_complainant
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.clocks import clock_status
-from deadlines.services.cases import CaseConflict
+from deadlines.services.cases import CaseConflict, case_log_complainant_view
 from intake.forms_appointments import AppointmentForm, CallBackForm, CancelForm, KeepForm
 from intake.models import Appointment
 from intake.selectors_appointments import (
@@ -32,6 +38,7 @@ from intake.selectors_appointments import (
     appointment_route,
     callback_clocks,
 )
+from intake.selectors_confidentiality import refuse_the_accused
 from intake.services.appointment import (
     appointment_book,
     appointment_call_back,
@@ -57,11 +64,17 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def _bookable_case(request: HttpRequest, number: str) -> Case:
-    case = Case.objects.select_related("department").filter(number=number).first()
+    case = (
+        Case.objects.select_related("department")
+        .prefetch_related("accused")
+        .filter(number=number)
+        .first()
+    )
     if case is None:
         raise Http404(_("No case has this number."))
     if not request.user.has_perm("intake.book_appointment", case):
         raise PermissionDenied(_("You are not allowed to do this."))
+    refuse_the_accused(request.user, case)
     return case
 
 
@@ -103,8 +116,15 @@ def appointment_new(request: HttpRequest, number: str) -> HttpResponse:
                     },
                 )
                 return redirect("intake:appointments")
+    # The citizen's name and phone, only for whom deadlines.rules allows; logged.
+    show_identity = sees_complainant(request.user, case)
+    if show_identity:
+        case_log_complainant_view(actor=request.user, case=case, where="appointment_new")
     return render(
-        request, "intake/appointment_new.html", {"case": case, "form": form}, status=status
+        request,
+        "intake/appointment_new.html",
+        {"case": case, "form": form, "show_identity": show_identity},
+        status=status,
     )
 
 
@@ -229,12 +249,16 @@ def appointment_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404(_("No such action."))
     _profile_or_403(request)
     appointment = (
-        Appointment.objects.select_related("routed_to__staff__department").filter(pk=pk).first()
+        Appointment.objects.select_related("routed_to__staff__department", "case")
+        .prefetch_related("case__accused")
+        .filter(pk=pk)
+        .first()
     )
     if appointment is None:
         raise Http404(_("No such appointment."))
     if not request.user.has_perm(act.perm, appointment):
         raise PermissionDenied(_("You are not allowed to do this."))
+    refuse_the_accused(request.user, appointment.case)
     form = act.form(request.POST, auto_id=f"id_{act.name}_{pk}_%s")
     if not form.is_valid():
         return _list_page(request, bound=(pk, act.name, form), status=400)

@@ -1,6 +1,11 @@
 """Front-desk pages of accept-with-deficiency (容缺受理) and rejection filing (否定备案):
 the pledge form and the printable pledge (承诺书), the refusal form and the printable
-written refusal (不予受理告知书), and the register (否定备案台账)."""
+written refusal (不予受理告知书), and the register (否定备案台账).
+
+On a complaint about staff the citizen's identity is shown only as
+deadlines.rules.may_see_complainant allows, each showing logged; the register says
+"protected" on such a row for everyone; a person the complaint is about opens none of
+these pages and presses none of their buttons."""
 
 from __future__ import annotations
 
@@ -17,9 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deadlines.models import Case
-from deadlines.services.cases import CaseConflict
+from deadlines.rules import sees_complainant
+from deadlines.services.cases import CaseConflict, case_log_complainant_view
 from intake.forms_desk import DeliveredForm, PledgeForm, RegisterFilterForm, RejectionForm
 from intake.models import Pledge, RejectionFiling
+from intake.selectors_confidentiality import refuse_the_accused
 from intake.selectors_desk import (
     RegisterFilters,
     latest_notice,
@@ -45,7 +52,12 @@ REGISTER_PAGE_SIZE = 50
 
 
 def _case(number: str) -> Case:
-    case = Case.objects.select_related("department").filter(number=number).first()
+    case = (
+        Case.objects.select_related("department")
+        .prefetch_related("accused")
+        .filter(number=number)
+        .first()
+    )
     if case is None:
         raise Http404(_("No case has this number."))
     return case
@@ -54,6 +66,16 @@ def _case(number: str) -> Case:
 def _allowed(request: HttpRequest, perm: str, case: Case) -> None:
     if not request.user.has_perm(perm, case):
         raise PermissionDenied(_("You are not allowed to do this."))
+    refuse_the_accused(request.user, case)
+
+
+def _shows_identity(request: HttpRequest, case: Case, where: str) -> bool:
+    """Whether the page shows the citizen's identity; a protected one shown is logged
+    (once per page view)."""
+    shown = sees_complainant(request.user, case)
+    if shown:
+        case_log_complainant_view(actor=request.user, case=case, where=where)
+    return shown
 
 
 def _refused(form: Any, error: ValidationError) -> None:
@@ -99,7 +121,12 @@ def pledge_new(request: HttpRequest, number: str) -> HttpResponse:
             "due_at": timezone.localtime(latest),
         },
     )
-    context.update(form=form, latest=moment_label(latest), limit=notice.service_item)
+    context.update(
+        form=form,
+        latest=moment_label(latest),
+        limit=notice.service_item,
+        show_identity=_shows_identity(request, case, "pledge_new"),
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -127,6 +154,7 @@ def pledge_new(request: HttpRequest, number: str) -> HttpResponse:
 def _pledge(pk: int) -> Pledge:
     pledge = (
         Pledge.objects.select_related("case__department", "notice__service_item", "taken_by")
+        .prefetch_related("case__accused")
         .filter(pk=pk)
         .first()
     )
@@ -155,6 +183,7 @@ def pledge(request: HttpRequest, pk: int) -> HttpResponse:
             "item": pledge.notice.service_item,
             "materials": materials,
             "due": moment_label(pledge.due_at),
+            "show_identity": _shows_identity(request, case, "pledge"),
             "may_keep": (
                 pledge.state == Pledge.State.OPEN
                 and not case.is_ended
@@ -168,6 +197,7 @@ def pledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pledge_kept(request: HttpRequest, pk: int) -> HttpResponse:
     pledge = _pledge(pk)
+    refuse_the_accused(request.user, pledge.case)
     try:
         pledge_keep(actor=request.user, pledge=pledge)
     except (ValidationError, CaseConflict) as error:
@@ -223,6 +253,7 @@ def _filing(number: str) -> RejectionFiling:
         RejectionFiling.objects.select_related(
             "case__department", "case__first_responder", "filed_by__staff"
         )
+        .prefetch_related("case__accused")
         .filter(case__number=number)
         .first()
     )
@@ -256,6 +287,7 @@ def rejection(request: HttpRequest, number: str) -> HttpResponse:
                 and request.user.has_perm("deadlines.log_feedback", case)
             ),
             "may_return": may_record and filing.materials_returned_at is None,
+            "show_identity": _shows_identity(request, case, "rejection"),
         },
     )
 
@@ -264,6 +296,7 @@ def rejection(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def rejection_delivered(request: HttpRequest, number: str) -> HttpResponse:
     filing = _filing(number)
+    refuse_the_accused(request.user, filing.case)
     form = DeliveredForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -281,6 +314,7 @@ def rejection_delivered(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def rejection_materials_returned(request: HttpRequest, number: str) -> HttpResponse:
     filing = _filing(number)
+    refuse_the_accused(request.user, filing.case)
     try:
         rejection_record_materials_returned(actor=request.user, filing=filing)
     except CaseConflict as conflict:

@@ -1,5 +1,9 @@
 """Pages of the one-time notice (一次性告知书): the checklist that issues it, the printable
-notice, and the form for a material asked for afterwards (补正)."""
+notice, and the form for a material asked for afterwards (补正).
+
+On a complaint about staff the citizen's name (and a request's note) is shown only as
+deadlines.rules.may_see_complainant allows, each showing logged; a person the complaint
+is about opens none of these pages."""
 
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from deadlines.models import Case
-from deadlines.services.cases import CaseConflict
+from deadlines.rules import sees_complainant
+from deadlines.services.cases import CaseConflict, case_log_complainant_view
 from intake.forms_notices import ItemChoiceForm, MaterialRequestForm, NoticeForm
 from intake.models import TO_SUPPLY, MaterialStatus, OneTimeNotice, ServiceItem
 from intake.selectors import service_item_current, service_item_list
+from intake.selectors_confidentiality import refuse_the_accused
 from intake.selectors_notices import (
     material_request_list_for_case,
     notice_get,
@@ -31,12 +37,27 @@ CHECKLIST_IDS = "id_notice_%s"
 
 
 def _case(request: HttpRequest, number: str, perm: str) -> Case:
-    case = Case.objects.select_related("department").filter(number=number).first()
+    case = (
+        Case.objects.select_related("department")
+        .prefetch_related("accused")
+        .filter(number=number)
+        .first()
+    )
     if case is None:
         raise Http404(_("No case has this number."))
     if not request.user.has_perm(perm, case):
         raise PermissionDenied(_("You are not allowed to do this."))
+    refuse_the_accused(request.user, case)
     return case
+
+
+def _shows_identity(request: HttpRequest, case: Case, where: str) -> bool:
+    """Whether the page shows the citizen's identity; a protected one shown is logged
+    (once per page view)."""
+    shown = sees_complainant(request.user, case)
+    if shown:
+        case_log_complainant_view(actor=request.user, case=case, where=where)
+    return shown
 
 
 def _carried_over(old: NoticeForm, item: ServiceItem) -> NoticeForm:
@@ -135,6 +156,7 @@ def _notice_new_page(
             "chooser": chooser,
             "form": form,
             "item": form.service_item if form else None,
+            "show_identity": _shows_identity(request, case, "notice_new"),
         },
         status=status,
     )
@@ -155,6 +177,7 @@ def notice(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404(_("No one-time notice has this number.")) from None
     if not request.user.has_perm("deadlines.view_case", issued.case):
         raise PermissionDenied(_("This case is not one you may see."))
+    refuse_the_accused(request.user, issued.case)
     content: dict[str, Any] = issued.content
     materials = [
         {**material, "status_label": _status_label(str(material.get("status", "")))}
@@ -170,6 +193,7 @@ def notice(request: HttpRequest, number: str) -> HttpResponse:
             "issuer": content.get("issuer", {}),
             "materials": materials,
             "to_supply": [m for m in materials if m.get("status") in TO_SUPPLY],
+            "show_identity": _shows_identity(request, issued.case, "notice"),
         },
     )
 
@@ -233,6 +257,7 @@ def material_request_page(request: HttpRequest, number: str) -> HttpResponse:
             "notice": latest,
             "form": form,
             "requests": material_request_list_for_case(case),
+            "show_identity": _shows_identity(request, case, "material_request"),
         },
         status=status,
     )

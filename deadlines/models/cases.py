@@ -150,6 +150,16 @@ class Case(FSMModelMixin, models.Model):
         help_text=_("The leader an escalated case is reported to (呈办)."),
     )
     instruction = models.TextField(_("leader's instruction"), blank=True)
+    # A complaint or report about staff names them here (recorded by
+    # deadlines.services.cases.case_name_accused). It makes the complainant's identity and
+    # materials protected (deadlines.rules.may_see_complainant) and bars the people named
+    # from handling the case (recusal, seed 002 附件10 §5–6).
+    accused = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff complained about"),
+        blank=True,
+        related_name="complaints_about",
+    )
     referred_to = models.CharField(
         _("referred to"),
         max_length=200,
@@ -209,6 +219,22 @@ class Case(FSMModelMixin, models.Model):
     @property
     def is_ended(self) -> bool:
         return self.state in ENDED_STATES
+
+    @property
+    def accused_ids(self) -> frozenset[int]:
+        """The ids of the staff complained about; read from the prefetch when there is one
+        (deadlines.selectors.cases.case_get prefetches it)."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "accused" in cache:
+            return frozenset(person.pk for person in cache["accused"])
+        if self.pk is None:
+            return frozenset()
+        return frozenset(self.accused.values_list("pk", flat=True))
+
+    @property
+    def is_about_staff(self) -> bool:
+        """A complaint or report naming staff: its complainant's identity is protected."""
+        return bool(self.accused_ids)
 
     # -- transitions: state only; permission is checked with the rules of the same name --
 
@@ -369,6 +395,7 @@ class EventAction(models.TextChoices):
     APPOINTMENT_KEPT = "appointment_kept", _("Appointment kept")
     APPOINTMENT_FORFEITED = "appointment_forfeited", _("Appointment forfeited")
     APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
+    NAME_ACCUSED = "name_accused", _("Staff complained about named")
 
 
 class CaseEvent(AppendOnlyModel):

@@ -79,8 +79,8 @@ def case_list_for_department(
 
 
 def case_get(*, number: str) -> Case:
-    """One case with its clocks (and their policies and pauses), history, transfers and
-    extension requests; raises Case.DoesNotExist."""
+    """One case with its clocks (and their policies and pauses), history, transfers,
+    extension requests and the staff a complaint names; raises Case.DoesNotExist."""
     return (
         Case.objects.select_related(
             "department__head", "handler", "first_responder", "supervisor", "leader"
@@ -109,6 +109,7 @@ def case_get(*, number: str) -> Case:
                 ),
             ),
             "suspensions",
+            "accused",
         )
         .get(number=number)
     )

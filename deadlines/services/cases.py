@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from accountability import audit
 from accountability.models import Department
 from accountability.roles import Role
 from accountability.rules import has_role
@@ -38,6 +39,7 @@ from deadlines.models import (
     ExtensionRequest,
     FeedbackEntry,
     HandlingMode,
+    MatterKind,
     Suspension,
     TimeLimitPolicy,
     Transfer,
@@ -161,6 +163,30 @@ def _staff_of(user: Any, department: Department) -> None:
             _("%(person)s is not on the staff of %(department)s.")
             % {"person": user.get_full_name() or user.get_username(), "department": department}
         )
+
+
+def _name(person: Any) -> str:
+    return str(person.get_full_name() or person.get_username())
+
+
+def _not_accused(case: Case, person: Any) -> None:
+    """Recusal (seed 002 附件10 §6): nobody handles a complaint about themselves."""
+    if person is not None and person.pk in case.accused_ids:
+        raise ValidationError(
+            _(
+                "%(person)s is named in the complaint on case %(number)s and cannot handle, "
+                "supervise or be given it (recusal)."
+            )
+            % {"person": _name(person), "number": case.number}
+        )
+
+
+def _handler_for(case: Case, handler: Any, at: datetime) -> tuple[Any, dict[str, Any]]:
+    """The handler who gets the case (or their substitute), neither of them accused."""
+    _not_accused(case, handler)
+    person, cover = _covering(handler, at)
+    _not_accused(case, person)
+    return person, cover
 
 
 def _covering(handler: Any, at: datetime) -> tuple[Any, dict[str, Any]]:
@@ -368,7 +394,7 @@ def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
     handler = handler or actor
     _staff_of(handler, case.department)
     at = timezone.now()
-    case.handler, cover = _covering(handler, at)
+    case.handler, cover = _handler_for(case, handler, at)
     _hand_clocks_to(case, case.handler)
     _record(
         case,
@@ -390,7 +416,7 @@ def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Ca
     _allowed(case, actor, "deadlines.assign_case")
     _staff_of(handler, case.department)
     at = timezone.now()
-    case.handler, cover = _covering(handler, at)
+    case.handler, cover = _handler_for(case, handler, at)
     _hand_clocks_to(case, case.handler)
     _record(
         case,
@@ -423,6 +449,16 @@ def case_transfer(
         raise ValidationError(
             _("%(department)s has no head to accept transfers. Ask an administrator to name one.")
             % {"department": to_department}
+        )
+    if to_department.head_id in case.accused_ids:
+        # Its head would decide the transfer and pick the handler of a complaint about
+        # themselves.
+        raise ValidationError(
+            _(
+                "The head of %(department)s is named in the complaint on case %(number)s, so "
+                "it cannot be transferred there (recusal)."
+            )
+            % {"department": to_department, "number": case.number}
         )
     at = timezone.now()
     transfer = Transfer.objects.create(
@@ -484,7 +520,7 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
     transfer.decided_by, transfer.decided_at = actor, at
     transfer.save()
     _stop(case, at, [ClockKind.TRANSFER_ACCEPTANCE])
-    case.handler, cover = _covering(handler, at)
+    case.handler, cover = _handler_for(case, handler, at)
     _hand_clocks_to(case, case.handler)
     _start(
         case,
@@ -529,6 +565,92 @@ def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
         to_department=transfer.from_department_id,
     )
     return case
+
+
+# -- complaints about staff -------------------------------------------------------------
+
+# The kinds of matter that can be about a staff member (投诉, 举报).
+ABOUT_STAFF_KINDS = frozenset({MatterKind.COMPLAINT, MatterKind.REPORT})
+
+
+@transaction.atomic
+def case_name_accused(*, actor: Any, case: Case, accused: Iterable[Any], reason: str) -> Case:
+    """Record the staff member(s) a complaint or report is about. From then on the
+    complainant's identity and materials are protected (deadlines.rules.may_see_complainant)
+    and the people named are recused: a named handler or supervisor is taken off the case,
+    and none of them can be given it again (seed 002 附件10 §5–6).
+
+    Named people are added to those named before; naming someone twice changes nothing."""
+    case = case_lock(case)
+    _allowed(case, actor, "deadlines.name_accused")
+    if case.matter_kind not in ABOUT_STAFF_KINDS:
+        raise ValidationError(
+            _(
+                "Only a complaint or a report can be about a staff member; "
+                "case %(number)s is “%(kind)s”."
+            )
+            % {"number": case.number, "kind": case.get_matter_kind_display()}
+        )
+    reason = _required(reason, _("Say what the complaint says about them."))
+    people = list({person.pk: person for person in accused}.values())
+    if not people:
+        raise ValidationError(_("Name at least one staff member."))
+    for person in people:
+        if getattr(person, "staff", None) is None:
+            raise ValidationError(
+                _("%(person)s is not a staff member.") % {"person": _name(person)}
+            )
+    before = sorted(case.accused_ids)
+    new = [person for person in people if person.pk not in before]
+    if not new:
+        return case
+    at = timezone.now()
+    case.accused.add(*new)
+    named = {person.pk for person in people} | set(before)
+    recused: dict[str, Any] = {}
+    if case.handler_id in named:
+        # The clocks the handler answered for go back to the department (its head).
+        recused["handler"] = case.handler_id
+        case.handler = None
+        _hand_clocks_to(case, None)
+    if case.supervisor_id in named:
+        recused["supervisor"] = case.supervisor_id
+        case.supervisor = None
+    if hasattr(case, "_prefetched_objects_cache"):
+        case._prefetched_objects_cache.pop("accused", None)
+    after = sorted(named)
+    _record(
+        case,
+        actor=actor,
+        action="name_accused",
+        from_state=case.state,
+        at=at,
+        reason=reason,
+        accused=[person.pk for person in new],
+        recused=recused,
+    )
+    audit.record(
+        actor=actor,
+        action="case.name_accused",
+        obj=case,
+        before={"accused": before},
+        after={"accused": after, "recused": recused},
+        reason=reason,
+    )
+    return case
+
+
+def case_log_complainant_view(*, actor: Any, case: Case, where: str) -> None:
+    """Log that `actor` was shown the protected identity of a complaint about staff (one
+    audit row per page view, export or admin screen that showed it). Nothing is logged for
+    other cases, whose identities are not protected."""
+    if case.is_about_staff:
+        audit.record(
+            actor=actor,
+            action="case.complainant_view",
+            obj=case,
+            after={"where": where},
+        )
 
 
 # -- working ----------------------------------------------------------------------------
@@ -794,6 +916,7 @@ def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> C
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.supervise_case")
     reason = _required(reason, _("Say what the supervisor is to drive."))
+    _not_accused(case, supervisor)
     case.supervisor = supervisor
     if case.handling_mode != HandlingMode.ESCALATED:
         case.handling_mode = HandlingMode.SUPERVISED
@@ -817,6 +940,7 @@ def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.escalate_case")
     reason = _required(reason, _("Say why the case goes to leadership."))
+    _not_accused(case, leader)
     if not has_role(leader, Role.LEADERSHIP):
         raise ValidationError(
             _("%(person)s is not in leadership.") % {"person": leader.get_full_name() or leader}

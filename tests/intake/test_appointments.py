@@ -449,7 +449,8 @@ def test_it_shows_a_cases_appointments_in_one_query(
     with time_machine.travel(MONDAY, tick=False):
         for _ in range(3):
             book(cast, cast.handler, case=case)
-    case = Case.objects.prefetch_related(appointment_prefetch()).get(pk=case.pk)
+    # As the case page reads it (deadlines.selectors.cases.case_get): with its accused.
+    case = Case.objects.prefetch_related(appointment_prefetch(), "accused").get(pk=case.pk)
     user = User.objects.get(pk=cast.desk.pk)
     with django_assert_num_queries(1):  # the desk's roles, for the booking link
         html = render_to_string("intake/_case_appointments.html", {"case": case, "user": user})

@@ -660,7 +660,10 @@ def test_it_lists_a_cases_notices_in_a_fixed_number_of_queries(
         issue(cast, case, form=MISSING)
         material_request(actor=cast.desk, case=case, material=FORM if index % 2 else "户口本")
     user = type(cast.desk).objects.get(pk=cast.desk.pk)
-    fresh = type(case).objects.select_related("department").get(pk=case.pk)
+    # As the case page reads it (deadlines.selectors.cases.case_get): with its accused.
+    fresh = (
+        type(case).objects.select_related("department").prefetch_related("accused").get(pk=case.pk)
+    )
     user.has_perm("intake.issue_notice", fresh)  # warm the role cache
 
     # The notices with issuers and items, the requests with requesters, notices and
