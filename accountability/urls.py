@@ -8,6 +8,7 @@ from accountability import apis as organisation_apis
 from accountability import restapi_errors, views
 from deadlines import apis as case_apis
 from intake import apis as intake_apis
+from outages import apis as outage_apis
 
 # The schema and its documentation are public: they describe, they hold no data.
 _public = {"permission_classes": [AllowAny], "authentication_classes": [], "throttle_classes": []}
@@ -21,6 +22,7 @@ api_v1 = [
         organisation_apis.DepartmentListApi.as_view(),
         name="api-departments",
     ),
+    path("outages/", outage_apis.OutageListApi.as_view(), name="api-outages"),
 ]
 open311_v2 = [
     path("services.json", intake_apis.Open311ServicesApi.as_view(), name="open311-services"),

@@ -6,12 +6,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Department
 from deadlines.models import Channel, MatterKind, Urgency
 from intake.selectors import service_item_list
 from intake.services.registration import Disposition
+from outages.models import OutageEvent
+from outages.selectors import outages_running
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -67,6 +70,17 @@ class RegistrationForm(forms.Form):
         label=_("Responsible department"), queryset=Department.objects.none(), required=False
     )
     handover_note = forms.CharField(label=_("Handover record"), widget=TEXT, required=False)
+    # A "no water" contact from a running outage's area (issue 10): linked to the outage
+    # and answered with its information instead of opening an unrelated matter.
+    outage = forms.ModelChoiceField(
+        label=_("Running outage"),
+        queryset=OutageEvent.objects.none(),
+        required=False,
+        help_text=_(
+            "A “no water” contact about a running outage: link it; the citizen is told "
+            "the outage's information and expected restoration."
+        ),
+    )
 
     def __init__(self, *args: Any, department: Department, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,6 +95,7 @@ class RegistrationForm(forms.Form):
         self.fields["to_department"].queryset = Department.objects.exclude(  # type: ignore[attr-defined]
             pk=department.pk
         ).order_by("code")
+        self.fields["outage"].queryset = outages_running(now=timezone.now())  # type: ignore[attr-defined]
 
     # The two halves of the page: what was registered, and what the responder did.
     CONTACT_FIELDS = (
@@ -102,6 +117,7 @@ class RegistrationForm(forms.Form):
         "colleague",
         "to_department",
         "handover_note",
+        "outage",
     )
 
     def contact_fields(self) -> list[forms.BoundField]:
@@ -118,8 +134,8 @@ class RegistrationForm(forms.Form):
             self.add_error(
                 "citizen_phone", _("Give a phone number, an account number or an address.")
             )
-        if data.get("urgency") == Urgency.URGENT:
-            return data  # dispatch takes it, whatever else was chosen
+        if data.get("urgency") == Urgency.URGENT or data.get("outage"):
+            return data  # dispatch takes it, or the outage's information answers it
         needs = {
             Disposition.ANSWER: ["answer"],
             Disposition.REFER_OUT: ["answer", "referred_to"],

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +18,14 @@ from deadlines.selectors.cases import promised_clock
 from deadlines.services.cases import CaseConflict, case_new_lookup_secret
 from intake.forms import RegistrationForm
 from intake.selectors import earlier_contacts
-from intake.services.registration import Contact, Disposition, registration_submit
+from intake.selectors_confidentiality import refuse_the_accused
+from intake.services.registration import (
+    Contact,
+    Disposition,
+    registration_submit,
+    registration_submit_outage,
+)
+from outages.selectors import outages_running_for_address
 
 # Receipt secrets live in the session of the person who registered the case, so the
 # receipt can be shown (and reprinted) after the redirect; the database holds a digest.
@@ -58,17 +66,24 @@ def registration(request: HttpRequest) -> HttpResponse:
                 citizen_account=data["citizen_account"],
                 service_item_code=data["service_item"],
             )
+            outage = data.get("outage")
+            told = ""
             try:
-                case = registration_submit(
-                    actor=request.user,
-                    contact=contact,
-                    disposition=Disposition(data["disposition"]),
-                    answer=data["answer"],
-                    colleague=data["colleague"],
-                    to_department=data["to_department"],
-                    handover_note=data["handover_note"],
-                    referred_to=data["referred_to"],
-                )
+                if outage is not None:
+                    case, told = registration_submit_outage(
+                        actor=request.user, contact=contact, outage=outage, answer=data["answer"]
+                    )
+                else:
+                    case = registration_submit(
+                        actor=request.user,
+                        contact=contact,
+                        disposition=Disposition(data["disposition"]),
+                        answer=data["answer"],
+                        colleague=data["colleague"],
+                        to_department=data["to_department"],
+                        handover_note=data["handover_note"],
+                        referred_to=data["referred_to"],
+                    )
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error(None, message)
@@ -77,16 +92,26 @@ def registration(request: HttpRequest) -> HttpResponse:
             else:
                 _remember_secret(request, case.number, case.lookup_secret)
                 messages.success(request, _("Registered as %(number)s.") % {"number": case.number})
+                if told:
+                    messages.info(request, told)  # what the citizen was told of the outage
                 return redirect("intake:receipt", number=case.number)
         status = 400
     history = earlier_contacts(
         phone=form.data.get("citizen_phone", "") or request.GET.get("phone", ""),
         account=form.data.get("citizen_account", "") or request.GET.get("account", ""),
     )
+    offered = outages_running_for_address(
+        address=form.data.get("citizen_address", ""), now=timezone.now()
+    )
     return render(
         request,
         "intake/registration.html",
-        {"form": form, "history": history, "department": profile.department},
+        {
+            "form": form,
+            "history": history,
+            "department": profile.department,
+            "offered_outages": offered,
+        },
         status=status,
     )
 
@@ -112,6 +137,7 @@ def _receipt_case(request: HttpRequest, number: str) -> Case:
         raise Http404(_("No case has this number."))
     if not request.user.has_perm("deadlines.view_case", case):
         raise PermissionDenied(_("This case is not one you may see."))
+    refuse_the_accused(request.user, case)
     return case
 
 

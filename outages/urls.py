@@ -1,14 +1,14 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from accountability.views_coming import coming_page
+from outages import views
 
 app_name = "outages"
 
 urlpatterns = [
-    path(
-        "",
-        coming_page(_("Outages"), [_("Planned works and faults, their reports and notices.")]),
-        name="list",
-    ),
+    path("", views.outage_list_page, name="list"),
+    path("new/", views.outage_new, name="new"),
+    path("public/", views.public, name="public"),
+    path("offered/", views.offered, name="offered"),
+    path("<int:pk>/", views.outage_detail, name="detail"),
+    path("<int:pk>/<str:action>/", views.outage_action, name="action"),
 ]

@@ -3,7 +3,7 @@ the first responder's disposition of it, in one transaction (DOMAIN §5)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +15,8 @@ from accountability.models import Department
 from deadlines.models import Case, Urgency
 from deadlines.services import cases as case_services
 from intake.models import RefusalFlag, refusal_phrases_in
+from outages.models import OutageEvent
+from outages.services import outage_answer, outage_link_contact
 
 
 class Disposition(StrEnum):
@@ -109,3 +111,23 @@ def registration_submit(
         _flag_refusals(case, actor, handover_note)
     case.lookup_secret = secret
     return case
+
+
+@transaction.atomic
+def registration_submit_outage(
+    *, actor: Any, contact: Contact, outage: OutageEvent, answer: str = ""
+) -> tuple[Case, str]:
+    """A "no water" contact about a running outage (issue 10): dispatch has the outage
+    already, so the contact is registered as a normal matter, answered on the spot with
+    the outage's information and expected restoration (or what the staff member said),
+    and linked to the outage, which counts the contacts it caused. Returns the case and
+    what the citizen was told; nothing is kept when the link is refused."""
+    told = answer.strip() or outage_answer(outage)
+    case = registration_submit(
+        actor=actor,
+        contact=replace(contact, urgency=Urgency.NORMAL),
+        disposition=Disposition.ANSWER,
+        answer=told,
+    )
+    outage_link_contact(actor=actor, event=outage, case=case)
+    return case, told
