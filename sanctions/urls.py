@@ -1,20 +1,17 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from accountability.views_coming import coming_page
+from sanctions import views, views_register
 
 app_name = "sanctions"
 
 urlpatterns = [
-    path(
-        "queue/",
-        coming_page(
-            _("Violation queue"),
-            [
-                _("Violations raised by overdue clocks, complaints and inspections, to review."),
-                _("Assign responsibility and decide sanctions proposed by the rulebook."),
-            ],
-        ),
-        name="queue",
-    ),
+    path("queue/", views.queue, name="queue"),
+    path("violations/<int:pk>/", views.violation_detail, name="violation"),
+    path("violations/<int:pk>/propose/<int:responsibility>/", views.propose, name="propose"),
+    path("violations/<int:pk>/<slug:step>/", views.violation_act, name="violation_act"),
+    path("decisions/<int:pk>/", views.decision_detail, name="decision"),
+    path("decisions/<int:pk>/notice/", views.warning_notice, name="warning_notice"),
+    path("decisions/<int:pk>/<slug:step>/", views.decision_act, name="decision_act"),
+    path("register/", views.register, name="register"),
+    path("register/export.<slug:fmt>", views_register.register_export, name="register_export"),
 ]

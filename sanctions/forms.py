@@ -1,0 +1,219 @@
+"""Forms of the inspection office's pages: the queue and register filters, and one form per
+decision step. Each step's form carries the version of the violation or decision shown,
+so a stale page gets a conflict rather than overwriting someone else's step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accountability.models import Department
+from accountability.roles import Role
+from sanctions.models import (
+    Appeal,
+    AppealKind,
+    DismissalReason,
+    ResponsibilityKind,
+    ReviewOutcome,
+    SanctionKind,
+    Severity,
+    SourceKind,
+    ViolationFamily,
+    ViolationState,
+)
+
+User = get_user_model()
+
+TEXT = forms.Textarea(attrs={"rows": 3})
+MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+OPEN = "open"
+
+
+def _all(choices: Any) -> list[tuple[str, Any]]:
+    return [("", _("All")), *choices]
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+def _staff() -> Any:
+    return User.objects.filter(is_active=True, staff__isnull=False).order_by("username")
+
+
+def _leaders() -> Any:
+    return User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value).order_by(
+        "username"
+    )
+
+
+class _DepartmentChoice(forms.ModelChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=Department.objects.order_by("code"),
+            to_field_name="code",
+            required=False,
+            empty_label=_("All departments"),
+            label=_("Department"),
+            **kwargs,
+        )
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[(OPEN, _("To review")), ("", _("All")), *ViolationState.choices],
+    )
+    department = _DepartmentChoice()
+    family = forms.ChoiceField(
+        label=_("Situation"), required=False, choices=_all(ViolationFamily.choices)
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False, choices=_all(SourceKind.choices))
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+
+
+class RegisterFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    department = _DepartmentChoice()
+
+    def year_or_current(self) -> int:
+        data = self.cleaned_data if self.is_valid() else {}
+        return int(data.get("year") or timezone.localdate().year)
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+class StepForm(forms.Form):
+    """Every step posts the version of the violation or decision the user looked at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, obj: Any, **kwargs: Any) -> None:
+        self.obj = obj
+        kwargs.setdefault("initial", {})["version"] = obj.version
+        super().__init__(*args, **kwargs)
+
+
+class EmptyForm(StepForm):
+    pass
+
+
+class ConfirmForm(StepForm):
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        help_text=_("As the facts show; the type's default is chosen."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].initial = self.obj.severity
+
+
+class DismissForm(StepForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=DismissalReason.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=TEXT,
+        help_text=_("Needed for “other reason”; the evidence of the good reason otherwise."),
+    )
+
+
+class ResponsibilityForm(StepForm):
+    person = _PersonChoice(label=_("Person"), queryset=User.objects.none())
+    kind = forms.ChoiceField(label=_("Responsibility"), choices=ResponsibilityKind.choices)
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = _staff()  # type: ignore[attr-defined]
+
+
+class ProposeForm(StepForm):
+    chosen_kinds = forms.MultipleChoiceField(
+        label=_("Sanctions decided"),
+        choices=SanctionKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    departure_reason = forms.CharField(
+        label=_("Reason for departing from the proposal"),
+        required=False,
+        widget=TEXT,
+        help_text=_("Needed when the kinds chosen are not what the rulebook proposes."),
+    )
+
+
+class RefuseForm(StepForm):
+    reason = forms.CharField(label=_("Reason for refusing"), widget=TEXT)
+
+
+class ServeForm(StepForm):
+    signed_by = _PersonChoice(
+        label=_("Signed by (leader)"),
+        queryset=User.objects.none(),
+        help_text=_("The leader whose signature the warning notice carries."),
+    )
+    served_at = forms.DateTimeField(
+        label=_("Handed over at"),
+        required=False,
+        widget=MOMENT,
+        help_text=_("Empty: now."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["signed_by"].queryset = _leaders()  # type: ignore[attr-defined]
+
+
+class SelfCriticismForm(StepForm):
+    countersigned_by = _PersonChoice(
+        label=_("Countersigned by (unit head)"), queryset=User.objects.none()
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["countersigned_by"].queryset = _staff()  # type: ignore[attr-defined]
+        head = self.obj.department.head_id if self.obj.department_id else None
+        self.fields["countersigned_by"].initial = head
+
+
+class AppealForm(StepForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AppealKind.choices)
+    grounds = forms.CharField(label=_("Grounds"), widget=TEXT)
+    filed_at = forms.DateTimeField(
+        label=_("Filed at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+    )
+
+
+class ReviewForm(StepForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ReviewOutcome.choices)
+    note = forms.CharField(label=_("Note"), widget=TEXT)
+    appeal = forms.ModelChoiceField(
+        label=_("On the appeal"),
+        required=False,
+        queryset=Appeal.objects.none(),
+        empty_label=_("On the office's own motion"),
+    )
+    varied_kinds = forms.MultipleChoiceField(
+        label=_("Kinds after the review"),
+        required=False,
+        choices=SanctionKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a varied decision: what now stands."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appeal"].queryset = self.obj.appeals.all()  # type: ignore[attr-defined]

@@ -1,0 +1,71 @@
+"""The sanctions app's models: violation types and violations, responsibility, the
+rulebook, sanction decisions with their warning notices, appeals and reviews."""
+
+from sanctions.models.decisions import (
+    Appeal,
+    AppealKind,
+    DecisionEvent,
+    DecisionState,
+    Review,
+    ReviewOutcome,
+    SanctionDecision,
+    SanctionNotification,
+    SanctionNotificationKind,
+    WarningNoticeSequence,
+)
+from sanctions.models.kinds import (
+    LEADERSHIP_FAMILIES,
+    SELF_CRITICISM_KINDS,
+    WARNING_KINDS,
+    SanctionFamily,
+    SanctionKind,
+    family_of,
+)
+from sanctions.models.rulebook import AggregateFiring, Rule, RulebookVersion, RuleTrigger
+from sanctions.models.violations import (
+    FK_SOURCES,
+    DismissalReason,
+    Responsibility,
+    ResponsibilityKind,
+    Severity,
+    SourceKind,
+    Violation,
+    ViolationEvent,
+    ViolationFamily,
+    ViolationState,
+    ViolationType,
+)
+
+__all__ = [
+    "FK_SOURCES",
+    "LEADERSHIP_FAMILIES",
+    "SELF_CRITICISM_KINDS",
+    "WARNING_KINDS",
+    "AggregateFiring",
+    "Appeal",
+    "AppealKind",
+    "DecisionEvent",
+    "DecisionState",
+    "DismissalReason",
+    "Responsibility",
+    "ResponsibilityKind",
+    "Review",
+    "ReviewOutcome",
+    "Rule",
+    "RuleTrigger",
+    "RulebookVersion",
+    "SanctionDecision",
+    "SanctionFamily",
+    "SanctionKind",
+    "SanctionNotification",
+    "SanctionNotificationKind",
+    "Severity",
+    "SourceKind",
+    "Violation",
+    "ViolationEvent",
+    "ViolationFamily",
+    "ViolationState",
+    "ViolationType",
+    "WarningNoticeSequence",
+    "family_of",
+]

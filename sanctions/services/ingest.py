@@ -1,0 +1,208 @@
+"""Turning the other apps' evidence into violations: breaches (deadlines), one-time-notice
+breaches and refusal-phrase flags (intake), outage reports and notices missed (outages).
+
+Set-based and safe to run twice or in parallel: each source is taken in batches with
+``INSERT … SELECT … ON CONFLICT DO NOTHING``; the partial unique constraints on
+Violation (one violation per source row) decide, not a check in Python. A parallel run
+that selected the same rows waits for the first to commit and then inserts nothing.
+
+To add a source, add a SourceSql entry: the SELECT that yields the violation's columns
+for rows not yet turned into violations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accountability.models import AuditEntry, Department, StaffProfile
+from deadlines.models import Breach, BreachKind, Case, Clock, ClockKind
+from intake.models import NoticeBreach, OneTimeNotice, RefusalFlag
+from outages.models import BreachKind as OutageBreachKind
+from outages.models import OutageBreach
+from sanctions.models import (
+    SourceKind,
+    Violation,
+    ViolationEvent,
+    ViolationState,
+    ViolationType,
+)
+from sanctions.services.rulebook import rulebook_current
+
+BATCH = 2_000
+
+VIOLATION = Violation._meta.db_table
+EVENT = ViolationEvent._meta.db_table
+TYPE = ViolationType._meta.db_table
+PROFILE = StaffProfile._meta.db_table
+CASE = Case._meta.db_table
+DEPARTMENT = Department._meta.db_table
+
+# The type a breach becomes, by its kind and its clock's kind (codes of
+# fixtures/violation_types.json).
+BREACH_TYPE = f"""
+    CASE WHEN b.kind = '{BreachKind.EXTENSION_NOT_TOLD}' THEN 'extension-not-told'
+         WHEN c.kind = '{ClockKind.CALLBACK}' THEN 'appointment-callback-missed'
+         ELSE 'breach-overdue' END
+"""
+
+
+@dataclass(frozen=True)
+class SourceSql:
+    kind: str
+    column: str  # the violation's foreign key to the source row
+    # SELECT … AS type_id, staff_id, department_id, occurred_at, severity, case_id, source_id
+    select: str
+
+
+SOURCES: Sequence[SourceSql] = (
+    SourceSql(
+        SourceKind.BREACH,
+        "breach_id",
+        f"""
+        SELECT t.id AS type_id, b.responsible_id AS staff_id, b.department_id,
+               b.moment AS occurred_at, t.default_severity AS severity, b.case_id,
+               b.id AS source_id
+        FROM {Breach._meta.db_table} b
+        JOIN {Clock._meta.db_table} c ON c.id = b.clock_id
+        JOIN {TYPE} t ON t.code = {BREACH_TYPE}
+        """,
+    ),
+    SourceSql(
+        SourceKind.NOTICE_BREACH,
+        "notice_breach_id",
+        f"""
+        SELECT t.id AS type_id, s.staff_id, COALESCE(p.department_id, k.department_id)
+               AS department_id, s.at AS occurred_at, t.default_severity AS severity,
+               n.case_id, s.id AS source_id
+        FROM {NoticeBreach._meta.db_table} s
+        JOIN {OneTimeNotice._meta.db_table} n ON n.id = s.notice_id
+        JOIN {CASE} k ON k.id = n.case_id
+        LEFT JOIN {PROFILE} p ON p.user_id = s.staff_id
+        JOIN {TYPE} t ON t.code = 'one-time-notice-breach'
+        """,
+    ),
+    SourceSql(
+        SourceKind.REFUSAL_FLAG,
+        "refusal_flag_id",
+        f"""
+        SELECT t.id AS type_id, s.staff_id, COALESCE(p.department_id, k.department_id)
+               AS department_id, s.at AS occurred_at, t.default_severity AS severity,
+               s.case_id, s.id AS source_id
+        FROM {RefusalFlag._meta.db_table} s
+        JOIN {CASE} k ON k.id = s.case_id
+        LEFT JOIN {PROFILE} p ON p.user_id = s.staff_id
+        JOIN {TYPE} t ON t.code = 'refusal-phrase'
+        """,
+    ),
+    SourceSql(
+        SourceKind.OUTAGE_BREACH,
+        "outage_breach_id",
+        f"""
+        SELECT t.id AS type_id, s.responsible_id AS staff_id, s.department_id,
+               s.moment AS occurred_at, t.default_severity AS severity,
+               CAST(NULL AS bigint) AS case_id, s.id AS source_id
+        FROM {OutageBreach._meta.db_table} s
+        JOIN {TYPE} t ON t.code = CASE
+            WHEN s.kind = '{OutageBreachKind.NOTICE_NOT_IN_TIME}' THEN 'outage-notice-failure'
+            ELSE 'outage-report-failure' END
+        """,
+    ),
+)
+
+
+@dataclass
+class RaiseResult:
+    created: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+def _ids(sql: str, params: list[Any]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _raise_batch(source: SourceSql, *, rulebook_id: int, now: datetime, batch: int) -> list[int]:
+    """One batch of a source's rows not yet violations, inserted; the new ids."""
+    # The source row's id is the SELECT's last column; rows already turned into
+    # violations are skipped by NOT EXISTS, and rows a parallel run is inserting right
+    # now by ON CONFLICT (the partial unique index on the foreign key).
+    return _ids(
+        f"""
+        INSERT INTO {VIOLATION}
+            (type_id, staff_id, department_id, occurred_at, severity, case_id,
+             {source.column}, source_kind, summary, finding, state, rulebook_version_id,
+             dismissal_reason, dismissal_note, raised_at, version)
+        SELECT src.type_id, src.staff_id, src.department_id, src.occurred_at, src.severity,
+               src.case_id, src.source_id, %s, '', '', %s, %s, '', '', %s, 1
+        FROM ({source.select}) AS src
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {VIOLATION} v WHERE v.{source.column} = src.source_id
+        )
+        ORDER BY src.source_id
+        LIMIT %s
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """,
+        [source.kind, ViolationState.RAISED, rulebook_id, now, batch],
+    )
+
+
+def _record_raised(ids: list[int], source: str, now: datetime) -> None:
+    """Each new violation's first event and its audit row (the system acted)."""
+    content_type = ContentType.objects.get_for_model(Violation)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=None,
+            action="violation.raise",
+            content_type=content_type,
+            object_id=str(pk),
+            object_repr=f"{Violation._meta.verbose_name} #{pk}",
+            after={"source_kind": source, "state": ViolationState.RAISED},
+            at=now,
+        )
+        for pk in ids
+    )
+    ViolationEvent.objects.bulk_create(
+        ViolationEvent(
+            violation_id=pk,
+            actor=None,
+            action="raise",
+            from_state="",
+            to_state=ViolationState.RAISED,
+            at=now,
+        )
+        for pk in ids
+    )
+
+
+def violations_raise_from_sources(
+    *, now: datetime | None = None, batch: int = BATCH
+) -> RaiseResult:
+    """Raise a violation for every breach, one-time-notice breach, refusal-phrase flag and
+    outage breach that has none yet (the system acts: no actor, no permission check; each
+    violation's history starts with a "raise" event). Returns how many each source gave."""
+    now = now or timezone.now()
+    result = RaiseResult()
+    rulebook = rulebook_current()
+    for source in SOURCES:
+        created = 0
+        while True:
+            with transaction.atomic():
+                ids = _raise_batch(source, rulebook_id=rulebook.pk, now=now, batch=batch)
+                _record_raised(ids, source.kind, now)
+            created += len(ids)
+            if len(ids) < batch:
+                break
+        result.created[source.kind] = created
+    return result
