@@ -1,8 +1,4 @@
-"""Where each role works: its landing page and its navigation entries.
-
-The pages themselves arrive with their issues; until then each route renders a page
-that says what is coming (accountability.views_coming).
-"""
+"""Where each role works: its landing page and its navigation entries."""
 
 from __future__ import annotations
 
@@ -48,16 +44,26 @@ PLACES = (
         frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP, Role.INSPECTION_OFFICE}),
     ),
     Place(
+        "oversight:reports",
+        _("Reports"),
+        frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP, Role.INSPECTION_OFFICE}),
+    ),
+    Place(
+        "oversight:exports",
+        _("Exports"),
+        frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP, Role.INSPECTION_OFFICE}),
+    ),
+    Place(
         "outages:list",
         _("Outages"),
-        frozenset({Role.FRONT_DESK, Role.DEPARTMENT_HEAD, Role.LEADERSHIP}),
+        frozenset({Role.FRONT_DESK, Role.HANDLER, Role.DEPARTMENT_HEAD, Role.LEADERSHIP}),
     ),
 )
 
 # The first of a person's roles in this order picks their landing page.
 LANDING_ORDER = (
     (Role.INSPECTION_OFFICE, "sanctions:queue"),
-    (Role.LEADERSHIP, "deadlines:department_cases"),
+    (Role.LEADERSHIP, "oversight:dashboard"),
     (Role.DEPARTMENT_HEAD, "deadlines:department_cases"),
     (Role.FRONT_DESK, "intake:registration"),
     (Role.HANDLER, "deadlines:my_cases"),

@@ -145,6 +145,10 @@ STORAGES = {
     },
 }
 
+# Files written by oversight's export jobs, served only to their requester (not media).
+# The worker writes them and the web server reads them: one folder both can reach.
+OVERSIGHT_EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", "").strip() or STATE_DIR / "exports")
+
 CACHES = {
     "default": (
         {"BACKEND": "accountability.cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}
@@ -188,6 +192,12 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "noreply@localhost"
 # The portal's address as staff reach it, for the links in emails.
 PORTAL_URL = os.environ.get("PORTAL_URL", "").strip().rstrip("/")
+
+# Outages (DOMAIN §8): planned works cutting at least this many households are "large"
+# and need public notices 3 days and 1 day ahead (seed 003 通报制度 (1)).
+OUTAGE_LARGE_NOTICE_HOUSEHOLDS = env.read_int(
+    "OUTAGE_LARGE_NOTICE_HOUSEHOLDS", default=1000, minimum=1
+)
 
 # The REST API (README "REST API"): token per client system, scopes, JSON errors.
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "").strip() or "600/min"

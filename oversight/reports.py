@@ -1,0 +1,285 @@
+"""The half-monthly and monthly reports (issue 8, line 3; DOMAIN §9).
+
+Seed 003 例会制度: the dispatch meeting hears how complaints were received and handled in
+the half month before; 报告制度 (4): a written analysis every month. A report is produced
+once for its period (by the beat schedule, or by hand with ``manage.py
+oversight_produce_report``) and kept: its figures are frozen as JSON when it is produced
+and never recomputed, so later changes to cases, violations or outages do not move it.
+
+What a report holds (the figures are the dashboard's, oversight.selectors, for the
+period, every department):
+
+- per department and in all: registered, completed, on-time completion rate, feedback
+  timeliness against the 100% target, average handling time in working days,
+  satisfaction; open and overdue cases *as of when the report was produced* (they are
+  "now" figures: the report says at what moment);
+- violations raised in the period, and those confirmed and dismissed in it (by the day of
+  the decision), per department of the violation;
+- sanction decisions taken in the period: approved (with the kinds decided) and refused;
+- outages: the monthly report carries outages_month_summary of its month. A half-month
+  report carries none: the outage figures (obligations due, breaches) exist by calendar
+  month only, and seed 003 puts them in the monthly written analysis; the half-monthly
+  meeting is about complaints (例会: 通报前半个月投诉受理、处理情况).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accountability.audit import record
+from accountability.models import Department
+from outages.selectors import outages_month_summary
+from oversight.models import FiguresRefresh, PeriodicReport, ReportKind
+from oversight.selectors import FEEDBACK_TARGET, Counts, DashboardFilters, dashboard_figures
+from oversight.services import figures_recompute
+from sanctions.models import DecisionState, SanctionDecision, Violation, ViolationState
+
+SNAPSHOT_VERSION = 1
+# The figures of one slice kept in a report, in the order the tables show them.
+COUNT_FIELDS = (
+    "open",
+    "red",
+    "opened",
+    "completed",
+    "on_time",
+    "on_time_rate",
+    "feedback",
+    "feedback_on_time",
+    "feedback_rate",
+    "handling_days",
+    "rated",
+    "rating",
+)
+
+
+# -- periods -------------------------------------------------------------------------------
+
+
+def report_period(*, kind: str, day: date) -> tuple[date, date]:
+    """The period of that kind holding ``day``: the 1st-15th or the 16th to the month's
+    end; or the calendar month. Both ends inclusive."""
+    last = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+    if kind == ReportKind.MONTH:
+        return day.replace(day=1), last
+    if day.day <= 15:
+        return day.replace(day=1), day.replace(day=15)
+    return day.replace(day=16), last
+
+
+def periods_just_ended(*, today: date) -> list[tuple[str, date, date]]:
+    """The periods that ended yesterday: on the 16th the first half month; on the 1st
+    the second half month and the month."""
+    yesterday = today - timedelta(days=1)
+    ended = []
+    for kind in (ReportKind.HALF_MONTH, ReportKind.MONTH):
+        start, end = report_period(kind=kind, day=yesterday)
+        if end < today:
+            ended.append((kind.value, start, end))
+    return ended
+
+
+# -- the snapshot --------------------------------------------------------------------------
+
+
+def _counts(counts: Counts) -> dict[str, Any]:
+    return {name: getattr(counts, name) for name in COUNT_FIELDS}
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time(), tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time(), tzinfo=tz),
+    )
+
+
+def _violations(
+    start: datetime, end: datetime, departments: dict[int, Department]
+) -> dict[str, Any]:
+    raised = Q(raised_at__gte=start, raised_at__lt=end)
+    decided = Q(decided_at__gte=start, decided_at__lt=end)
+    confirmed = decided & Q(state=ViolationState.CONFIRMED)
+    dismissed = decided & Q(state=ViolationState.DISMISSED)
+    rows = (
+        Violation.objects.filter(raised | decided)
+        .values("department_id")
+        .annotate(
+            raised=Count("id", filter=raised),
+            confirmed=Count("id", filter=confirmed),
+            dismissed=Count("id", filter=dismissed),
+        )
+        .order_by("department_id")
+    )
+    by_department = []
+    totals = {"raised": 0, "confirmed": 0, "dismissed": 0}
+    for row in rows:
+        department = departments.get(row["department_id"])
+        by_department.append(
+            {
+                "code": department.code if department else "",
+                "name": department.name if department else "",
+                **{key: row[key] for key in totals},
+            }
+        )
+        for key in totals:
+            totals[key] += row[key]
+    return {**totals, "by_department": by_department}
+
+
+def _sanctions(
+    start: datetime, end: datetime, departments: dict[int, Department]
+) -> dict[str, Any]:
+    decisions = list(
+        SanctionDecision.objects.filter(decided_at__gte=start, decided_at__lt=end).values_list(
+            "state", "chosen_kinds", "department_id"
+        )
+    )
+    approved = [d for d in decisions if d[0] != DecisionState.REFUSED]
+    by_kind: dict[str, int] = {}
+    by_department: dict[int | None, int] = {}
+    for _state, kinds, department_id in approved:
+        for kind in kinds or []:
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+        by_department[department_id] = by_department.get(department_id, 0) + 1
+    return {
+        "decided": len(decisions),
+        "approved": len(approved),
+        "refused": len(decisions) - len(approved),
+        "by_kind": dict(sorted(by_kind.items())),
+        "by_department": [
+            {
+                "code": departments[pk].code if pk in departments else "",
+                "name": departments[pk].name if pk in departments else "",
+                "approved": n,
+            }
+            for pk, n in sorted(by_department.items(), key=lambda kv: (kv[0] is None, kv[0]))
+        ],
+    }
+
+
+def report_figures(*, kind: str, start: date, end: date, now: datetime) -> dict[str, Any]:
+    """Everything a report shows, as JSON-ready data (department names included, so a
+    later rename does not change a kept report)."""
+    departments = {d.pk: d for d in Department.objects.order_by("code")}
+    board = dashboard_figures(
+        filters=DashboardFilters(start=start, end=end), now=now, department_ids=list(departments)
+    )
+    by_department = [
+        {"code": departments[pk].code, "name": departments[pk].name, **_counts(counts)}
+        for pk, counts in sorted(
+            board.by_department.items(), key=lambda kv: departments[kv[0]].code
+        )
+        if pk in departments
+    ]
+    lo, hi = _bounds(start, end)
+    outages = None
+    if kind == ReportKind.MONTH:
+        outages = asdict(outages_month_summary(year=start.year, month=start.month))
+    return {
+        "version": SNAPSHOT_VERSION,
+        "kind": kind,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "as_of": now.isoformat(),
+        "feedback_target": FEEDBACK_TARGET,
+        "total": _counts(board.total),
+        "departments": by_department,
+        "violations": _violations(lo, hi, departments),
+        "sanctions": _sanctions(lo, hi, departments),
+        "outages": outages,
+    }
+
+
+# -- producing ----------------------------------------------------------------------------
+
+
+def report_produce(
+    *, kind: str, day: date, now: datetime, actor: Any = None
+) -> tuple[PeriodicReport, bool]:
+    """The report of the period of ``kind`` holding ``day``: produced now if it does not
+    exist yet, else the one kept (unchanged). Returns (report, produced now). Refuses a
+    period that has not ended."""
+    if kind not in ReportKind.values:
+        raise ValidationError(_("Unknown kind of report."))
+    start, end = report_period(kind=kind, day=day)
+    if end >= timezone.localdate(now):
+        raise ValidationError(_("The period has not ended yet: its report cannot be produced."))
+    kept = PeriodicReport.objects.filter(kind=kind, period_start=start).first()
+    if kept is not None:
+        return kept, False
+    try:
+        with transaction.atomic():
+            # The period's daily figures brought up to date first, under the refresh's
+            # lock (oversight.services.figures_refresh holds it too).
+            FiguresRefresh.objects.select_for_update().filter(pk=1).first()
+            figures_recompute(
+                days=[start + timedelta(days=n) for n in range((end - start).days + 1)], now=now
+            )
+            report = PeriodicReport.objects.create(
+                kind=kind,
+                period_start=start,
+                period_end=end,
+                generated_at=now,
+                generated_by=actor if actor is not None and actor.is_authenticated else None,
+                figures=report_figures(kind=kind, start=start, end=end, now=now),
+            )
+            record(
+                actor=actor,
+                action="oversight.report_produce",
+                obj=report,
+                after={"kind": kind, "start": start.isoformat(), "end": end.isoformat()},
+            )
+    except IntegrityError:
+        # Produced by another run meanwhile: that one is kept.
+        return PeriodicReport.objects.get(kind=kind, period_start=start), False
+    return report, True
+
+
+def reports_produce_due(*, now: datetime) -> list[PeriodicReport]:
+    """Produce the reports of the periods that ended yesterday (those not kept yet);
+    returns the ones produced now."""
+    produced = []
+    for kind, start, _end in periods_just_ended(today=timezone.localdate(now)):
+        report, created = report_produce(kind=kind, day=start, now=now)
+        if created:
+            produced.append(report)
+    return produced
+
+
+# -- reading a kept report ---------------------------------------------------------------------
+
+
+def report_for_viewer(figures: dict[str, Any], *, department_code: str | None) -> dict[str, Any]:
+    """The report as a viewer sees it: everything, or (a department head) the rows of
+    their own department only, without the utility's totals."""
+    if department_code is None:
+        return figures
+    view = dict(figures)
+    view["total"] = None
+    view["departments"] = [d for d in figures["departments"] if d["code"] == department_code]
+    violations = dict(figures["violations"])
+    violations["by_department"] = [
+        d for d in violations["by_department"] if d["code"] == department_code
+    ]
+    for key in ("raised", "confirmed", "dismissed"):
+        violations[key] = sum(d[key] for d in violations["by_department"])
+    view["violations"] = violations
+    sanctions = dict(figures["sanctions"])
+    sanctions["by_department"] = [
+        d for d in sanctions["by_department"] if d["code"] == department_code
+    ]
+    sanctions["by_kind"] = {}
+    sanctions["approved"] = sum(d["approved"] for d in sanctions["by_department"])
+    sanctions["decided"] = sanctions["refused"] = None
+    view["sanctions"] = sanctions
+    view["own_department_only"] = True
+    return view

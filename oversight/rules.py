@@ -1,0 +1,35 @@
+"""Who sees the dashboard, and how much of it: a department head their own department;
+leadership, the inspection office and administrators every department."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from accountability.rules import (
+    is_administrator,
+    is_department_head,
+    is_inspection_office,
+    is_leadership,
+)
+
+sees_every_department = is_leadership | is_inspection_office | is_administrator
+
+rules.add_perm("oversight.view_dashboard", sees_every_department | is_department_head)
+
+
+def sees_all(user: Any) -> bool:
+    return bool(sees_every_department(user))
+
+
+# Periodic reports (issue 8, line 3): leadership, the inspection office and
+# administrators read them whole; a department head reads their own department's rows.
+rules.add_perm("oversight.view_reports", sees_every_department | is_department_head)
+
+# Exports (issue 8, line 4): a head exports their own department's cases (the scope is
+# applied by oversight.exports); violations and sanctions, the inspection office and
+# leadership.
+rules.add_perm("oversight.export_cases", sees_every_department | is_department_head)
+rules.add_perm("oversight.export_violations", is_inspection_office | is_leadership)
+rules.add_perm("oversight.export_sanctions", is_inspection_office | is_leadership)

@@ -1,0 +1,376 @@
+"""The dashboard's figures and the case lists behind them.
+
+Every figure is aggregated in SQL, a fixed number of statements whatever the number of
+cases; each breakdown (by department, by service item, by week, by month) is a grouping
+set of the same statement, so a figure and its parts come from one scan. Open, at-risk
+and overdue cases are counted live; the period's figures are read from the daily
+summary that oversight.services keeps (oversight.models.DailyFigures), since summing a
+million cases at each look is too slow (bench/dashboard.py).
+
+What the figures mean (DOMAIN §9, §10; seed 003 投诉反馈制度, 投诉工作要求 (5)):
+
+- open: a case not ended (closed, rejected, terminated, withdrawn);
+- overdue (red): an open case with a running clock past its due moment: a step that is
+  overdue counts even when the whole case is not;
+- at risk (yellow): an open case not overdue with a running clock past its warning
+  moment. Both moments are the ones deadlines stores on the clock (``due_at``,
+  ``warn_at``, computed by deadlines.services.clocks), so the dashboard and the case
+  page show the same colour;
+- completed: a case closed (signed off) in the period; on time when none of its
+  handling clocks (result, closure, review) stopped after its due moment;
+- handling time: working days from the day the case was opened to the day it was
+  closed, the opening day not counted (民法典 §201), on deadlines' working calendar;
+- satisfaction: the ratings (1-5) of the cases completed in the period;
+- feedback timeliness: the clocks of word owed to the citizen decided in the period,
+  each counted once, when its fate was sealed: when it stopped, if before its due moment
+  (on time); else at its due moment (late). The target is 100% (seed 003 (5)). Those
+  clocks are every first-feedback clock (consultations, help requests, reports,
+  transfer follow-ups: seed 003 投诉反馈制度) and a complaint's result clock, which is
+  the 2-day "result fed back to the complainant" that target is set for (seed 003
+  投诉工作要求 (5), deadlines' policy complaint-result).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+
+from deadlines.models import ENDED_STATES, Case, CaseState, Clock, ClockKind, MatterKind
+from oversight.models import DailyFigures, FiguresRefresh
+
+OPEN_STATES = tuple(sorted(s.value for s in CaseState if s not in ENDED_STATES))
+# The clocks whose lateness makes a completion late.
+HANDLING_CLOCKS = (ClockKind.RESULT.value, ClockKind.CLOSURE.value, ClockKind.REVIEW.value)
+# Word owed to the citizen (seed 003 投诉工作要求 (5): 反馈及时率达到100%): these clocks,
+# and a complaint's result clock (see the module's docstring).
+FEEDBACK_CLOCKS = (ClockKind.FIRST_FEEDBACK.value,)
+FEEDBACK_RESULT_KIND = MatterKind.COMPLAINT.value
+FEEDBACK_TARGET = 100
+# Handling time counts working days on a calendar table from this far before the period;
+# a case opened earlier counts from there (a case open for years is an exception the
+# list shows, not something an average should hide or be dominated by).
+CALENDAR_LOOKBACK = timedelta(days=3 * 366)
+NO_SERVICE_ITEM = "~"  # cases registered without a catalogue item, in links
+
+
+class Figure:
+    """The figures a list can be drilled down to (the ``figure`` query parameter)."""
+
+    OPEN = "open"
+    YELLOW = "yellow"
+    RED = "red"
+    OPENED = "opened"
+    COMPLETED = "completed"
+    ON_TIME = "on_time"
+    LATE = "late"
+    RATED = "rated"
+    FEEDBACK = "feedback"
+    FEEDBACK_LATE = "feedback_late"
+
+    ALL = (OPEN, YELLOW, RED, OPENED, COMPLETED, ON_TIME, LATE, RATED, FEEDBACK, FEEDBACK_LATE)
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    start: date
+    end: date  # inclusive
+    department_id: int | None = None
+    matter_kind: str = ""
+    service_item_code: str | None = None  # NO_SERVICE_ITEM for "none"; lists only
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as aware instants: local midnight of the start to local midnight
+        after the end."""
+        tz = timezone.get_current_timezone()
+        return (
+            datetime.combine(self.start, time(), tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time(), tzinfo=tz),
+        )
+
+
+@dataclass
+class Counts:
+    """The figures of one slice (everything, a department, a service item, a week)."""
+
+    open: int = 0
+    yellow: int = 0
+    red: int = 0
+    opened: int = 0
+    completed: int = 0
+    on_time: int = 0
+    handling_days_sum: int = 0
+    rated: int = 0
+    rating_sum: int = 0
+    feedback: int = 0
+    feedback_on_time: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.completed - self.on_time
+
+    @property
+    def feedback_late(self) -> int:
+        return self.feedback - self.feedback_on_time
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _share(self.on_time, self.completed)
+
+    @property
+    def feedback_rate(self) -> float | None:
+        return _share(self.feedback_on_time, self.feedback)
+
+    @property
+    def handling_days(self) -> float | None:
+        return round(self.handling_days_sum / self.completed, 1) if self.completed else None
+
+    @property
+    def rating(self) -> float | None:
+        return round(self.rating_sum / self.rated, 2) if self.rated else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass
+class Dashboard:
+    filters: DashboardFilters
+    now: datetime
+    total: Counts = field(default_factory=Counts)
+    by_department: dict[int, Counts] = field(default_factory=dict)
+    by_service_item: dict[str, Counts] = field(default_factory=dict)
+    by_week: dict[date, Counts] = field(default_factory=dict)
+    by_month: dict[date, Counts] = field(default_factory=dict)
+    refreshed_at: datetime | None = None  # when the period figures were brought up to date
+
+
+# Grouping sets shared by the statements: everything, per department, per service item,
+# per local week (Monday) and per local month. GROUPING() tells them apart: bit 3 is the
+# department, bit 2 the service item, bit 1 the week, bit 0 the month; 0 means "kept".
+_GROUPS = """
+    GROUPING SETS ((), (department_id), (service_item_code), (week), (month))
+"""
+_GROUPING = "GROUPING(department_id, service_item_code, week, month)"
+_SLICE = {0b1111: "total", 0b0111: "department", 0b1011: "service_item"}
+_SLICE.update({0b1101: "week", 0b1110: "month"})
+
+
+def _where(filters: DashboardFilters, alias: str = "c") -> tuple[str, dict[str, Any]]:
+    sql, params = "", dict[str, Any]()
+    if filters.department_id is not None:
+        sql += f" AND {alias}.department_id = %(department)s"
+        params["department"] = filters.department_id
+    if filters.matter_kind:
+        sql += f" AND {alias}.matter_kind = %(matter_kind)s"
+        params["matter_kind"] = filters.matter_kind
+    return sql, params
+
+
+def _snapshot_sql(where: str) -> str:
+    """Open, at-risk and overdue cases now, by department and service item.
+
+    The running clocks are read once, through deadlines' partial index on them, and
+    summed per case before the join (MATERIALIZED: left to itself, the planner may
+    put that aggregate on the inner side of a nested loop and run it once per case)."""
+    return f"""
+    WITH running AS MATERIALIZED (
+        SELECT case_id,
+               bool_or(due_at <= %(now)s) AS red,
+               bool_or(warn_at <= %(now)s) AS warned
+        FROM {Clock._meta.db_table}
+        WHERE stopped_at IS NULL AND due_at IS NOT NULL
+        GROUP BY case_id
+    ), c AS (
+        SELECT c.department_id, c.service_item_code, NULL::date AS week, NULL::date AS month,
+               coalesce(r.red, false) AS red,
+               coalesce(r.warned AND NOT r.red, false) AS yellow
+        FROM {Case._meta.db_table} AS c
+        LEFT JOIN running AS r ON r.case_id = c.id
+        WHERE c.department_id = ANY(%(departments)s) AND c.state = ANY(%(open_states)s)
+              {where}
+    )
+    SELECT {_GROUPING}, department_id, service_item_code, week, month,
+           count(*), count(*) FILTER (WHERE red), count(*) FILTER (WHERE yellow)
+    FROM c GROUP BY GROUPING SETS ((), (department_id), (service_item_code), (week, month))
+    """
+
+
+def _slot(board: Dashboard, grouping: int, row: Sequence[Any]) -> Counts | None:
+    kind = _SLICE.get(grouping)
+    department_id, item, week, month = row
+    if kind == "total":
+        return board.total
+    if kind == "department":
+        return board.by_department.setdefault(department_id, Counts())
+    if kind == "service_item":
+        return board.by_service_item.setdefault(item, Counts())
+    if kind == "week":
+        return board.by_week.get(week)
+    if kind == "month":
+        return board.by_month.get(month)
+    return None
+
+
+def _weeks(start: date, end: date) -> list[date]:
+    first = start - timedelta(days=start.weekday())
+    return [first + timedelta(weeks=n) for n in range((end - first).days // 7 + 1)]
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _figures_sql(where: str) -> str:
+    """The period figures, from the daily summary (oversight.services keeps it)."""
+    return f"""
+    WITH c AS (
+        SELECT c.*, date_trunc('week', c.day)::date AS week,
+               date_trunc('month', c.day)::date AS month
+        FROM {DailyFigures._meta.db_table} AS c
+        WHERE c.day >= %(first_day)s AND c.day <= %(last_day)s {where}
+    )
+    SELECT {_GROUPING}, department_id, service_item_code, week, month,
+           sum(opened), sum(completed), sum(on_time), sum(handling_days), sum(rated),
+           sum(rating_sum), sum(feedback), sum(feedback_on_time)
+    FROM c GROUP BY {_GROUPS}
+    """
+
+
+def dashboard_figures(
+    *, filters: DashboardFilters, now: datetime, department_ids: Sequence[int]
+) -> Dashboard:
+    """Every figure of the dashboard in three queries whatever the number of cases: the
+    open cases now, live; the period's figures from the daily summary; when that was
+    last brought up to date. ``department_ids``: the departments the viewer may see (it
+    lets the open-case count use the index on department and state)."""
+    board = Dashboard(filters=filters, now=now)
+    board.by_week = {week: Counts() for week in _weeks(filters.start, filters.end)}
+    board.by_month = {month: Counts() for month in _months(filters.start, filters.end)}
+    where, params = _where(filters)
+    params.update(
+        now=now,
+        first_day=filters.start,
+        last_day=filters.end,
+        open_states=list(OPEN_STATES),
+        departments=list(department_ids),
+    )
+
+    def rows(sql: str) -> Iterable[tuple[Counts, Sequence[Any]]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for grouping, *key_values in cursor.fetchall():
+                slot = _slot(board, grouping, key_values[:4])
+                if slot is not None:
+                    yield slot, key_values[4:]
+
+    for slot, (n_open, red, yellow) in rows(_snapshot_sql(where)):
+        slot.open, slot.red, slot.yellow = n_open, red, yellow
+    for slot, values in rows(_figures_sql(where)):
+        (
+            slot.opened,
+            slot.completed,
+            slot.on_time,
+            slot.handling_days_sum,
+            slot.rated,
+            slot.rating_sum,
+            slot.feedback,
+            slot.feedback_on_time,
+        ) = (int(v or 0) for v in values)
+    state = FiguresRefresh.objects.filter(pk=1).first()
+    board.refreshed_at = state.refreshed_at if state is not None else None
+    return board
+
+
+# -- the lists behind the figures ------------------------------------------------------------
+
+
+def _running_clock(**where: Any) -> Exists:
+    return Exists(Clock.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True, **where))
+
+
+def _late_handling_clock(now: datetime) -> Exists:
+    return Exists(
+        Clock.objects.filter(
+            case=OuterRef("pk"),
+            kind__in=HANDLING_CLOCKS,
+            due_at__lt=Coalesce(F("stopped_at"), now),
+        )
+    )
+
+
+FEEDBACK_CLOCK = Q(kind__in=FEEDBACK_CLOCKS) | Q(
+    kind=ClockKind.RESULT, case__matter_kind=FEEDBACK_RESULT_KIND
+)
+LATE_CLOCK = Q(due_at__isnull=False) & (Q(stopped_at__isnull=True) | Q(stopped_at__gt=F("due_at")))
+
+
+def _feedback_decided(start: datetime, end: datetime, now: datetime, *, late: bool) -> Exists:
+    clocks = (
+        Clock.objects.annotate(decided=Least("stopped_at", "due_at"))
+        .filter(FEEDBACK_CLOCK)
+        .filter(case=OuterRef("pk"), decided__gte=start, decided__lt=min(end, now))
+    )
+    return Exists(clocks.filter(LATE_CLOCK) if late else clocks)
+
+
+def case_list_for_figure(
+    *, figure: str, filters: DashboardFilters, now: datetime, department_ids: Sequence[int]
+) -> QuerySet[Case]:
+    """The cases behind one figure of the dashboard, with the next due moment and its
+    colour annotated (two queries for a page: count and rows): open cases by their next
+    deadline, completions latest first, the others by when they were registered."""
+    start, end = filters.bounds()
+    # The departments the viewer may see: also lets open cases be found through the
+    # index on department and state.
+    cases = Case.objects.filter(department_id__in=department_ids)
+    if filters.department_id is not None:
+        cases = cases.filter(department_id=filters.department_id)
+    if filters.matter_kind:
+        cases = cases.filter(matter_kind=filters.matter_kind)
+    if filters.service_item_code is not None:
+        code = "" if filters.service_item_code == NO_SERVICE_ITEM else filters.service_item_code
+        cases = cases.filter(service_item_code=code)
+    red = _running_clock(due_at__lte=now)
+    yellow = _running_clock(warn_at__lte=now, due_at__gt=now)
+    completed = Q(state=CaseState.CLOSED, closed_at__gte=start, closed_at__lt=end)
+    wanted: dict[str, Any] = {
+        Figure.OPEN: Q(state__in=OPEN_STATES),
+        Figure.RED: Q(state__in=OPEN_STATES) & red,
+        Figure.YELLOW: Q(state__in=OPEN_STATES) & ~red & yellow,
+        Figure.OPENED: Q(opened_at__gte=start, opened_at__lt=end),
+        Figure.COMPLETED: completed,
+        Figure.ON_TIME: completed & ~_late_handling_clock(now),
+        Figure.LATE: completed & _late_handling_clock(now),
+        Figure.RATED: completed & Q(rating__isnull=False),
+        Figure.FEEDBACK: _feedback_decided(start, end, now, late=False),
+        Figure.FEEDBACK_LATE: _feedback_decided(start, end, now, late=True),
+    }
+    next_due = (
+        Clock.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    # Plain subqueries, not a join and an aggregate: a count drops them, and a page
+    # computes them for its own rows only.
+    listed = (
+        cases.filter(wanted[figure])
+        .select_related("department", "handler")
+        .annotate(next_due=Subquery(next_due), is_red=red, is_yellow=yellow)
+    )
+    if figure in (Figure.OPEN, Figure.YELLOW, Figure.RED):
+        return listed.order_by(F("next_due").asc(nulls_last=True), "-opened_at", "-id")
+    if figure in (Figure.COMPLETED, Figure.ON_TIME, Figure.LATE, Figure.RATED):
+        return listed.order_by("-closed_at", "-id")
+    return listed.order_by("-opened_at", "-id")

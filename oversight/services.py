@@ -1,0 +1,183 @@
+"""Keeping the daily figures (oversight.models.DailyFigures) up to date.
+
+The figures of a day are recomputed whole, from the cases and clocks, in one statement
+(delete and insert in one transaction: a reader sees the old day or the new one). What
+they count is set out in oversight.selectors. Safe to run twice or at the same time: a
+run holds the refresh row's lock, so a second waits and then finds little to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from deadlines.models import Case, CaseState, Clock, ClockKind
+from deadlines.selectors.calendar import calendar_snapshot
+from oversight.models import DailyFigures, FiguresRefresh
+from oversight.selectors import (
+    CALENDAR_LOOKBACK,
+    FEEDBACK_CLOCKS,
+    FEEDBACK_RESULT_KIND,
+    HANDLING_CLOCKS,
+)
+
+# Every refresh recomputes this many recent days whatever changed: a feedback clock
+# that came due since the last run, a rating given after the close, a case reopened.
+RECENT_DAYS = 35
+# Days far apart are recomputed in separate statements, each reading its own span;
+# beyond this many spans, one statement over the whole range reads less.
+MOST_SPANS = 8
+
+
+def _local(column: str) -> str:
+    return f"({column} AT TIME ZONE %(tz)s)"
+
+
+def _decided(alias: str = "k") -> str:
+    """When a feedback clock's fate was sealed: stopped in time, or due and not stopped."""
+    return f"least({alias}.stopped_at, {alias}.due_at)"
+
+
+def _day_sql() -> str:
+    case, clock = Case._meta.db_table, Clock._meta.db_table
+    opened, closed = _local("c.opened_at"), _local("c.closed_at")
+    return f"""
+    WITH src AS (
+        SELECT {opened}::date AS day, c.department_id, c.service_item_code, c.matter_kind,
+               1 AS opened, 0 AS completed, 0 AS on_time, 0 AS days, 0 AS rated,
+               0 AS rating, 0 AS feedback, 0 AS feedback_on_time
+        FROM {case} AS c
+        WHERE c.opened_at >= %(lo)s AND c.opened_at < %(hi)s
+        UNION ALL
+        SELECT {closed}::date, c.department_id, c.service_item_code, c.matter_kind,
+               0, 1,
+               (NOT EXISTS (
+                   SELECT 1 FROM {clock} AS k
+                   WHERE k.case_id = c.id AND k.kind = ANY(%(handling)s)
+                     AND k.due_at < coalesce(k.stopped_at, %(now)s)
+               ))::int,
+               (%(cum)s::int[])[{closed}::date - %(cal_lo)s::date + 1]
+               - (%(cum)s::int[])[greatest({opened}::date - %(cal_lo)s::date, 0) + 1],
+               (c.rating IS NOT NULL)::int, coalesce(c.rating, 0), 0, 0
+        FROM {case} AS c
+        WHERE c.state = %(closed_state)s AND c.closed_at >= %(lo)s AND c.closed_at < %(hi)s
+        UNION ALL
+        SELECT {_local(_decided())}::date, c.department_id, c.service_item_code,
+               c.matter_kind, 0, 0, 0, 0, 0, 0, 1,
+               coalesce(k.due_at IS NULL OR k.stopped_at <= k.due_at, false)::int
+        FROM {clock} AS k
+        JOIN {case} AS c ON c.id = k.case_id
+        WHERE (k.kind = ANY(%(feedback)s)
+               OR k.kind = %(result_kind)s AND c.matter_kind = %(feedback_matter)s)
+          AND {_decided()} >= %(lo)s AND {_decided()} < least(%(hi)s, %(now)s)
+    )
+    INSERT INTO {DailyFigures._meta.db_table} (
+        day, department_id, service_item_code, matter_kind, opened, completed, on_time,
+        handling_days, rated, rating_sum, feedback, feedback_on_time)
+    SELECT day, department_id, service_item_code, matter_kind, sum(opened), sum(completed),
+           sum(on_time), sum(days), sum(rated), sum(rating), sum(feedback),
+           sum(feedback_on_time)
+    FROM src WHERE day = ANY(%(days)s)
+    GROUP BY day, department_id, service_item_code, matter_kind
+    """
+
+
+def _spans(days: list[date]) -> list[tuple[date, date]]:
+    """Runs of consecutive days, as (first, last)."""
+    spans: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if spans and day == spans[-1][1] + timedelta(days=1):
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    if len(spans) > MOST_SPANS:
+        return [(spans[0][0], spans[-1][1])]
+    return spans
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.get_current_timezone())
+
+
+def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
+    """Recompute the daily figures of these local days; returns how many days."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return 0
+    calendar = calendar_snapshot()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {DailyFigures._meta.db_table} WHERE day = ANY(%s)", [wanted])
+        for first, last in _spans(wanted):
+            # cum[i] = working days in (cal_lo, cal_lo + i], from deadlines' calendar: SQL
+            # subtracts two entries as WorkCalendar.working_days_between does.
+            cal_lo = max(first - CALENDAR_LOOKBACK, calendar.first_day)
+            cal_hi = min(last, calendar.last_day)
+            cum = [
+                calendar.working_days_between(cal_lo, cal_lo + timedelta(days=i))
+                for i in range((cal_hi - cal_lo).days + 1)
+            ]
+            cursor.execute(
+                _day_sql(),
+                {
+                    "days": [d for d in wanted if first <= d <= last],
+                    "lo": _midnight(first),
+                    "hi": _midnight(last + timedelta(days=1)),
+                    "now": now,
+                    "tz": settings.TIME_ZONE,
+                    "cal_lo": cal_lo,
+                    "cum": cum,
+                    "closed_state": CaseState.CLOSED.value,
+                    "handling": list(HANDLING_CLOCKS),
+                    "feedback": list(FEEDBACK_CLOCKS),
+                    "result_kind": ClockKind.RESULT.value,
+                    "feedback_matter": FEEDBACK_RESULT_KIND,
+                },
+            )
+    return len(wanted)
+
+
+def _all_days(today: date) -> list[date]:
+    first = Case.objects.order_by("opened_at").values_list("opened_at", flat=True).first()
+    if first is None:
+        return [today]
+    start = timezone.localtime(first).date()
+    return [start + timedelta(days=n) for n in range((today - start).days + 1)]
+
+
+def _days_of_changed_cases(since: datetime) -> set[date]:
+    """The days whose figures a case changed since then can have moved: when it was
+    opened and when it was closed (a rating counts on the day of the close)."""
+    days: set[date] = set()
+    for opened, closed in Case.objects.filter(updated_at__gte=since).values_list(
+        "opened_at", "closed_at"
+    ):
+        days.add(timezone.localtime(opened).date())
+        if closed is not None:
+            days.add(timezone.localtime(closed).date())
+    return days
+
+
+@transaction.atomic
+def figures_refresh(*, now: datetime, full: bool = False) -> int:
+    """Bring the daily figures up to date: every day on the first run (or with
+    ``full``, after the working calendar changed), else the recent days and the days of
+    the cases changed since the last run. Returns how many days were recomputed."""
+    state, _created = FiguresRefresh.objects.get_or_create(
+        pk=1, defaults={"refreshed_at": now, "days": 0}
+    )
+    state = FiguresRefresh.objects.select_for_update().get(pk=1)
+    today = timezone.localdate(now)
+    if full or _created:
+        days = _all_days(today)
+    else:
+        days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
+        # A little overlap: a case saved during the last run is looked at again.
+        days += _days_of_changed_cases(state.refreshed_at - timedelta(minutes=1))
+    count = figures_recompute(days=days, now=now)
+    state.refreshed_at, state.days = now, count
+    state.save()
+    return count
