@@ -33,33 +33,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support import bench_url, recreate_database  # noqa: E402
+
 BENCH_DB = "accountability_bench_api"
 SECRET_KEY = "bench-only-secret-key-never-used-outside-the-benchmark-0123456789"
-
-
-def bench_url() -> tuple[str, str]:
-    """The bench database's URL and the URL of the server's maintenance database."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgresql://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return (
-        urlunsplit(parts._replace(path=f"/{BENCH_DB}")),
-        urlunsplit(parts._replace(path="/postgres")),
-    )
-
-
-def recreate_database(maintenance_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def server_environment(url: str) -> dict[str, str]:
@@ -279,8 +260,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     args = parser.parse_args()
 
-    url, maintenance = bench_url()
-    recreate_database(maintenance)
+    url, maintenance = bench_url(BENCH_DB)
+    recreate_database(BENCH_DB, maintenance)
     started = time.monotonic()
     token, numbers = build(url, args.cases)
     print(f"built {len(numbers)} cases in {time.monotonic() - started:.1f} s", flush=True)

@@ -30,34 +30,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support import bench_url, bulk_load, recreate_database  # noqa: E402
+
 BENCH_DB = "accountability_bench"
 DEPARTMENTS = 10
 HANDLERS_PER_DEPARTMENT = 10
-
-
-def bench_url() -> tuple[str, str]:
-    """The bench database's URL and the URL of the server's maintenance database."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgresql://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return (
-        urlunsplit(parts._replace(path=f"/{BENCH_DB}")),
-        urlunsplit(parts._replace(path="/postgres")),
-    )
-
-
-def recreate_database(maintenance_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def setup_django(url: str) -> None:
@@ -113,40 +94,25 @@ def build(cases: int, due: int, warn: int, now: Any) -> None:
 
     policy, handlers, departments = organisation()
     tables = [Case._meta.db_table, Clock._meta.db_table]
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit = off")
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        # Loading first and indexing after is several times faster than keeping every
-        # index up to date row by row; constraint indexes (keys, unique) stay.
-        cursor.execute(
-            """
-            SELECT indexname, indexdef FROM pg_indexes AS i
-            WHERE tablename = ANY(%s)
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conname = i.indexname)
-            """,
-            [tables],
-        )
-        indexes = cursor.fetchall()
-        for name, _definition in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
+    with connection.cursor() as cursor, bulk_load(cursor, tables):
         # Case i goes to handler i mod the number of handlers, in that handler's department.
         cursor.execute(
             f"""
-            INSERT INTO {Case._meta.db_table} (
-                number, opened_at, channel, matter_kind, urgency, variant, service_item_code,
-                subject, content, citizen_name, citizen_phone, citizen_address,
-                citizen_account, first_responder_id, department_id, handler_id,
-                handling_mode, instruction, referred_to, state, lookup_digest, version,
-                resolution)
-            SELECT '2026-' || lpad(i::text, 7, '0'), %(now)s - interval '3 days', 'phone',
-                   'complaint', 'normal', '', '', '水压不足', '三楼以上水压不足。', '张三',
-                   '13800000000', '', '', h.handler, h.department, h.handler,
-                   'direct', '', '', 'in_progress', '', 1, ''
-            FROM generate_series(1, %(cases)s) AS i
-            JOIN unnest(%(handlers)s::bigint[], %(departments)s::bigint[])
-                WITH ORDINALITY AS h(handler, department, n)
-              ON h.n = 1 + i %% %(count)s
-            """,
+                INSERT INTO {Case._meta.db_table} (
+                    number, opened_at, channel, matter_kind, urgency, variant, service_item_code,
+                    subject, content, citizen_name, citizen_phone, citizen_address,
+                    citizen_account, first_responder_id, department_id, handler_id,
+                    handling_mode, instruction, referred_to, state, lookup_digest, version,
+                    resolution, updated_at)
+                SELECT '2026-' || lpad(i::text, 7, '0'), %(now)s - interval '3 days', 'phone',
+                       'complaint', 'normal', '', '', '水压不足', '三楼以上水压不足。', '张三',
+                       '13800000000', '', '', h.handler, h.department, h.handler,
+                       'direct', '', '', 'in_progress', '', 1, '', %(now)s - interval '3 days'
+                FROM generate_series(1, %(cases)s) AS i
+                JOIN unnest(%(handlers)s::bigint[], %(departments)s::bigint[])
+                    WITH ORDINALITY AS h(handler, department, n)
+                  ON h.n = 1 + i %% %(count)s
+                """,
             {
                 "now": now,
                 "handlers": handlers,
@@ -159,34 +125,27 @@ def build(cases: int, due: int, warn: int, now: Any) -> None:
         # rest due in 1-30 days; spread by a cheap hash of the row number.
         cursor.execute(
             f"""
-            INSERT INTO {Clock._meta.db_table} (
-                case_id, kind, policy_id, department_id, responsible_id, unit, started_at,
-                extension_amount, due_at, due_is_provisional, warn_at, warned_at)
-            SELECT c.id, 'result', %(policy)s, c.department_id, c.handler_id, '',
-                   t.due - interval '2 days', 0, t.due, false, t.due - interval '1 day',
-                   CASE WHEN n <= %(due)s THEN t.due - interval '1 day' END
-            FROM (SELECT id, department_id, handler_id,
-                         row_number() OVER (ORDER BY id) AS n
-                  FROM {Case._meta.db_table}) AS c
-            CROSS JOIN LATERAL (SELECT CASE
-                WHEN n <= %(due)s
-                    THEN %(now)s - make_interval(secs => 1 + (n * 7919) %% 3600)
-                WHEN n <= %(due)s + %(warn)s
-                    THEN %(now)s + interval '1 day'
-                         - make_interval(secs => 1 + (n * 7919) %% 3600)
-                ELSE %(now)s + interval '1 day 1 hour'
-                     + make_interval(secs => (n * 7919) %% 2505600)
-            END AS due) AS t
-            """,
+                INSERT INTO {Clock._meta.db_table} (
+                    case_id, kind, policy_id, department_id, responsible_id, unit, started_at,
+                    extension_amount, due_at, due_is_provisional, warn_at, warned_at)
+                SELECT c.id, 'result', %(policy)s, c.department_id, c.handler_id, '',
+                       t.due - interval '2 days', 0, t.due, false, t.due - interval '1 day',
+                       CASE WHEN n <= %(due)s THEN t.due - interval '1 day' END
+                FROM (SELECT id, department_id, handler_id,
+                             row_number() OVER (ORDER BY id) AS n
+                      FROM {Case._meta.db_table}) AS c
+                CROSS JOIN LATERAL (SELECT CASE
+                    WHEN n <= %(due)s
+                        THEN %(now)s - make_interval(secs => 1 + (n * 7919) %% 3600)
+                    WHEN n <= %(due)s + %(warn)s
+                        THEN %(now)s + interval '1 day'
+                             - make_interval(secs => 1 + (n * 7919) %% 3600)
+                    ELSE %(now)s + interval '1 day 1 hour'
+                         + make_interval(secs => (n * 7919) %% 2505600)
+                END AS due) AS t
+                """,
             {"policy": policy, "due": due, "warn": warn, "now": now},
         )
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for table in tables:
-            cursor.execute(f"VACUUM ANALYZE {table}")
-        # Flush the load now, so that the scan is not timed against the checkpoint of a
-        # million freshly written rows (it still pays the usual first-touch page writes).
-        cursor.execute("CHECKPOINT")
 
 
 def main() -> None:
@@ -201,9 +160,9 @@ def main() -> None:
     if cases < 1 or due < 0 or warn < 0 or due + warn > cases:
         parser.error("need 1 <= cases and 0 <= due + warn <= cases")
 
-    url, maintenance = bench_url()
+    url, maintenance = bench_url(BENCH_DB)
     began = time.perf_counter()
-    recreate_database(maintenance)
+    recreate_database(BENCH_DB, maintenance)
     setup_django(url)
     from django.core.management import call_command
     from django.utils import timezone

@@ -9,89 +9,56 @@ worker was up collapses into the next run instead of running them all.
 
 from django.db import migrations
 
-# (name, task, every, period, description)
-DEFAULT_SCHEDULE = [
-    (
+from accountability.beat import Entry, schedule_operations
+
+SCHEDULE = [
+    Entry(
         "时限预警(黄牌)",
         "deadlines.tasks.scan_warnings",
-        1,
-        "minutes",
-        "Yellow cards: mark running clocks that reach their warning point and notify the "
-        "handler and the department head.",
+        "Yellow cards: mark running clocks that reach their warning point and notify "
+        "the handler and the department head.",
+        every=1,
     ),
-    (
+    Entry(
         "超时记录(红牌)",
         "deadlines.tasks.scan_breaches",
-        1,
-        "minutes",
-        "Red cards: record a breach for every running clock past a firm deadline and notify "
-        "the handler and the department head.",
+        "Red cards: record a breach for every running clock past a firm deadline and "
+        "notify the handler and the department head.",
+        every=1,
     ),
-    (
+    Entry(
         "催办通知书与通报",
         "deadlines.tasks.scan_reminders",
-        15,
-        "minutes",
         "Reminder notices the day after a miss (copied to the supervising leader), "
         "circulated when still overdue five working days later.",
+        every=15,
     ),
-    (
+    Entry(
         "延期未告知服务对象",
         "deadlines.tasks.scan_extension_notices",
-        30,
-        "minutes",
-        "Approved extensions with no contact with the citizen logged by the end of the next "
-        "working day.",
+        "Approved extensions with no contact with the citizen logged by the end of the "
+        "next working day.",
+        every=30,
     ),
-    (
+    Entry(
         "提醒邮件",
         "deadlines.tasks.send_notification_emails",
-        1,
-        "minutes",
         "Email new notifications (only when EMAIL_HOST is set).",
+        every=1,
     ),
-    (
+    Entry(
         "容缺承诺逾期终止",
         "intake.tasks.lapse_missed_pledges",
-        10,
-        "minutes",
         "End the cases whose deficiency pledge was missed (seed 002 附件4 §12).",
+        every=10,
     ),
-    (
+    Entry(
         "预约逾时作废",
         "intake.tasks.forfeit_missed_appointments",
-        5,
-        "minutes",
         "Forfeit appointments whose citizen is more than 30 minutes late.",
+        every=5,
     ),
 ]
-
-SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, every, period, description in DEFAULT_SCHEDULE:
-        if PeriodicTask.objects.filter(name=name).exists():
-            continue
-        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
-        PeriodicTask.objects.create(
-            name=name,
-            task=task,
-            interval=interval,
-            expire_seconds=every * SECONDS[period],
-            description=description,
-            enabled=True,
-        )
-
-
-def remove_schedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(
-        name__in=[name for name, *_ in DEFAULT_SCHEDULE],
-        task__in=[task for _, task, *_ in DEFAULT_SCHEDULE],
-    ).delete()
 
 
 class Migration(migrations.Migration):
@@ -100,4 +67,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [migrations.RunPython(*schedule_operations(SCHEDULE))]

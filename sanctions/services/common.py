@@ -76,8 +76,15 @@ def state_conflict(state_label: str) -> SanctionConflict:
     )
 
 
-def violation_event(
-    violation: Violation,
+# Each kind of record with its history: the event model and its foreign key to the record.
+_HISTORY: dict[type[Any], tuple[type[Any], str]] = {
+    Violation: (ViolationEvent, "violation"),
+    SanctionDecision: (DecisionEvent, "decision"),
+}
+
+
+def history_append(
+    subject: Violation | SanctionDecision,
     *,
     actor: Any,
     action: str,
@@ -85,40 +92,17 @@ def violation_event(
     at: datetime | None = None,
     reason: str = "",
     **data: Any,
-) -> ViolationEvent:
-    """Save the violation with its next version and append the event."""
-    violation.version += 1
-    violation.save()
-    return ViolationEvent.objects.create(
-        violation=violation,
+) -> None:
+    """Save the violation or decision with its next version and append its history event."""
+    event_model, field = _HISTORY[type(subject)]
+    subject.version += 1
+    subject.save()
+    event_model.objects.create(
+        **{field: subject},
         actor=user_or_none(actor),
         action=action,
         from_state=from_state,
-        to_state=violation.state,
-        reason=reason,
-        data=data,
-        at=at or timezone.now(),
-    )
-
-
-def decision_event(
-    decision: SanctionDecision,
-    *,
-    actor: Any,
-    action: str,
-    from_state: str,
-    at: datetime | None = None,
-    reason: str = "",
-    **data: Any,
-) -> DecisionEvent:
-    decision.version += 1
-    decision.save()
-    return DecisionEvent.objects.create(
-        decision=decision,
-        actor=user_or_none(actor),
-        action=action,
-        from_state=from_state,
-        to_state=decision.state,
+        to_state=subject.state,
         reason=reason,
         data=data,
         at=at or timezone.now(),

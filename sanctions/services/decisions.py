@@ -45,7 +45,7 @@ from sanctions.models import (
 from sanctions.services.aggregates import aggregates_fire
 from sanctions.services.common import (
     SanctionConflict,
-    decision_event,
+    history_append,
     lock_decision,
     require,
     state_conflict,
@@ -172,7 +172,7 @@ def sanction_propose(
         raise SanctionConflict(
             _("A sanction for this person and violation is pending or decided already.")
         ) from error
-    decision_event(
+    history_append(
         decision,
         actor=actor,
         action="propose",
@@ -205,7 +205,7 @@ def sanction_approve(*, actor: Any, decision: SanctionDecision, note: str = "") 
     from_state = _move(decision, "approve")
     decision.decided_by = actor
     decision.decided_at = timezone.now()
-    decision_event(decision, actor=actor, action="approve", from_state=from_state, reason=note)
+    history_append(decision, actor=actor, action="approve", from_state=from_state, reason=note)
     audit.record(
         actor=actor,
         action="sanction.approve",
@@ -232,7 +232,7 @@ def sanction_refuse(*, actor: Any, decision: SanctionDecision, reason: str) -> S
     decision.decided_by = actor
     decision.decided_at = timezone.now()
     decision.refusal_reason = reason.strip()
-    decision_event(decision, actor=actor, action="refuse", from_state=from_state, reason=reason)
+    history_append(decision, actor=actor, action="refuse", from_state=from_state, reason=reason)
     audit.record(
         actor=actor,
         action="sanction.refuse",
@@ -306,7 +306,7 @@ def sanction_serve(
             kind=SanctionNotificationKind.UNIT_HEAD_TOLD,
             defaults={"created_at": served_at},
         )
-    decision_event(
+    history_append(
         decision,
         actor=actor,
         action="serve",
@@ -347,7 +347,7 @@ def self_criticism_record(
     decision.self_criticism_late = bool(
         decision.self_criticism_due_at and received_at > decision.self_criticism_due_at
     )
-    decision_event(
+    history_append(
         decision,
         actor=actor,
         action="self_criticism",
@@ -375,7 +375,7 @@ def sanction_complete(*, actor: Any, decision: SanctionDecision) -> SanctionDeci
     before = _state(decision)
     from_state = _move(decision, "complete")
     decision.completed_at = timezone.now()
-    decision_event(decision, actor=actor, action="complete", from_state=from_state)
+    history_append(decision, actor=actor, action="complete", from_state=from_state)
     audit.record(
         actor=actor, action="sanction.complete", obj=decision, before=before, after=_state(decision)
     )
@@ -410,7 +410,7 @@ def appeal_record(
         filed_at=filed_at or timezone.now(),
         recorded_by=actor,
     )
-    decision_event(
+    history_append(
         decision, actor=actor, action="appeal", from_state=decision.state, appeal=appeal.pk
     )
     audit.record(actor=actor, action="sanction.appeal", obj=appeal, after=audit.snapshot(appeal))
@@ -449,7 +449,7 @@ def review_record(
         varied_kinds=kinds,
         reviewer=user_or_none(actor),
     )
-    decision_event(
+    history_append(
         decision,
         actor=actor,
         action="review",

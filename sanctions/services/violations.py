@@ -36,11 +36,11 @@ from sanctions.models.violations import AGGREGATE_FAMILIES
 from sanctions.services.aggregates import aggregates_fire
 from sanctions.services.common import (
     SanctionConflict,
+    history_append,
     lock_violation,
     require,
     state_conflict,
     user_or_none,
-    violation_event,
 )
 from sanctions.services.rulebook import rulebook_current
 
@@ -79,8 +79,8 @@ def _raise(actor: Any, violation: Violation) -> Violation:
         raise ValidationError(
             _("This violation has been raised already; look it up in the queue.")
         ) from error
-    violation.version -= 1  # violation_event bumps it back to 1
-    violation_event(violation, actor=actor, action="raise", from_state="")
+    violation.version -= 1  # history_append bumps it back to 1
+    history_append(violation, actor=actor, action="raise", from_state="")
     audit.record(actor=actor, action="violation.raise", obj=violation, after=_state(violation))
     return violation
 
@@ -180,7 +180,7 @@ def violation_review(*, actor: Any, violation: Violation) -> Violation:
     before = _state(violation)
     from_state = _move(violation, "start_review")
     violation.reviewer = actor
-    violation_event(violation, actor=actor, action="review", from_state=from_state)
+    history_append(violation, actor=actor, action="review", from_state=from_state)
     audit.record(
         actor=actor,
         action="violation.review",
@@ -205,7 +205,7 @@ def violation_confirm(
     violation.severity = _clean_severity(severity, violation.severity)
     violation.decided_by = actor
     violation.decided_at = timezone.now()
-    violation_event(
+    history_append(
         violation,
         actor=actor,
         action="confirm",
@@ -246,7 +246,7 @@ def violation_dismiss(
     violation.dismissal_note = note.strip()
     violation.decided_by = actor
     violation.decided_at = timezone.now()
-    violation_event(
+    history_append(
         violation,
         actor=actor,
         action="dismiss",
@@ -320,7 +320,7 @@ def responsibility_assign(
     responsibility.assigned_by = actor
     responsibility.assigned_at = timezone.now()
     responsibility.save()
-    violation_event(
+    history_append(
         violation,
         actor=actor,
         action="assign_responsibility",

@@ -21,7 +21,7 @@ LANDINGS = {
     "front desk": "intake:registration",
     "handler": "deadlines:my_cases",
     "department head": "deadlines:department_cases",
-    "leadership": "deadlines:department_cases",
+    "leadership": "oversight:dashboard",
     "inspection office": "sanctions:queue",
     "administrator": "home",
 }
