@@ -5,7 +5,8 @@ cases; each breakdown (by department, by service item, by week, by month) is a g
 set of the same statement, so a figure and its parts come from one scan. Open, at-risk
 and overdue cases are counted live; the period's figures are read from the daily
 summary that oversight.services keeps (oversight.models.DailyFigures), since summing a
-million cases at each look is too slow (bench/dashboard.py).
+million cases at each look is too slow (bench/dashboard.py). The SQL is PostgreSQL's;
+oversight.sql gives SQLite (the demo's database) the same results.
 
 What the figures mean (DOMAIN §9, §10; seed 003 投诉反馈制度, 投诉工作要求 (5)):
 
@@ -43,6 +44,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from deadlines.models import ENDED_STATES, Case, CaseState, Clock, ClockKind, MatterKind
+from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
 
 OPEN_STATES = tuple(sorted(s.value for s in CaseState if s not in ENDED_STATES))
@@ -155,10 +157,10 @@ class Dashboard:
 # Grouping sets shared by the statements: everything, per department, per service item,
 # per local week (Monday) and per local month. GROUPING() tells them apart: bit 3 is the
 # department, bit 2 the service item, bit 1 the week, bit 0 the month; 0 means "kept".
-_GROUPS = """
-    GROUPING SETS ((), (department_id), (service_item_code), (week), (month))
-"""
-_GROUPING = "GROUPING(department_id, service_item_code, week, month)"
+_KEYS = ("department_id", "service_item_code", "week", "month")
+_SETS = ((), ("department_id",), ("service_item_code",), ("week",), ("month",))
+# Open cases are counted now, not by week or month.
+_SNAPSHOT_SETS = ((), ("department_id",), ("service_item_code",), ("week", "month"))
 _SLICE = {0b1111: "total", 0b0111: "department", 0b1011: "service_item"}
 _SLICE.update({0b1101: "week", 0b1110: "month"})
 
@@ -180,26 +182,27 @@ def _snapshot_sql(where: str) -> str:
     The running clocks are read once, through deadlines' partial index on them, and
     summed per case before the join (MATERIALIZED: left to itself, the planner may
     put that aggregate on the inner side of a nested loop and run it once per case)."""
+    counts = "count(*), count(*) FILTER (WHERE red), count(*) FILTER (WHERE yellow)"
     return f"""
-    WITH running AS MATERIALIZED (
+    WITH running AS {sql.materialized()} (
         SELECT case_id,
-               bool_or(due_at <= %(now)s) AS red,
-               bool_or(warn_at <= %(now)s) AS warned
+               {sql.bool_or("due_at <= %(now)s")} AS red,
+               {sql.bool_or("warn_at <= %(now)s")} AS warned
         FROM {Clock._meta.db_table}
         WHERE stopped_at IS NULL AND due_at IS NOT NULL
         GROUP BY case_id
     ), c AS (
-        SELECT c.department_id, c.service_item_code, NULL::date AS week, NULL::date AS month,
+        SELECT c.department_id, c.service_item_code,
+               CAST(NULL AS date) AS week, CAST(NULL AS date) AS month,
                coalesce(r.red, false) AS red,
                coalesce(r.warned AND NOT r.red, false) AS yellow
         FROM {Case._meta.db_table} AS c
         LEFT JOIN running AS r ON r.case_id = c.id
-        WHERE c.department_id = ANY(%(departments)s) AND c.state = ANY(%(open_states)s)
+        WHERE {sql.any_of("c.department_id", "departments")}
+              AND {sql.any_of("c.state", "open_states")}
               {where}
     )
-    SELECT {_GROUPING}, department_id, service_item_code, week, month,
-           count(*), count(*) FILTER (WHERE red), count(*) FILTER (WHERE yellow)
-    FROM c GROUP BY GROUPING SETS ((), (department_id), (service_item_code), (week, month))
+    {sql.grouping_sets(keys=_KEYS, sets=_SNAPSHOT_SETS, aggregates=counts, source="c")}
     """
 
 
@@ -213,9 +216,9 @@ def _slot(board: Dashboard, grouping: int, row: Sequence[Any]) -> Counts | None:
     if kind == "service_item":
         return board.by_service_item.setdefault(item, Counts())
     if kind == "week":
-        return board.by_week.get(week)
+        return board.by_week.get(sql.as_date(week))  # type: ignore[arg-type]
     if kind == "month":
-        return board.by_month.get(month)
+        return board.by_month.get(sql.as_date(month))  # type: ignore[arg-type]
     return None
 
 
@@ -234,17 +237,15 @@ def _months(start: date, end: date) -> list[date]:
 
 def _figures_sql(where: str) -> str:
     """The period figures, from the daily summary (oversight.services keeps it)."""
+    sums = """sum(opened), sum(completed), sum(on_time), sum(handling_days), sum(rated),
+           sum(rating_sum), sum(feedback), sum(feedback_on_time)"""
     return f"""
     WITH c AS (
-        SELECT c.*, date_trunc('week', c.day)::date AS week,
-               date_trunc('month', c.day)::date AS month
+        SELECT c.*, {sql.week_start("c.day")} AS week, {sql.month_start("c.day")} AS month
         FROM {DailyFigures._meta.db_table} AS c
         WHERE c.day >= %(first_day)s AND c.day <= %(last_day)s {where}
     )
-    SELECT {_GROUPING}, department_id, service_item_code, week, month,
-           sum(opened), sum(completed), sum(on_time), sum(handling_days), sum(rated),
-           sum(rating_sum), sum(feedback), sum(feedback_on_time)
-    FROM c GROUP BY {_GROUPS}
+    {sql.grouping_sets(keys=_KEYS, sets=_SETS, aggregates=sums, source="c")}
     """
 
 
@@ -267,9 +268,9 @@ def dashboard_figures(
         departments=list(department_ids),
     )
 
-    def rows(sql: str) -> Iterable[tuple[Counts, Sequence[Any]]]:
+    def rows(statement: str) -> Iterable[tuple[Counts, Sequence[Any]]]:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(statement, sql.params(params))
             for grouping, *key_values in cursor.fetchall():
                 slot = _slot(board, grouping, key_values[:4])
                 if slot is not None:

@@ -3,7 +3,8 @@
 The figures of a day are recomputed whole, from the cases and clocks, in one statement
 (delete and insert in one transaction: a reader sees the old day or the new one). What
 they count is set out in oversight.selectors. Safe to run twice or at the same time: a
-run holds the refresh row's lock, so a second waits and then finds little to do.
+run holds the refresh row's lock, so a second waits and then finds little to do. The
+statement runs on PostgreSQL and SQLite alike (oversight.sql).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from deadlines.models import Case, CaseState, Clock, ClockKind
 from deadlines.selectors.calendar import calendar_snapshot
+from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
 from oversight.selectors import (
     CALENDAR_LOOKBACK,
@@ -33,47 +35,47 @@ RECENT_DAYS = 35
 MOST_SPANS = 8
 
 
-def _local(column: str) -> str:
-    return f"({column} AT TIME ZONE %(tz)s)"
-
-
 def _decided(alias: str = "k") -> str:
     """When a feedback clock's fate was sealed: stopped in time, or due and not stopped."""
-    return f"least({alias}.stopped_at, {alias}.due_at)"
+    return sql.least(f"{alias}.stopped_at", f"{alias}.due_at")
 
 
 def _day_sql() -> str:
     case, clock = Case._meta.db_table, Clock._meta.db_table
-    opened, closed = _local("c.opened_at"), _local("c.closed_at")
+    opened, closed = sql.local_date("c.opened_at"), sql.local_date("c.closed_at")
+    cal_lo = sql.date_param("cal_lo")
+    # Working days from the opening day (or the calendar's first) to the closing day.
+    closed_index = sql.days_between(closed, cal_lo) + " + 1"
+    opened_index = sql.greatest(sql.days_between(opened, cal_lo), "0") + " + 1"
+    handling_days = f"{sql.nth('cum', closed_index)} - {sql.nth('cum', opened_index)}"
     return f"""
     WITH src AS (
-        SELECT {opened}::date AS day, c.department_id, c.service_item_code, c.matter_kind,
+        SELECT {opened} AS day, c.department_id, c.service_item_code, c.matter_kind,
                1 AS opened, 0 AS completed, 0 AS on_time, 0 AS days, 0 AS rated,
                0 AS rating, 0 AS feedback, 0 AS feedback_on_time
         FROM {case} AS c
         WHERE c.opened_at >= %(lo)s AND c.opened_at < %(hi)s
         UNION ALL
-        SELECT {closed}::date, c.department_id, c.service_item_code, c.matter_kind,
+        SELECT {closed}, c.department_id, c.service_item_code, c.matter_kind,
                0, 1,
-               (NOT EXISTS (
+               CAST(NOT EXISTS (
                    SELECT 1 FROM {clock} AS k
-                   WHERE k.case_id = c.id AND k.kind = ANY(%(handling)s)
+                   WHERE k.case_id = c.id AND {sql.any_of("k.kind", "handling")}
                      AND k.due_at < coalesce(k.stopped_at, %(now)s)
-               ))::int,
-               (%(cum)s::int[])[{closed}::date - %(cal_lo)s::date + 1]
-               - (%(cum)s::int[])[greatest({opened}::date - %(cal_lo)s::date, 0) + 1],
-               (c.rating IS NOT NULL)::int, coalesce(c.rating, 0), 0, 0
+               ) AS integer),
+               {handling_days},
+               CAST(c.rating IS NOT NULL AS integer), coalesce(c.rating, 0), 0, 0
         FROM {case} AS c
         WHERE c.state = %(closed_state)s AND c.closed_at >= %(lo)s AND c.closed_at < %(hi)s
         UNION ALL
-        SELECT {_local(_decided())}::date, c.department_id, c.service_item_code,
+        SELECT {sql.local_date(_decided())}, c.department_id, c.service_item_code,
                c.matter_kind, 0, 0, 0, 0, 0, 0, 1,
-               coalesce(k.due_at IS NULL OR k.stopped_at <= k.due_at, false)::int
+               CAST(coalesce(k.due_at IS NULL OR k.stopped_at <= k.due_at, false) AS integer)
         FROM {clock} AS k
         JOIN {case} AS c ON c.id = k.case_id
-        WHERE (k.kind = ANY(%(feedback)s)
+        WHERE ({sql.any_of("k.kind", "feedback")}
                OR k.kind = %(result_kind)s AND c.matter_kind = %(feedback_matter)s)
-          AND {_decided()} >= %(lo)s AND {_decided()} < least(%(hi)s, %(now)s)
+          AND {_decided()} >= %(lo)s AND {_decided()} < {sql.least("%(hi)s", "%(now)s")}
     )
     INSERT INTO {DailyFigures._meta.db_table} (
         day, department_id, service_item_code, matter_kind, opened, completed, on_time,
@@ -81,7 +83,7 @@ def _day_sql() -> str:
     SELECT day, department_id, service_item_code, matter_kind, sum(opened), sum(completed),
            sum(on_time), sum(days), sum(rated), sum(rating), sum(feedback),
            sum(feedback_on_time)
-    FROM src WHERE day = ANY(%(days)s)
+    FROM src WHERE {sql.any_of("day", "days")}
     GROUP BY day, department_id, service_item_code, matter_kind
     """
 
@@ -110,7 +112,10 @@ def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
         return 0
     calendar = calendar_snapshot()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {DailyFigures._meta.db_table} WHERE day = ANY(%s)", [wanted])
+        cursor.execute(
+            f"DELETE FROM {DailyFigures._meta.db_table} WHERE {sql.any_of('day', 'days')}",
+            sql.params({"days": wanted}),
+        )
         for first, last in _spans(wanted):
             # cum[i] = working days in (cal_lo, cal_lo + i], from deadlines' calendar: SQL
             # subtracts two entries as WorkCalendar.working_days_between does.
@@ -122,20 +127,22 @@ def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
             ]
             cursor.execute(
                 _day_sql(),
-                {
-                    "days": [d for d in wanted if first <= d <= last],
-                    "lo": _midnight(first),
-                    "hi": _midnight(last + timedelta(days=1)),
-                    "now": now,
-                    "tz": settings.TIME_ZONE,
-                    "cal_lo": cal_lo,
-                    "cum": cum,
-                    "closed_state": CaseState.CLOSED.value,
-                    "handling": list(HANDLING_CLOCKS),
-                    "feedback": list(FEEDBACK_CLOCKS),
-                    "result_kind": ClockKind.RESULT.value,
-                    "feedback_matter": FEEDBACK_RESULT_KIND,
-                },
+                sql.params(
+                    {
+                        "days": [d for d in wanted if first <= d <= last],
+                        "lo": _midnight(first),
+                        "hi": _midnight(last + timedelta(days=1)),
+                        "now": now,
+                        "tz": settings.TIME_ZONE,
+                        "cal_lo": cal_lo,
+                        "cum": cum,
+                        "closed_state": CaseState.CLOSED.value,
+                        "handling": list(HANDLING_CLOCKS),
+                        "feedback": list(FEEDBACK_CLOCKS),
+                        "result_kind": ClockKind.RESULT.value,
+                        "feedback_matter": FEEDBACK_RESULT_KIND,
+                    }
+                ),
             )
     return len(wanted)
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django_celery_beat.models import PeriodicTask
 
-from deadlines.models import Case, MatterKind
+from deadlines.models import Case, Clock, ClockKind, MatterKind
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.services.cases import (
     case_accept,
@@ -35,7 +35,7 @@ from oversight.tasks import refresh_figures
 from tests.factories import PASSWORD
 from tests.oversight.conftest import Cast, open_case
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 TZ = ZoneInfo("Asia/Shanghai")
 MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
@@ -210,6 +210,49 @@ def test_it_lists_late_completions_and_late_feedback(
     assert feedback_late == [finished_cases["late"].number]
     assert len(feedback) == 3
     assert len(rated) == 2
+
+
+def test_it_counts_each_case_on_its_local_day_week_and_month(cast: Cast) -> None:
+    """Local (Asia/Shanghai) days, Monday weeks and months, on PostgreSQL and SQLite
+    alike: each of these cases is on another UTC day than its local one."""
+    for when in (
+        at(1, 7, 59),  # Sunday 1 March (UTC: Saturday 28 February)
+        at(2, 0, 30),  # Monday 2 March (UTC: Sunday 1 March)
+        at(31, 23, 30),  # Tuesday 31 March
+        at(1, 0, 30, month=4),  # Wednesday 1 April (UTC: 31 March)
+    ):
+        opened(cast, when)
+    now = at(30, 12, month=4)
+    board = figures(cast, now, start=date(2026, 2, 23), end=date(2026, 4, 5))
+    assert [(week, counts.opened) for week, counts in board.by_week.items()] == [
+        (date(2026, 2, 23), 1),
+        (date(2026, 3, 2), 1),
+        (date(2026, 3, 9), 0),
+        (date(2026, 3, 16), 0),
+        (date(2026, 3, 23), 0),
+        (date(2026, 3, 30), 2),
+    ]
+    assert [(month, counts.opened) for month, counts in board.by_month.items()] == [
+        (date(2026, 2, 1), 0),
+        (date(2026, 3, 1), 3),
+        (date(2026, 4, 1), 1),
+    ]
+    assert set(DailyFigures.objects.filter(opened__gt=0).values_list("day", flat=True)) == {
+        date(2026, 3, 1),
+        date(2026, 3, 2),
+        date(2026, 3, 31),
+        date(2026, 4, 1),
+    }
+    # The result clocks never stopped: each is late feedback on the day it fell due.
+    due = [
+        due_at.astimezone(TZ).date()
+        for due_at in Clock.objects.filter(kind=ClockKind.RESULT).values_list("due_at", flat=True)
+        if due_at is not None
+    ]
+    assert len(due) == 4
+    in_period = sum(date(2026, 2, 23) <= day <= date(2026, 4, 5) for day in due)
+    assert (board.total.feedback, board.total.feedback_on_time) == (in_period, 0)
+    assert board.total.open == 4
 
 
 def test_it_filters_by_kind_of_matter_and_period(

@@ -28,7 +28,7 @@ from tests.deadlines.conftest import _staff
 from tests.oversight.conftest import Cast, open_case
 from tests.sanctions.conftest import SanctionsCast, at, confirm, decide, raise_finding, sc
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 __all__ = ["sc"]
 
