@@ -345,16 +345,18 @@ def appointments_forfeit_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     reason = _("The citizen did not come within 30 minutes of the appointment time.")
     table = Appointment._meta.db_table
+    # Moments as the database stores them (SQLite compares datetimes as text).
+    moment = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET state = %s, settled_at = %s "
             f"WHERE state IN (%s, %s) AND scheduled_for < %s RETURNING id",
             [
                 Appointment.State.FORFEITED,
-                now,
+                moment(now),
                 Appointment.State.BOOKED,
                 Appointment.State.CALLED_BACK,
-                now - FORFEIT_AFTER,
+                moment(now - FORFEIT_AFTER),
             ],
         )
         ids = sorted(row[0] for row in cursor.fetchall())

@@ -154,7 +154,14 @@ def _raise_batch(source: SourceSql, *, rulebook_id: int, now: datetime, batch: i
         ON CONFLICT DO NOTHING
         RETURNING id
         """,
-        [source.kind, ViolationState.RAISED, rulebook_id, now, batch],
+        # The moment as the database stores it (SQLite: naive UTC text).
+        [
+            source.kind,
+            ViolationState.RAISED,
+            rulebook_id,
+            connection.ops.adapt_datetimefield_value(now),
+            batch,
+        ],
     )
 
 
