@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 
@@ -66,8 +67,8 @@ def _fixed_offset_minutes() -> int:
         for month in (1, 7)
     }
     if len(offsets) != 1:
-        raise NotImplementedError(
-            f"oversight on SQLite needs a time zone without daylight saving, not {zone}"
+        raise ImproperlyConfigured(
+            f"The dashboard on SQLite needs a time zone without daylight saving, not {zone}."
         )
     (offset,) = offsets
     return int((offset or timedelta()) / timedelta(minutes=1))

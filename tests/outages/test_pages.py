@@ -7,7 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -48,6 +50,22 @@ def test_it_shows_current_and_planned_outages_by_area_without_signing_in(
         assert person.first_name not in text
     assert current.cause in text
     assert planned.cause in text
+
+
+def test_it_shows_the_public_page_in_a_fixed_number_of_queries(oc: OutageCast) -> None:
+    client, url = Client(), reverse("outages:public")
+    now = timezone.now()
+    record(oc, at=now - timedelta(hours=1), area="经十路")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for area in ("历山路\n山大路", "花园路", "文化东路"):
+        record(oc, at=now - timedelta(minutes=30), area=area)
+    record(oc, kind=OutageKind.PLANNED, starts_at=now + timedelta(days=2), area="解放路")
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(url).content.decode()
+    assert "解放路" in page
+    assert "文化东路" in page
+    assert len(five.captured_queries) == len(one.captured_queries)
 
 
 def test_it_lists_outages_in_a_fixed_number_of_queries(
