@@ -78,7 +78,17 @@ def read_database(
         raise ImproperlyConfigured(f"{name}={url!r} names no database.")
     if config["ENGINE"] == "django.db.backends.postgresql":
         # psycopg 3's built-in pool; persistent connections must stay off with it.
-        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": True}
+        # Server-side binding lets psycopg prepare a statement once it has run
+        # prepare_threshold times on a pooled connection, so PostgreSQL stops planning the
+        # queries every page and API call repeats: planning a case lookup took longer than
+        # running it (bench/api.py). Django leaves both off by default for PgBouncer in
+        # transaction mode, which this deployment does not use.
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "pool": True,
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+        }
         config["CONN_MAX_AGE"] = 0
     return config
 

@@ -25,8 +25,8 @@ from accountability.restapi_errors import CONFLICT_EXCEPTIONS, error_responses
 from deadlines.models import Case, CaseState, Channel, MatterKind, Urgency
 from deadlines.selectors.clocks import Colour
 from deadlines.selectors.public import (
+    PublicCase,
     PublicClock,
-    PublicEvent,
     case_public_get,
     case_public_list,
 )
@@ -96,12 +96,13 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseBaseSerializer):
+    """Documents (and in tests checks) case_detail_data, which writes a PublicCase."""
+
+    state_display = serializers.CharField()
     clocks = ClockSerializer(
-        source="public_clocks",
-        many=True,
-        help_text="The running public deadlines: due moment, time left and colour.",
+        many=True, help_text="The running public deadlines: due moment, time left and colour."
     )
-    timeline = TimelineEntrySerializer(source="public_events", many=True)
+    timeline = TimelineEntrySerializer(source="events", many=True)
 
 
 class CaseFilter(filters.FilterSet):
@@ -188,17 +189,15 @@ def _moment(value: datetime | None) -> str | None:
     return None if value is None else timezone.localtime(value).isoformat()
 
 
-def case_detail_data(case: Case) -> dict[str, Any]:
+def case_detail_data(case: PublicCase) -> dict[str, Any]:
     """CaseDetailSerializer's output, written out by hand: client systems poll this
     endpoint, and building a serializer tree per request costs more than the queries.
     The schema test (tests/test_api_schema.py) holds the two to the same shape."""
-    clocks: list[PublicClock] = case.public_clocks  # type: ignore[attr-defined]
-    events: list[PublicEvent] = case.public_events  # type: ignore[attr-defined]
     return {
         "number": case.number,
         "kind": case.matter_kind,
         "state": case.state,
-        "state_display": case.get_state_display(),
+        "state_display": case.state_display,
         "channel": case.channel,
         "urgency": case.urgency,
         "service_item": case.service_item_code,
@@ -218,7 +217,7 @@ def case_detail_data(case: Case) -> dict[str, Any]:
                 else int(clock.remaining.total_seconds()),
                 "colour": clock.colour.value,
             }
-            for clock in clocks
+            for clock in case.clocks
         ],
         "timeline": [
             {
@@ -228,6 +227,6 @@ def case_detail_data(case: Case) -> dict[str, Any]:
                 "from_state": event.from_state,
                 "to_state": event.to_state,
             }
-            for event in events
+            for event in case.events
         ],
     }

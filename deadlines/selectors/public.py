@@ -4,16 +4,23 @@ systems share it. Public steps and deadlines only; no staff names and no citizen
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import overload
+from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from accountability.models import Department
-from deadlines.models import ENDED_STATES, Case, CaseEvent, Clock, ClockKind, EventAction
+from accountability.rawsql import placeholders, stored_moment
+from deadlines.models import (
+    ENDED_STATES,
+    Case,
+    CaseEvent,
+    CaseState,
+    Clock,
+    ClockKind,
+    EventAction,
+)
 from deadlines.selectors.clocks import Colour
 
 # What a citizen sees of the history: the steps of their matter, not the internal ones
@@ -144,82 +151,96 @@ def public_colour(due_at: datetime | None, warn_at: datetime | None, now: dateti
     return Colour.YELLOW if warn_at is not None and warn_at <= now else Colour.GREEN
 
 
-@overload
-def _aware(value: datetime) -> datetime: ...
-@overload
-def _aware(value: None) -> None: ...
-def _aware(value: datetime | None) -> datetime | None:
-    # PostgreSQL hands back aware datetimes; SQLite naive ones, in UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _placeholders(values: Collection[str]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 # Client systems poll this endpoint: its three statements are written out once (from the
 # models' own table and column names) instead of being compiled by the ORM per request,
 # which cost more than the queries themselves (bench/api.py).
 _CASE_SQL = (
     f"SELECT c.id, c.number, c.opened_at, c.updated_at, c.channel, c.matter_kind, c.urgency,"
-    f" c.service_item_code, c.state, c.resolved_at, c.closed_at, c.department_id,"
-    f" d.code, d.name"
+    f" c.service_item_code, c.state, c.resolved_at, c.closed_at, d.code, d.name"
     f" FROM {Case._meta.db_table} c JOIN {Department._meta.db_table} d"
     f" ON d.id = c.department_id WHERE c.number = %s"
 )
 _CLOCKS_SQL = (
     f"SELECT kind, due_at, due_is_provisional, warn_at FROM {Clock._meta.db_table}"
-    f" WHERE case_id = %s AND stopped_at IS NULL AND kind IN ({_placeholders(PUBLIC_CLOCKS)})"
+    f" WHERE case_id = %s AND stopped_at IS NULL AND kind IN ({placeholders(PUBLIC_CLOCKS)})"
     f" ORDER BY due_at, id"
 )
 _EVENTS_SQL = (
     f"SELECT at, action, from_state, to_state FROM {CaseEvent._meta.db_table}"
-    f" WHERE case_id = %s AND action IN ({_placeholders(PUBLIC_ACTIONS)}) ORDER BY at, id"
+    f" WHERE case_id = %s AND action IN ({placeholders(PUBLIC_ACTIONS)}) ORDER BY at, id"
 )
 _PUBLIC_ACTION_LIST = sorted(PUBLIC_ACTIONS)
 
 
-def case_public_get(*, number: str, now: datetime) -> Case:
-    """One case with its running public deadlines (``public_clocks``) and its public
-    timeline (``public_events``); raises Case.DoesNotExist. Three plain statements and no
-    citizen identity: the case carries only the public columns."""
+@dataclass(frozen=True)
+class PublicDepartment:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """A case as client systems see it: public columns only, its running public deadlines
+    and its public timeline. No citizen identity, no staff, no free text."""
+
+    number: str
+    matter_kind: str
+    state: str
+    channel: str
+    urgency: str
+    service_item_code: str
+    department: PublicDepartment
+    opened_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    clocks: list[PublicClock]
+    events: list[PublicEvent]
+
+    @property
+    def state_display(self) -> str:
+        return str(CaseState(self.state).label)
+
+
+def case_public_get(*, number: str, now: datetime) -> PublicCase:
+    """One case by number, as client systems see it; raises Case.DoesNotExist. Three
+    plain statements, and plain objects rather than model instances: building a Case of
+    thirty fields cost more than reading the dozen the outside may see."""
     with connection.cursor() as cursor:
         cursor.execute(_CASE_SQL, [number])
         row = cursor.fetchone()
         if row is None:
             raise Case.DoesNotExist(number)
         (pk, number, opened, updated, channel, kind, urgency, item, state, resolved, closed,
-         department_id, code, name) = row  # fmt: skip
-        case = Case(
-            id=pk,
-            number=number,
-            opened_at=_aware(opened),
-            updated_at=_aware(updated),
-            channel=channel,
-            matter_kind=kind,
-            urgency=urgency,
-            service_item_code=item,
-            state=state,
-            resolved_at=_aware(resolved),
-            closed_at=_aware(closed),
-            department=Department(id=department_id, code=code, name=name),
-        )
+         code, name) = row  # fmt: skip
         cursor.execute(_CLOCKS_SQL, [pk, *PUBLIC_CLOCKS])
-        case.public_clocks = [  # type: ignore[attr-defined]
+        clocks = [
             PublicClock(
                 kind=kind,
-                due_at=(due := _aware(due_at)),
+                due_at=(due := stored_moment(due_at)),
                 due_is_provisional=bool(provisional),
-                colour=public_colour(due, _aware(warn_at), now),
+                colour=public_colour(due, stored_moment(warn_at), now),
                 remaining=None if due is None else due - now,
             )
             for kind, due_at, provisional, warn_at in cursor.fetchall()
         ]
         cursor.execute(_EVENTS_SQL, [pk, *_PUBLIC_ACTION_LIST])
-        case.public_events = [  # type: ignore[attr-defined]
-            PublicEvent(_aware(at), action, from_state, to_state)
+        events = [
+            PublicEvent(stored_moment(at), action, from_state, to_state)
             for at, action, from_state, to_state in cursor.fetchall()
         ]
-    return case
+    return PublicCase(
+        number=number,
+        matter_kind=kind,
+        state=state,
+        channel=channel,
+        urgency=urgency,
+        service_item_code=item,
+        department=PublicDepartment(code=code, name=name),
+        opened_at=stored_moment(opened),
+        updated_at=stored_moment(updated),
+        resolved_at=stored_moment(resolved),
+        closed_at=stored_moment(closed),
+        clocks=clocks,
+        events=events,
+    )
