@@ -13,17 +13,19 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from accountability.cache import count_in_window
 from accountability.models import ApiClient
 from accountability.rawsql import stored_moment
 from accountability.services import api_token_digest
@@ -104,6 +106,19 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+class SingleFormatNegotiation(DefaultContentNegotiation):
+    """A view with one renderer (every data endpoint: JSON) answers in it without parsing
+    the Accept header, which cost a polled request more than its JSON did; a view with
+    several (the schema: YAML or JSON) negotiates as DRF does."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        if len(renderers) == 1:
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class HasScope(BasePermission):
     """The view's ``required_scope`` (or ``required_scopes`` by HTTP method) must be among
     the client's scopes. A view without one is refused: scopes are opt-out, not opt-in."""
@@ -153,11 +168,7 @@ class ApiClientThrottle(BaseThrottle):
         limit, window = parse_rate(client.throttle_rate or str(settings.API_THROTTLE_RATE))
         now = time.time()
         current = int(now // window)
-        key = f"throttle:api:{client.pk}:{window}:{current}"
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's first request
-            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+        count = count_in_window(f"throttle:api:{client.pk}:{window}:{current}", window + 1)
         if count > limit:
             self.retry_after = (current + 1) * window - now
             return False

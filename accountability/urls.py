@@ -35,6 +35,16 @@ open311_v2 = [
 ]
 
 urlpatterns = [
+    # Client systems poll the API: its routes come first, so that resolving them does not
+    # walk every page's patterns.
+    path("api/v1/", include(api_v1)),
+    path("open311/v2/", include(open311_v2)),
+    path("api/schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", **_public),
+        name="api-docs",
+    ),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -56,13 +66,5 @@ urlpatterns = [
     path("outages/", include("outages.urls")),
     path("oversight/", include("oversight.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
-    path(
-        "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", **_public),
-        name="api-docs",
-    ),
-    path("open311/v2/", include(open311_v2)),
     re_path(r"^(api|open311)/", restapi_errors.not_found),
 ]

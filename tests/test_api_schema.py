@@ -3,6 +3,7 @@ error in any endpoint when it calls the WSGI application in-process with a valid
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +37,11 @@ def test_it_generates_a_schema_that_validates_without_warnings(tmp_path: Any) ->
 
 def test_it_serves_the_schema_and_the_docs_without_a_token() -> None:
     assert Client().get("/api/schema/").status_code == 200
+    # The schema view renders YAML or JSON and still negotiates between them.
+    as_json = Client().get("/api/schema/", headers={"Accept": "application/json"})
+    assert "json" in as_json["Content-Type"]
+    assert json.loads(as_json.content)["openapi"].startswith("3.")
+    assert Client().get("/api/schema/?format=json").json()["openapi"].startswith("3.")
     docs = Client().get("/api/docs/")
     assert docs.status_code == 200
     assert b"/api/schema/" in docs.content

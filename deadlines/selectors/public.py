@@ -151,23 +151,34 @@ def public_colour(due_at: datetime | None, warn_at: datetime | None, now: dateti
     return Colour.YELLOW if warn_at is not None and warn_at <= now else Colour.GREEN
 
 
-# Client systems poll this endpoint: its three statements are written out once (from the
-# models' own table and column names) instead of being compiled by the ORM per request,
-# which cost more than the queries themselves (bench/api.py).
-_CASE_SQL = (
-    f"SELECT c.id, c.number, c.opened_at, c.updated_at, c.channel, c.matter_kind, c.urgency,"
-    f" c.service_item_code, c.state, c.resolved_at, c.closed_at, d.code, d.name"
+# Client systems poll the case-status endpoint, so it costs one plain statement, written
+# out once from the models' own table names: compiling ORM queries cost more than running
+# them, and under load every further round trip kept a worker waiting (bench/api.py).
+# The case, its running public clocks and its public events come back as the rows of one
+# UNION ALL, told apart by ``part``. They share columns by type, and the case's row comes
+# first, so that PostgreSQL types the columns and SQLite reads the moments as moments:
+#
+#   part       id     moment1    moment2     moment3      moment4    text1 … text8   flag
+#   0 case     case   opened_at  updated_at  resolved_at  closed_at  see _CASE_TEXT
+#   1 clock    clock  due_at     warn_at                             kind            provisional
+#   2 event    event  at                                             action, from, to
+_CASE_TEXT = "c.number, c.channel, c.matter_kind, c.urgency, c.service_item_code, c.state"
+_CASE_ID = f"(SELECT id FROM {Case._meta.db_table} WHERE number = %s)"
+_STATUS_SQL = (
+    f"SELECT 0 AS part, c.id AS id, c.opened_at AS moment1, c.updated_at, c.resolved_at,"
+    f" c.closed_at, {_CASE_TEXT}, d.code, d.name, NULL"
     f" FROM {Case._meta.db_table} c JOIN {Department._meta.db_table} d"
     f" ON d.id = c.department_id WHERE c.number = %s"
-)
-_CLOCKS_SQL = (
-    f"SELECT kind, due_at, due_is_provisional, warn_at FROM {Clock._meta.db_table}"
-    f" WHERE case_id = %s AND stopped_at IS NULL AND kind IN ({placeholders(PUBLIC_CLOCKS)})"
-    f" ORDER BY due_at, id"
-)
-_EVENTS_SQL = (
-    f"SELECT at, action, from_state, to_state FROM {CaseEvent._meta.db_table}"
-    f" WHERE case_id = %s AND action IN ({placeholders(PUBLIC_ACTIONS)}) ORDER BY at, id"
+    f" UNION ALL"
+    f" SELECT 1, id, due_at, warn_at, NULL, NULL, kind, NULL, NULL, NULL, NULL, NULL, NULL,"
+    f" NULL, due_is_provisional FROM {Clock._meta.db_table}"
+    f" WHERE case_id = {_CASE_ID} AND stopped_at IS NULL"
+    f" AND kind IN ({placeholders(PUBLIC_CLOCKS)})"
+    f" UNION ALL"
+    f" SELECT 2, id, at, NULL, NULL, NULL, action, from_state, to_state, NULL, NULL, NULL,"
+    f" NULL, NULL, NULL FROM {CaseEvent._meta.db_table}"
+    f" WHERE case_id = {_CASE_ID} AND action IN ({placeholders(PUBLIC_ACTIONS)})"
+    f" ORDER BY part, moment1, id"
 )
 _PUBLIC_ACTION_LIST = sorted(PUBLIC_ACTIONS)
 
@@ -203,32 +214,34 @@ class PublicCase:
 
 
 def case_public_get(*, number: str, now: datetime) -> PublicCase:
-    """One case by number, as client systems see it; raises Case.DoesNotExist. Three
-    plain statements, and plain objects rather than model instances: building a Case of
-    thirty fields cost more than reading the dozen the outside may see."""
+    """One case by number, as client systems see it; raises Case.DoesNotExist. One plain
+    statement, and plain objects rather than model instances: building a Case of thirty
+    fields cost more than reading the dozen the outside may see."""
     with connection.cursor() as cursor:
-        cursor.execute(_CASE_SQL, [number])
-        row = cursor.fetchone()
-        if row is None:
-            raise Case.DoesNotExist(number)
-        (pk, number, opened, updated, channel, kind, urgency, item, state, resolved, closed,
-         code, name) = row  # fmt: skip
-        cursor.execute(_CLOCKS_SQL, [pk, *PUBLIC_CLOCKS])
-        clocks = [
-            PublicClock(
-                kind=kind,
-                due_at=(due := stored_moment(due_at)),
-                due_is_provisional=bool(provisional),
-                colour=public_colour(due, stored_moment(warn_at), now),
-                remaining=None if due is None else due - now,
+        cursor.execute(
+            _STATUS_SQL,
+            [number, number, *PUBLIC_CLOCKS, number, *_PUBLIC_ACTION_LIST],
+        )
+        rows = cursor.fetchall()
+    if not rows or rows[0][0] != 0:
+        raise Case.DoesNotExist(number)
+    clocks, events = [], []
+    for row in rows[1:]:
+        part, _id, moment, warn_at, _moment3, _moment4, text1, text2, text3, *_, provisional = row
+        if part == 1:
+            clocks.append(
+                PublicClock(
+                    kind=text1,
+                    due_at=(due := stored_moment(moment)),
+                    due_is_provisional=bool(provisional),
+                    colour=public_colour(due, stored_moment(warn_at), now),
+                    remaining=None if due is None else due - now,
+                )
             )
-            for kind, due_at, provisional, warn_at in cursor.fetchall()
-        ]
-        cursor.execute(_EVENTS_SQL, [pk, *_PUBLIC_ACTION_LIST])
-        events = [
-            PublicEvent(stored_moment(at), action, from_state, to_state)
-            for at, action, from_state, to_state in cursor.fetchall()
-        ]
+        else:
+            events.append(PublicEvent(stored_moment(moment), text1, text2, text3))
+    (_, _, opened, updated, resolved, closed, number, channel, kind, urgency, item, state,
+     code, name, _) = rows[0]  # fmt: skip
     return PublicCase(
         number=number,
         matter_kind=kind,

@@ -124,6 +124,15 @@ def test_it_lets_a_throttled_client_in_again_when_its_window_ends() -> None:
         assert call(token, "/api/v1/departments/").status_code == 200
 
 
+def test_it_answers_json_whatever_the_client_accepts() -> None:
+    _client, token = api_client([CATALOGUE])
+    for accept in ("text/html", "application/xml", "*/*"):
+        response = call(token, "/api/v1/departments/", HTTP_ACCEPT=accept)
+        assert response.status_code == 200, accept
+        assert response["Content-Type"] == "application/json"
+        assert isinstance(response.json(), list)
+
+
 def test_it_answers_unknown_api_addresses_with_a_json_404() -> None:
     _assert_error(Client().get("/api/v1/nothing-here/"), 404, "not_found")
     _assert_error(Client().get("/open311/v2/nothing.json"), 404, "not_found")

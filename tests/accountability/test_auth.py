@@ -23,15 +23,21 @@ def test_it_shows_the_sign_in_page_in_chinese(client: Client) -> None:
 
 
 def test_it_speaks_chinese_to_an_english_language_browser(client: Client) -> None:
-    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = response.content.decode()
     assert "登录" in page
     assert "Sign in" not in page
+    # The language follows the switch's cookie, never the browser's: caches key on that.
+    assert "Cookie" in response["Vary"]
+    assert "Accept-Language" not in response["Vary"]
 
 
 def test_it_offers_english(client: Client) -> None:
     response = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
     assert response.status_code == 302
-    page = client.get(reverse("login")).content.decode()
+    response = client.get(reverse("login"))
+    assert response["Content-Language"] == "en"
+    page = response.content.decode()
     assert "Sign in" in page
     assert "登录" not in page
 
