@@ -7,13 +7,11 @@ classes), so it imports nothing of DRF's views or of drf-spectacular.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -25,39 +23,12 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from accountability.apiclients import api_client_for_token
 from accountability.cache import count_in_window
 from accountability.models import ApiClient
-from accountability.rawsql import stored_moment
-from accountability.services import api_token_digest
 
 # last_used_at is written at most this often per client, so that reading costs no write.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-
-
-# What authentication and throttling read of a client, in the model's field order (as
-# Model.from_db wants them); the other fields load on first use.
-_CLIENT_FIELDS = [
-    field.attname
-    for field in ApiClient._meta.concrete_fields
-    if field.attname in {"id", "name", "scopes", "throttle_rate", "revoked_at", "last_used_at"}
-]
-# A plain statement: compiling the ORM query cost more than running it (bench/api.py).
-_CLIENT_SQL = (
-    f"SELECT {', '.join(_CLIENT_FIELDS)} FROM {ApiClient._meta.db_table} WHERE token_digest = %s"
-)
-
-
-def _client_by_token(token: str) -> ApiClient | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_CLIENT_SQL, [api_token_digest(token)])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    found = dict(zip(_CLIENT_FIELDS, row, strict=True))
-    found["scopes"] = json.loads(found["scopes"])
-    for moment in ("revoked_at", "last_used_at"):
-        found[moment] = stored_moment(found[moment])
-    return ApiClient.from_db(connection.alias, _CLIENT_FIELDS, list(found.values()))
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -70,7 +41,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         token = self._token(request)
         if token is None:
             return None
-        client = _client_by_token(token)
+        client = api_client_for_token(token)
         if client is None or not client.is_active:
             # An unknown and a revoked token get the same answer.
             raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability import audit
+from accountability.apiclients import api_client_forget, api_token_digest
 from accountability.models import Absence, ApiClient, ApiScope, Department, StaffProfile
 from accountability.roles import Role
 
@@ -134,12 +134,6 @@ def absence_record(
 TOKEN_PREFIX = "wsa_"  # tells a leaked token apart in logs and secret scanners
 
 
-def api_token_digest(token: str) -> str:
-    """What is stored of a token. A plain SHA-256 suffices: tokens are 256-bit random, so
-    there is nothing to guess, and the lookup stays one indexed equality."""
-    return hashlib.sha256(token.strip().encode()).hexdigest()
-
-
 def _api_client_state(client: ApiClient) -> dict[str, Any]:
     # The digest stays out of the audit log: it is as good as a token for a lookup.
     return audit.snapshot(client, fields=["name", "scopes", "throttle_rate", "note", "revoked_at"])
@@ -152,6 +146,13 @@ def _clean_scopes(scopes: list[str]) -> list[str]:
             {"scopes": _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(sorted(unknown))}}
         )
     return sorted(set(scopes))
+
+
+def _forget_now_and_on_commit(client: ApiClient) -> None:
+    # At once, for this request's own process; again on commit, in case a request in
+    # another thread of this process read the client meanwhile.
+    api_client_forget(client)
+    transaction.on_commit(lambda: api_client_forget(client))
 
 
 @transaction.atomic
@@ -198,12 +199,14 @@ def api_client_change(
         before=before,
         after=_api_client_state(client),
     )
+    _forget_now_and_on_commit(client)
     return client
 
 
 @transaction.atomic
 def api_client_revoke(*, actor: Any, client: ApiClient, reason: str = "") -> ApiClient:
-    """Revoke a client's token: its next request gets 401. Revoking twice changes nothing."""
+    """Revoke a client's token: 401 from its next request in this process, and within
+    API_CLIENT_CACHE_SECONDS in every other. Revoking twice changes nothing."""
     require_permission(actor, "accountability.change_apiclient")
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.revoked_at is not None:
@@ -220,4 +223,5 @@ def api_client_revoke(*, actor: Any, client: ApiClient, reason: str = "") -> Api
         after=_api_client_state(client),
         reason=reason,
     )
+    _forget_now_and_on_commit(client)
     return client

@@ -205,6 +205,9 @@ if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", API_THROTTLE_RATE):
     raise ImproperlyConfigured(
         "API_THROTTLE_RATE must look like 600/min (per s, min, hour or day)."
     )
+# How long a worker trusts what it read of a REST client (its token, scopes, rate and
+# revocation) before reading it again; 0 reads it on every request.
+API_CLIENT_CACHE_SECONDS = env.read_int("API_CLIENT_CACHE_SECONDS", default=5, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accountability.restapi.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accountability.restapi.HasScope"],

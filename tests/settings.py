@@ -18,3 +18,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Every API request reads its client, so that pinned query counts do not depend on how
+# long a test took; tests/accountability/test_api_tokens.py turns the cache on to test it.
+API_CLIENT_CACHE_SECONDS = 0

@@ -12,8 +12,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
+from accountability.apiclients import api_token_digest
 from accountability.models import ApiClient, ApiScope, AuditEntry
-from accountability.services import api_client_create, api_client_revoke, api_token_digest
+from accountability.services import api_client_change, api_client_create, api_client_revoke
 from tests.api_support import admin_user, api_client, call, make_dispatch, reset_throttles
 from tests.deadlines import conftest as case_fixtures
 from tests.deadlines.conftest import Cast, open_case
@@ -59,7 +60,10 @@ def test_it_answers_401_for_an_unknown_token() -> None:
     _assert_error(call("wsa_not-a-token", "/api/v1/departments/"), 401, "not_authenticated")
 
 
-def test_it_answers_401_once_the_client_is_revoked() -> None:
+@pytest.mark.parametrize("cache_seconds", [0, 5])
+def test_it_answers_401_once_the_client_is_revoked(settings: Any, cache_seconds: int) -> None:
+    # With the client cache on too: the revoking process forgets the client at once.
+    settings.API_CLIENT_CACHE_SECONDS = cache_seconds
     client, token = api_client([CATALOGUE])
     assert call(token, "/api/v1/departments/").status_code == 200
     api_client_revoke(actor=admin_user(), client=client, reason="leaked")
@@ -67,6 +71,32 @@ def test_it_answers_401_once_the_client_is_revoked() -> None:
     entry = AuditEntry.objects.get(action="api_client.revoke")
     assert entry.reason == "leaked"
     assert entry.object_id == str(client.pk)
+
+
+def test_it_reads_a_client_again_once_its_cache_time_is_up(
+    settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.API_CLIENT_CACHE_SECONDS = 5
+    client, token = api_client([CATALOGUE])
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        call(token, "/api/v1/departments/")  # reads the client, records last_used_at
+        with django_assert_num_queries(1):  # the departments; the client is known
+            assert call(token, "/api/v1/departments/").status_code == 200
+    # Revoked by another process (as its service would), unknown to this one for now.
+    ApiClient.objects.filter(pk=client.pk).update(revoked_at=start)
+    with time_machine.travel(start + timedelta(seconds=4), tick=False):
+        assert call(token, "/api/v1/departments/").status_code == 200
+    with time_machine.travel(start + timedelta(seconds=5), tick=False):
+        _assert_error(call(token, "/api/v1/departments/"), 401, "not_authenticated")
+
+
+def test_it_forgets_a_changed_client_at_once(settings: Any) -> None:
+    settings.API_CLIENT_CACHE_SECONDS = 5
+    client, token = api_client([CATALOGUE, CASES])
+    assert call(token, "/api/v1/departments/").status_code == 200
+    api_client_change(actor=admin_user(), client=client, scopes=[CASES], throttle_rate="")
+    _assert_error(call(token, "/api/v1/departments/"), 403, "permission_denied")
 
 
 def test_it_audits_creation_without_the_digest() -> None:
