@@ -39,7 +39,7 @@ def test_it_defaults_to_sqlite() -> None:
     assert config["NAME"] == "/tmp/x.sqlite3"
 
 
-def test_it_uses_postgresql_with_the_psycopg_pool() -> None:
+def test_it_uses_postgresql_with_persistent_connections_and_prepared_statements() -> None:
     config = env.read_database(
         "DATABASE_URL",
         "sqlite:///x",
@@ -48,8 +48,10 @@ def test_it_uses_postgresql_with_the_psycopg_pool() -> None:
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "portal"
     assert config["HOST"] == "127.0.0.1"
-    assert config["OPTIONS"]["pool"] is True
-    assert config["CONN_MAX_AGE"] == 0
+    assert config["CONN_MAX_AGE"] == 600
+    assert "pool" not in config["OPTIONS"]
+    assert config["OPTIONS"]["server_side_binding"] is True
+    assert config["OPTIONS"]["prepare_threshold"] == 5
 
 
 @pytest.mark.parametrize(
