@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +19,12 @@ from accountability.models import (
     ApiScope,
     AuditEntry,
     Department,
+    LeadingGroup,
+    Regulation,
     StaffProfile,
 )
 from accountability.resources import DepartmentResource, StaffResource
+from accountability.services_regulations import regulation_save
 
 
 @admin.register(Department)
@@ -56,6 +60,76 @@ class StaffProfileAdmin(ImportExportModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
         services.staff_profile_save(actor=request.user, profile=obj)
+
+
+class LeadingGroupForm(forms.ModelForm):
+    class Meta:
+        model = LeadingGroup
+        fields = ("name", "principal_leader", "members")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            services.leading_group_check(
+                group=self.instance,
+                principal_leader=data.get("principal_leader"),
+                members=list(data.get("members") or []),
+            )
+        except ValidationError as error:
+            self.add_error(None, error)  # a field's message goes beside that field
+        return data
+
+
+@admin.register(LeadingGroup)
+class LeadingGroupAdmin(admin.ModelAdmin):
+    """The efficiency leading group (效能建设领导小组): one for the utility, its principal
+    leader among its members. Saved through the service, with an audit row."""
+
+    form = LeadingGroupForm
+    list_display = ("name", "principal_leader")
+    list_select_related = ("principal_leader",)
+    autocomplete_fields = ("principal_leader", "members")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not LeadingGroup.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: LeadingGroup, form: Any, change: bool) -> None:
+        services.leading_group_save(
+            actor=request.user, group=obj, members=list(form.cleaned_data["members"])
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The members were set by the service."""
+
+
+@admin.register(Regulation)
+class RegulationAdmin(admin.ModelAdmin):
+    """The register of regulations. Kept by administrators; never deleted while a policy,
+    rule, violation type or obligation cites it (PROTECT). Saved through the service,
+    with an audit row."""
+
+    list_display = ("cited_title", "issuing_body", "document_number", "issued_on", "code")
+    search_fields = ("code", "title", "issuing_body", "document_number", "articles")
+    list_filter = ("issuing_body",)
+    date_hierarchy = "issued_on"
+    fields = ("title", "issuing_body", "document_number", "issued_on", "articles", "note", "code")
+
+    @admin.display(description=_("document title"), ordering="title")
+    def cited_title(self, obj: Regulation) -> str:
+        return str(obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The data files refer to a regulation by its code: it is set once.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Regulation, form: Any, change: bool) -> None:
+        regulation_save(actor=request.user, regulation=obj)
 
 
 @admin.register(Absence)

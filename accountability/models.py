@@ -143,6 +143,40 @@ class StaffProfile(models.Model):
         return chain
 
 
+class LeadingGroup(models.Model):
+    """The efficiency leading group (效能建设领导小组, seed 004 告诫程序 1–3): a standing
+    committee, named by an administrator, that decides (审定) proposed oral and written
+    warnings; its principal leader (主要领导) signs the written warning notice. One group
+    for the utility; the principal leader is one of its members."""
+
+    # Always true and unique: at most one row.
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, default="效能建设领导小组")
+    principal_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("principal leader"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Signs the written warning notices; a member of the group."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        related_name="leading_groups",
+        help_text=_("Any member who neither proposed a warning nor is named in it decides it."),
+    )
+
+    class Meta:
+        verbose_name = _("efficiency leading group")
+        verbose_name_plural = _("efficiency leading group")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(singleton=True), name="leading_group_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Absence(models.Model):
     """Leave with a named substitute (同岗替代, seed 004)."""
 
@@ -252,6 +286,43 @@ class AuditEntry(AppendOnlyModel):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit log is append-only.")
+
+
+class Regulation(models.Model):
+    """A row of the register of regulations (规章制度) the portal implements: every
+    time-limit policy, rule, violation type and outage obligation points at one and names
+    an article. Users see the title in 《》 and the article, never the internal code
+    (accountability.regulations.cite). An administrator maintains the register; a utility
+    that adopts the portal replaces the rows with its own regulations."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        help_text=_("Internal identifier that the data files refer to; never shown to users."),
+    )
+    title = models.CharField(
+        _("document title"),
+        max_length=200,
+        help_text=_("Without the 《》 marks, which are added."),
+    )
+    issuing_body = models.CharField(_("issuing body"), max_length=200, blank=True)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    articles = models.TextField(
+        _("articles"),
+        blank=True,
+        help_text=_("The headings of the articles the portal cites, one a line."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("regulation")
+        verbose_name_plural = _("regulations")
+        ordering: ClassVar = ["code"]
+
+    def __str__(self) -> str:
+        return f"《{self.title}》"
 
 
 class ApiScope(models.TextChoices):

@@ -37,6 +37,11 @@ PLACES = (
         _("Rejection register"),
         frozenset({Role.INSPECTION_OFFICE, Role.LEADERSHIP, Role.DEPARTMENT_HEAD}),
     ),
+    Place(
+        "intake:refusal_flags",
+        _("Refusal-phrase flags"),
+        frozenset({Role.DEPARTMENT_HEAD, Role.LEADERSHIP}),
+    ),
     Place("sanctions:queue", _("Violation queue"), frozenset({Role.INSPECTION_OFFICE})),
     Place(
         "oversight:dashboard",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accountability.models import Absence, StaffProfile
+from accountability.models import Absence, Department, LeadingGroup, StaffProfile
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,35 @@ def who_covers(*, user: Any, at: datetime) -> Cover:
             continue
         candidate = next((p for p in _chain_of(candidate) if p.pk not in tried), None)
     return Cover(None, tuple(absent), tuple(without_substitute))
+
+
+def leading_group() -> LeadingGroup | None:
+    """The efficiency leading group (one for the utility) with its members; None until an
+    administrator names it."""
+    return (
+        LeadingGroup.objects.select_related("principal_leader")
+        .prefetch_related("members")
+        .order_by("pk")
+        .first()
+    )
+
+
+def department_leaders() -> dict[int, int | None]:
+    """Each department's supervising leader, inherited from the nearest ancestor that
+    names one (Department.leader), from one query over the (small) department table."""
+    rows = {
+        pk: (parent, leader)
+        for pk, parent, leader in Department.objects.values_list(
+            "pk", "parent_id", "supervising_leader_id"
+        )
+    }
+    found: dict[int, int | None] = {}
+    for pk in rows:
+        node: int | None = pk
+        seen: set[int] = set()
+        leader = None
+        while node is not None and node not in seen and leader is None:
+            seen.add(node)
+            node, leader = rows[node]
+        found[pk] = leader
+    return found

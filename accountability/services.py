@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 
 from accountability import audit
 from accountability.apiclients import api_client_forget, api_token_digest
-from accountability.models import Absence, ApiClient, ApiScope, Department, StaffProfile
+from accountability.models import (
+    Absence,
+    ApiClient,
+    ApiScope,
+    Department,
+    LeadingGroup,
+    StaffProfile,
+)
 from accountability.roles import Role
 
 
@@ -127,6 +134,60 @@ def absence_record(
     absence.save()
     audit.record(actor=actor, action="absence.record", obj=absence, after=audit.snapshot(absence))
     return absence
+
+
+# -- the efficiency leading group ---------------------------------------------------------
+
+
+def leading_group_check(*, group: LeadingGroup, principal_leader: Any, members: list[Any]) -> None:
+    """ValidationError unless the group can be saved as given: one group for the utility,
+    a principal leader, who is one of the members."""
+    if group._state.adding and LeadingGroup.objects.exists():
+        raise ValidationError(
+            _("The utility has one efficiency leading group: change it instead of adding another.")
+        )
+    if principal_leader is None:
+        raise ValidationError({"principal_leader": _("Name the group's principal leader.")})
+    if principal_leader.pk not in {member.pk for member in members}:
+        raise ValidationError(
+            {"members": _("The principal leader must be one of the group's members.")}
+        )
+
+
+def _leading_group_state(group: LeadingGroup) -> dict[str, Any]:
+    return {
+        **audit.snapshot(group, fields=["name", "principal_leader"]),
+        "members": sorted(group.members.values_list("pk", flat=True)) if group.pk else [],
+    }
+
+
+@transaction.atomic
+def leading_group_save(
+    *, actor: Any, group: LeadingGroup, members: list[Any], reason: str = ""
+) -> LeadingGroup:
+    """Create or change the efficiency leading group: its principal leader and members
+    (the admin and the demo call this)."""
+    adding = group._state.adding
+    require_permission(
+        actor,
+        "accountability.add_leadinggroup" if adding else "accountability.change_leadinggroup",
+    )
+    members = list(members)
+    leader = group.principal_leader if group.principal_leader_id is not None else None
+    leading_group_check(group=group, principal_leader=leader, members=members)
+    before = None if adding else _leading_group_state(LeadingGroup.objects.get(pk=group.pk))
+    group.full_clean(exclude=["members"])
+    group.save()
+    group.members.set(members)
+    audit.record(
+        actor=actor,
+        action="leading_group.create" if adding else "leading_group.change",
+        obj=group,
+        before=before,
+        after=_leading_group_state(group),
+        reason=reason,
+    )
+    return group
 
 
 # -- REST API clients ----------------------------------------------------------------------

@@ -41,10 +41,23 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
         "source",
         "retired_at",
     )
+    list_select_related = ("regulation",)
     list_display_links = ("code", "name")
     list_filter = (CurrentFilter, "clock_kind", "unit", "matter_kind", "urgency", "is_statutory")
-    search_fields = ("code", "name", "source", "note", "variant", "service_item_code")
+    search_fields = (
+        "code",
+        "name",
+        "regulation__title",
+        "article",
+        "note",
+        "variant",
+        "service_item_code",
+    )
     ordering = ("code", "-version")
+
+    @admin.display(description=_("regulation"), ordering="regulation__title")
+    def source(self, obj: TimeLimitPolicy) -> str:
+        return obj.citation
 
     @admin.display(description=_("limit"), ordering="amount")
     def limit(self, obj: TimeLimitPolicy) -> str:
@@ -52,7 +65,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
-            (None, {"fields": ("code", "name", "source", "note")}),
+            (None, {"fields": ("code", "name", "regulation", "article", "note")}),
             (
                 _("Applies to"),
                 {

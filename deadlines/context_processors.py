@@ -1,4 +1,5 @@
-"""The bell in the page header: the signed-in person's unread notification count."""
+"""The bell in the page header: the signed-in person's unread notification count, and
+what awaits their decision."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from deadlines.selectors.notifications import notification_unread_count
+from deadlines.selectors.notifications import bell_counts
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
-    """One count query per page rendered for a signed-in user, none otherwise."""
+    """One count query per page rendered for a signed-in user, none otherwise: the
+    unread notifications (cases and accountability) and the proposed sanctions awaiting
+    the person's decision (the header links them)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": notification_unread_count(user=user)}
+    unread, awaiting = bell_counts(user=user)
+    return {"unread_notifications": unread, "awaiting_decisions": awaiting}

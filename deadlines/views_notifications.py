@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from deadlines.bell import SOURCES
 from deadlines.models import Notification, Reminder
 from deadlines.selectors.notifications import (
     notification_link,
@@ -30,12 +31,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(notification_list(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    sections = [(source.heading, source.rows(request.user, PAGE_SIZE)) for source in SOURCES]
     return render(
         request,
         "deadlines/notifications.html",
         {
             "page": page,
             "rows": [(n, notification_text(n), notification_link(n)) for n in page],
+            "sections": [(heading, rows) for heading, rows in sections if rows],
         },
     )
 

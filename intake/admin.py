@@ -202,13 +202,14 @@ class ServiceItemAdmin(VersionedAdmin, ImportExportModelAdmin):
 
 @admin.register(RefusalFlag)
 class RefusalFlagAdmin(ProtectedCaseAdmin, ReadOnlyAdmin):
-    """Refusal phrases found at first contact, for the inspection office; read-only. On a
+    """Refusal phrases found at first contact (each for its department's head, on
+    intake's own page), for the inspection office to read; read-only. On a
     complaint about staff the text (what was written to or about the citizen) is shown
     only as deadlines.rules.may_see_complainant allows (intake.admin_confidentiality)."""
 
-    list_display = ("at", "case", "staff", "phrase", "flagged_text")
-    list_filter = ("phrase",)
-    list_select_related = ("case", "staff")
+    list_display = ("at", "case", "staff", "department", "phrase", "flagged_text", "closed_at")
+    list_filter = ("phrase", "department")
+    list_select_related = ("case", "staff", "department")
     search_fields = ("case__number", "staff__username", "text")
     identity_fields = ("text",)
     safe_search_fields = ("case__number", "staff__username")

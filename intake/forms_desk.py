@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Department
+from accountability.regulations import cite_code
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -48,7 +50,6 @@ class RejectionForm(_CaseForm):
         label=_("Reason for the refusal"),
         widget=TEXT,
         required=False,
-        help_text=_("What the application lacks or why it cannot be granted (seed 002 附件1 §5)."),
     )
     legal_basis = forms.CharField(
         label=_("Legal basis"),
@@ -56,6 +57,12 @@ class RejectionForm(_CaseForm):
         required=False,
         help_text=_("The law, regulation or rule and its article."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = gettext(
+            "What the application lacks or why it cannot be granted (%(regulation)s)."
+        ) % {"regulation": cite_code("window-service-rules", "附件1 第五条")}
 
 
 class DeliveredForm(forms.Form):

@@ -9,6 +9,8 @@ edited in place either; a revision copies or replaces them.
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import AppendOnlyModel
+from accountability.regulations import cite_code
 from deadlines.models import UnitChoices
 from deadlines.worktime import LOCAL_TZ, Unit, WorkCalendar, compute_due
 
@@ -192,7 +195,7 @@ class ServiceItem(models.Model):
                 name="service_item_promised_within_statutory",
                 violation_error_message=_(
                     "The promised limit is longer than the statutory limit; a promised "
-                    "limit may only be shorter (seed 002 附件7 §4)."
+                    "limit may only be shorter."
                 ),
             ),
             models.CheckConstraint(
@@ -207,7 +210,7 @@ class ServiceItem(models.Model):
                 name="service_item_no_deficiency_when_safety",
                 violation_error_message=_(
                     "An item touching public safety, the environment, health, life or "
-                    "property cannot be accepted with deficiency (seed 002 附件4 §4)."
+                    "property cannot be accepted with deficiency."
                 ),
             ),
             models.CheckConstraint(
@@ -215,7 +218,7 @@ class ServiceItem(models.Model):
                 name="service_item_deficiency_needs_promised_limit",
                 violation_error_message=_(
                     "Accepting with deficiency needs a promised limit: the pledge may not "
-                    "run longer (seed 002 附件4 §6)."
+                    "run longer."
                 ),
             ),
         ]
@@ -270,15 +273,17 @@ class ServiceItem(models.Model):
             errors.setdefault("allows_deficiency", []).append(
                 gettext(
                     "An item touching public safety, the environment, health, life or "
-                    "property cannot be accepted with deficiency (seed 002 附件4 §4)."
+                    "property cannot be accepted with deficiency (%(regulation)s)."
                 )
+                % {"regulation": cite_code("window-service-rules", "附件4 第四条")}
             )
         elif self.allows_deficiency and self.promised_limit_amount is None:
             errors.setdefault("allows_deficiency", []).append(
                 gettext(
                     "Accepting with deficiency needs a promised limit: the pledge may not "
-                    "run longer (seed 002 附件4 §6)."
+                    "run longer (%(regulation)s)."
                 )
+                % {"regulation": cite_code("window-service-rules", "附件4 第六条")}
             )
         if promised is not None and "promised_limit_amount" not in errors:
             message = self._promised_overrun_message()
@@ -305,13 +310,10 @@ class ServiceItem(models.Model):
         if promised_unit == statutory_unit:
             if promised_amount <= statutory_amount:
                 return None
-            return (
-                gettext(
-                    "The promised limit (%(promised)s) is longer than the statutory limit "
-                    "(%(statutory)s); a promised limit may only be shorter (seed 002 附件7 §4)."
-                )
-                % labels
-            )
+            return gettext(
+                "The promised limit (%(promised)s) is longer than the statutory limit "
+                "(%(statutory)s); a promised limit may only be shorter (%(regulation)s)."
+            ) % {**labels, "regulation": _within_statutory_source()}
         overrun = promised_limit_overrun(
             promised_amount=promised_amount,
             promised_unit=promised_unit,
@@ -324,13 +326,19 @@ class ServiceItem(models.Model):
             "The promised limit (%(promised)s) is longer than the statutory limit "
             "(%(statutory)s): counted from %(start)s, the promised limit falls due at "
             "%(promised_due)s but the statutory one at %(statutory_due)s. A promised limit "
-            "may only be shorter (seed 002 附件7 §4)."
+            "may only be shorter (%(regulation)s)."
         ) % {
             **labels,
+            "regulation": _within_statutory_source(),
             "start": _moment(overrun.start),
             "promised_due": _moment(overrun.promised_due),
             "statutory_due": _moment(overrun.statutory_due),
         }
+
+
+def _within_statutory_source() -> str:
+    """A promised limit may only be shorter than the statutory one (限时办结制度)."""
+    return cite_code("window-service-rules", "附件7 第四条")
 
 
 _single_line = RegexValidator(
@@ -427,8 +435,9 @@ def material_errors(item: ServiceItem, materials: Sequence[ServiceItemMaterial])
             errors.append(
                 gettext(
                     "Accepting with deficiency needs at least one main material, required "
-                    "and never missing (seed 002 附件4 §2)."
+                    "and never missing (%(regulation)s)."
                 )
+                % {"regulation": cite_code("window-service-rules", "附件4 第二条")}
             )
     return errors
 
@@ -441,15 +450,94 @@ REFUSAL_PHRASES: Final = (
     "不归我管",
     "不是我管",
     "不关我事",
+    "不关我的事",
     "不归我们管",
+    "不是我们管",
     "找别人",
     "没办法",
 )
+# A phrase counts only as an expression of its own: the whole answer, or a clause of it
+# between these marks (or line breaks), optionally led by who speaks or what is meant and
+# trailed by a particle: "这个我不清楚的。", "你找别人吧!". Inside an ordinary sentence
+# ("我不知道您是否方便明天上午在家") it is not a refusal and is never flagged.
+REFUSAL_CLAUSE_MARKS: Final = "，。！？；：、,.!?;:…~～—\"'“”‘’「」『』()（）[]【】《》<>/|"
+REFUSAL_LEAD_FILLERS: Final = (
+    "这个事情",
+    "这个事",
+    "这件事",
+    "这事儿",
+    "这事",
+    "这个",
+    "那个",
+    "这",
+    "那",
+    "我们",
+    "咱们",
+    "我",
+    "俺",
+    "咱",
+    "你",
+    "您",
+    "嗯",
+    "哦",
+    "噢",
+    "唉",
+    "哎",
+    "也",
+    "都",
+    "真",
+    "就",
+    "去",
+)
+REFUSAL_TAIL_FILLERS: Final = (
+    "啊",
+    "呀",
+    "的",
+    "了",
+    "吧",
+    "呢",
+    "哦",
+    "噢",
+    "哈",
+    "嘛",
+    "啦",
+    "喔",
+    "哟",
+    "去",
+)
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_REFUSAL_CLAUSE = re.compile(
+    rf"(?:{_alternatives(REFUSAL_LEAD_FILLERS)})*"
+    rf"(?P<phrase>{_alternatives(REFUSAL_PHRASES)})"
+    rf"(?:{_alternatives(REFUSAL_TAIL_FILLERS)})*"
+)
+_CLAUSE_BOUNDARY = re.compile(rf"[{re.escape(REFUSAL_CLAUSE_MARKS)}\n\r]+")
+_SPACE = re.compile(r"\s+")
+
+
+def refusal_phrases_in(text: str) -> list[str]:
+    """The refusal phrases that stand as an expression of their own in the text, in the
+    list's order, each once. A clause is tried without its spaces ("不归我 管") and piece
+    by piece between spaces ("不知道 找别人去")."""
+    found: set[str] = set()
+    for clause in _CLAUSE_BOUNDARY.split(unicodedata.normalize("NFKC", text)):
+        for candidate in {_SPACE.sub("", clause), *clause.split()}:
+            match = _REFUSAL_CLAUSE.fullmatch(candidate)
+            if match is not None:
+                found.add(match["phrase"])
+    return [phrase for phrase in REFUSAL_PHRASES if phrase in found]
 
 
 class RefusalFlag(models.Model):
-    """A refusal phrase found in what a first responder wrote to or about a citizen,
-    flagged for the inspection office to review (it decides whether it is a breach)."""
+    """A refusal phrase found in what a first responder wrote to or about a citizen. It
+    is a flag for the head of the staff member's department to look at, not a violation:
+    it becomes one only when a complaint about the same contact (case) is founded
+    (seed 000 §8(1); sanctions.services.ingest)."""
 
     case = models.ForeignKey(
         "deadlines.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="+"
@@ -460,21 +548,83 @@ class RefusalFlag(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The staff member's department when the phrase was used: its head looks at the flag.
+    department = models.ForeignKey(
+        "accountability.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     phrase = models.CharField(_("phrase"), max_length=20)
     text = models.TextField(_("text"))
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # The head's look at it: what they found or did (talked to the staff member, ...).
+    closed_at = models.DateTimeField(_("looked at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("looked at by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    head_note = models.TextField(_("head's note"), blank=True)
 
     class Meta:
         verbose_name = _("refusal phrase flag")
         verbose_name_plural = _("refusal phrase flags")
         ordering: ClassVar = ["-at", "-id"]
+        indexes: ClassVar = [
+            # A head's open flags; the ingestion's flags of a case use the case's index.
+            models.Index(
+                fields=["department", "at"],
+                condition=Q(closed_at__isnull=True),
+                name="refusal_flag_open",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.phrase}: {self.text[:40]}"
+        # Not the text: on a complaint about staff it may carry the complainant's matter,
+        # and the name shows in titles and the audit log.
+        return f"{self.phrase} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
-def refusal_phrases_in(text: str) -> list[str]:
-    return [phrase for phrase in REFUSAL_PHRASES if phrase in text]
+class RefusalFlagNotification(models.Model):
+    """The head (or, for a head's own phrase, the leader they answer to) is told of a new
+    flag. Like sanctions.SanctionNotification: once per recipient and flag."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="refusal_flag_notifications",
+        db_index=False,  # the constraint's index starts with it
+    )
+    flag = models.ForeignKey(
+        RefusalFlag,
+        verbose_name=_("refusal phrase flag"),
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refusal flag notification")
+        verbose_name_plural = _("refusal flag notifications")
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["recipient", "flag"], name="refusal_flag_notification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flag} → {self.recipient}"
 
 
 # -- the one-time notice (一次性告知) ------------------------------------------------------

@@ -102,3 +102,24 @@ rules.add_perm("intake.call_back_appointment", answers_it)
 rules.add_perm("intake.keep_appointment", answers_it)
 # The desk that booked it may cancel it too: the citizen calls the number on the slip.
 rules.add_perm("intake.cancel_appointment", answers_it | (booked_it & ~accused_in_its_case))
+
+# -- refusal-phrase flags (推诿用语) --
+
+
+@rules.predicate
+def answers_for_flag(user: Any, flag: Any) -> bool:
+    """The head of the department the flag belongs to, or, for the head's own phrase, the
+    leader who was told of it; never the staff member who used the phrase. The flag's
+    department is read from it: load flags with ``select_related("department")``."""
+    if flag is None or user.pk is None or flag.staff_id == user.pk:
+        return False
+    head_id = flag.department.head_id
+    if head_id == user.pk:
+        return True
+    return bool(
+        head_id == flag.staff_id and flag.notifications.filter(recipient_id=user.pk).exists()
+    )
+
+
+rules.add_perm("intake.view_refusal_flags", is_department_head | is_leadership)
+rules.add_perm("intake.close_refusal_flag", answers_for_flag)

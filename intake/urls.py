@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views, views_appointments, views_desk, views_notices
+from intake import views, views_appointments, views_desk, views_notices, views_refusals
 from intake.views_public import public_status
 
 app_name = "intake"
@@ -34,6 +34,18 @@ urlpatterns = [
         "cases/<str:number>/material-request/",
         views_notices.material_request_page,
         name="material_request",
+    ),
+    # Refusal-phrase flags, for the department head (推诿用语).
+    path("refusal-flags/", views_refusals.refusal_flags, name="refusal_flags"),
+    path(
+        "refusal-flags/notifications/<int:pk>/open/",
+        views_refusals.refusal_flag_notification_open,
+        name="refusal_flag_notification_open",
+    ),
+    path(
+        "refusal-flags/<int:pk>/close/",
+        views_refusals.refusal_flag_close_page,
+        name="refusal_flag_close",
     ),
     # Appointments (办事预约).
     path(

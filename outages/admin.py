@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accountability.admin import ReadOnlyAdmin
 from outages.models import (
@@ -39,7 +40,15 @@ class ChangeInline(ReadOnlyInline):
 
 class ObligationInline(ReadOnlyInline):
     model = Obligation
-    fields = ("kind", "citation", "arose_at", "due_at", "met_at", "department", "responsible")
+    fields = ("kind", "cited", "arose_at", "due_at", "met_at", "department", "responsible")
+    readonly_fields = ("cited",)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("regulation")
+
+    @admin.display(description=_("regulation"))
+    def cited(self, obj: Obligation) -> str:
+        return obj.citation
 
 
 class ReportInline(ReadOnlyInline):
@@ -90,9 +99,14 @@ class PublicNoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(Obligation)
 class ObligationAdmin(ReadOnlyAdmin):
-    list_display = ("event", "kind", "due_at", "met_at", "department", "responsible", "citation")
+    list_display = ("event", "kind", "due_at", "met_at", "department", "responsible", "cited")
     list_filter = ("kind", "department")
-    list_select_related = ("event", "department", "responsible")
+    list_select_related = ("event", "department", "responsible", "regulation")
+
+    @admin.display(description=_("regulation"), ordering="regulation__title")
+    def cited(self, obj: Obligation) -> str:
+        return obj.citation
+
     date_hierarchy = "due_at"
 
 

@@ -108,7 +108,12 @@ class OutageListApi(generics.ListAPIView):
             OutageEvent.objects.select_related("department")
             .annotate(contact_count=Count("contacts"))
             .prefetch_related(
-                Prefetch("obligations", queryset=Obligation.objects.order_by("due_at", "id"))
+                Prefetch(
+                    "obligations",
+                    queryset=Obligation.objects.select_related("regulation").order_by(
+                        "due_at", "id"
+                    ),
+                )
             )
         )
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import AppendOnlyModel
+from accountability.regulations import cite
 from outages.thresholds import ObligationKind, OutageKind
 
 __all__ = [
@@ -177,7 +178,13 @@ class Obligation(models.Model):
         OutageEvent, verbose_name=_("outage"), on_delete=models.PROTECT, related_name="obligations"
     )
     kind = models.CharField(_("kind"), max_length=30, choices=ObligationKind.choices)
-    citation = models.CharField(_("citation"), max_length=100)
+    regulation = models.ForeignKey(
+        "accountability.Regulation",
+        verbose_name=_("regulation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    article = models.CharField(_("article"), max_length=100)
     arose_at = models.DateTimeField(_("arose at"))
     due_at = models.DateTimeField(_("due at"))
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
@@ -232,6 +239,11 @@ class Obligation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {timezone.localtime(self.due_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def citation(self) -> str:
+        """《title》article, as every page and API answer shows it."""
+        return cite(self.regulation, self.article)
 
     def state_at(self, now: datetime) -> ObligationState:
         if self.waived_at is not None:

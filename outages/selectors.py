@@ -51,7 +51,9 @@ def outage_get(*, pk: int) -> OutageEvent:
             "changes__actor",
             Prefetch(
                 "obligations",
-                queryset=Obligation.objects.select_related("department", "responsible"),
+                queryset=Obligation.objects.select_related(
+                    "department", "responsible", "regulation"
+                ),
             ),
             Prefetch("reports", queryset=OutageReport.objects.select_related("reported_by")),
             Prefetch("notices", queryset=PublicNotice.objects.select_related("recorded_by")),

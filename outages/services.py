@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability import audit
-from accountability.models import Department
+from accountability.models import Department, Regulation
+from accountability.regulations import regulation_for_code
 from accountability.services import require_permission
 from deadlines.models import Case
 from outages.models import (
@@ -50,6 +51,10 @@ from outages.thresholds import (
     obligations_for,
     regulated_due,
 )
+
+
+def _regulation(code: str) -> Regulation:
+    return regulation_for_code(code, where=_("Outage obligations"))
 
 
 def dispatch_department() -> Department:
@@ -117,7 +122,8 @@ def _arise(
             Obligation.objects.create(
                 event=event,
                 kind=kind,
-                citation=CITATIONS[(OutageKind(event.kind), kind)],
+                regulation=_regulation(CITATIONS[(OutageKind(event.kind), kind)][0]),
+                article=CITATIONS[(OutageKind(event.kind), kind)][1],
                 arose_at=at,
                 due_at=due,
                 responsible=responsible,

@@ -50,15 +50,34 @@ DISPATCH_OWES = frozenset(
 )
 NOTICES = frozenset({ObligationKind.NOTICE_THREE_DAYS, ObligationKind.NOTICE_ONE_DAY})
 
-CITATIONS = {
-    (OutageKind.PLANNED, ObligationKind.REPORT_DISPATCH): "seed 003 报告制度 (1)",
-    (OutageKind.PLANNED, ObligationKind.REPORT_12345): "seed 003 报告制度 (1)",
-    (OutageKind.PLANNED, ObligationKind.NOTIFY_12319): "seed 003 报告制度 (1)",
-    (OutageKind.FAULT, ObligationKind.REPORT_DISPATCH): "seed 003 报告制度 (2)",
-    (OutageKind.FAULT, ObligationKind.REPORT_12345): "seed 003 报告制度 (2)",
-    (OutageKind.FAULT, ObligationKind.NOTIFY_12319): "seed 003 报告制度 (2)",
-    (OutageKind.PLANNED, ObligationKind.NOTICE_THREE_DAYS): "seed 003 通报制度 (1)",
-    (OutageKind.PLANNED, ObligationKind.NOTICE_ONE_DAY): "seed 003 通报制度 (1)",
+# The regulation (by its code in the register) and the article each obligation cites.
+CITATIONS: dict[tuple[OutageKind, ObligationKind], tuple[str, str]] = {
+    (OutageKind.PLANNED, ObligationKind.REPORT_DISPATCH): (
+        "water-supply-service-rules",
+        "报告制度 (1)",
+    ),
+    (OutageKind.PLANNED, ObligationKind.REPORT_12345): (
+        "water-supply-service-rules",
+        "报告制度 (1)",
+    ),
+    (OutageKind.PLANNED, ObligationKind.NOTIFY_12319): (
+        "water-supply-service-rules",
+        "报告制度 (1)",
+    ),
+    (OutageKind.FAULT, ObligationKind.REPORT_DISPATCH): (
+        "water-supply-service-rules",
+        "报告制度 (2)",
+    ),
+    (OutageKind.FAULT, ObligationKind.REPORT_12345): ("water-supply-service-rules", "报告制度 (2)"),
+    (OutageKind.FAULT, ObligationKind.NOTIFY_12319): ("water-supply-service-rules", "报告制度 (2)"),
+    (OutageKind.PLANNED, ObligationKind.NOTICE_THREE_DAYS): (
+        "water-supply-service-rules",
+        "通报制度 (1)",
+    ),
+    (OutageKind.PLANNED, ObligationKind.NOTICE_ONE_DAY): (
+        "water-supply-service-rules",
+        "通报制度 (1)",
+    ),
 }
 
 

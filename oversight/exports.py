@@ -59,12 +59,14 @@ class ViolationResource(resources.ModelResource):
     state_label = fields.Field(column_name="state")
     severity_label = fields.Field(column_name="severity")
     source_label = fields.Field(column_name="source")
+    regulation = fields.Field(column_name="regulation")
 
     class Meta:
         model = Violation
         fields = (
             "id",
             "type_name",
+            "regulation",
             "severity_label",
             "state_label",
             "source_label",
@@ -88,12 +90,17 @@ class ViolationResource(resources.ModelResource):
     def dehydrate_source_label(self, violation: Violation) -> str:
         return str(violation.get_source_kind_display())
 
+    def dehydrate_regulation(self, violation: Violation) -> str:
+        """The violation type's regulation and article: 《title》article."""
+        return violation.type.citation
+
 
 class SanctionDecisionResource(resources.ModelResource):
     """Export of the sanction register."""
 
     state_label = fields.Field(column_name="state")
     kinds = fields.Field(column_name="chosen_kinds")
+    regulation = fields.Field(column_name="regulation")
 
     class Meta:
         model = SanctionDecision
@@ -102,6 +109,7 @@ class SanctionDecisionResource(resources.ModelResource):
             "notice_number",
             "violation__id",
             "violation__type__name",
+            "regulation",
             "person__username",
             "department__name",
             "kinds",
@@ -115,6 +123,10 @@ class SanctionDecisionResource(resources.ModelResource):
 
     def dehydrate_state_label(self, decision: SanctionDecision) -> str:
         return str(decision.get_state_display())
+
+    def dehydrate_regulation(self, decision: SanctionDecision) -> str:
+        """The rule's regulation and article: 《title》article."""
+        return decision.rule.citation if decision.rule_id else ""
 
     def dehydrate_kinds(self, decision: SanctionDecision) -> str:
         labels = dict(SanctionKind.choices)
@@ -189,11 +201,13 @@ def export_queryset(*, user: Any, kind: str, filters: ExportFilters) -> QuerySet
                 raise PermissionDenied(_("You may export the cases of your own department only."))
             queryset = queryset.filter(department=own)
     elif kind == ExportKind.VIOLATIONS:
-        queryset = Violation.objects.select_related("type", "department", "staff", "case")
+        queryset = Violation.objects.select_related(
+            "type__regulation", "department", "staff", "case"
+        )
         moment = "raised_at"
     else:
         queryset = SanctionDecision.objects.select_related(
-            "violation__type", "person", "department"
+            "violation__type", "rule__regulation", "person", "department"
         )
         moment = "proposed_at"
     if filters.department:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accountability.admin import ReadOnlyAdmin
 from sanctions.models import (
@@ -40,9 +41,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(ViolationType)
 class ViolationTypeAdmin(ReadOnlyAdmin):
-    list_display = ("code", "name", "family", "default_severity", "citation")
-    list_filter = ("family", "default_severity")
-    search_fields = ("code", "name", "citation")
+    list_display = ("code", "name", "family", "default_severity", "cited")
+    list_filter = ("family", "default_severity", "regulation")
+    list_select_related = ("regulation",)
+    search_fields = ("code", "name", "regulation__title", "article")
+
+    @admin.display(description=_("regulation"), ordering="regulation__title")
+    def cited(self, obj: ViolationType) -> str:
+        return obj.citation
 
 
 class RuleInline(ReadOnlyInline):
@@ -52,9 +58,17 @@ class RuleInline(ReadOnlyInline):
         "title",
         "condition",
         "proposes",
-        "citation",
+        "cited",
         "trigger",
     )
+    readonly_fields: ClassVar[tuple[str, ...]] = ("cited",)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("regulation")
+
+    @admin.display(description=_("regulation"))
+    def cited(self, obj: Rule) -> str:
+        return obj.citation
 
 
 @admin.register(RulebookVersion)
@@ -66,10 +80,14 @@ class RulebookVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(Rule)
 class RuleAdmin(ReadOnlyAdmin):
-    list_display = ("number", "title", "citation", "trigger", "version")
-    list_filter = ("version", "trigger")
-    list_select_related = ("version",)
-    search_fields = ("title", "citation", "condition")
+    list_display = ("number", "title", "cited", "trigger", "version")
+    list_filter = ("version", "trigger", "regulation")
+    list_select_related = ("version", "regulation")
+    search_fields = ("title", "regulation__title", "article", "condition")
+
+    @admin.display(description=_("regulation"), ordering="regulation__title")
+    def cited(self, obj: Rule) -> str:
+        return obj.citation
 
 
 class ViolationEventInline(ReadOnlyInline):

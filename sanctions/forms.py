@@ -8,11 +8,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Department
 from accountability.roles import Role
+from sanctions.authority import principal_leader
 from sanctions.models import (
     Appeal,
     AppealKind,
@@ -87,6 +89,14 @@ class RegisterFilterForm(forms.Form):
         return int(data.get("year") or timezone.localdate().year)
 
 
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+
+    def year_or_current(self) -> int:
+        data = self.cleaned_data if self.is_valid() else {}
+        return int(data.get("year") or timezone.localdate().year)
+
+
 # -- steps ----------------------------------------------------------------------------------
 
 
@@ -112,19 +122,66 @@ class ConfirmForm(StepForm):
         help_text=_("As the facts show; the type's default is chosen."),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
+    # Asked of an overdue violation only (seed 000 §7(二)); removed for other families.
+    adverse_effect = forms.TypedChoiceField(
+        label=_("Did it cause a complaint or an adverse effect?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda answer: answer == "yes",
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text=_("Without one, the rulebook proposes rule 5 at most."),
+        error_messages={
+            "required": _(
+                "Say whether the missed time limit caused a complaint or an adverse effect."
+            )
+        },
+    )
+    adverse_effect_note = forms.CharField(
+        label=_("Which complaint or what effect"),
+        required=False,
+        widget=TEXT,
+        help_text=_("For “yes”: the complaint, the media report, the harm done."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["severity"].initial = self.obj.severity
+        if self.obj.type.family != ViolationFamily.OVERDUE:
+            del self.fields["adverse_effect"]
+            del self.fields["adverse_effect_note"]
+        elif self.obj.adverse_effect is not None:
+            self.fields["adverse_effect"].initial = "yes" if self.obj.adverse_effect else "no"
+
+
+# The reasons a person may give; "its basis was withdrawn" is the system's.
+CHOSEN_REASONS = [
+    (value, label)
+    for value, label in DismissalReason.choices
+    if value != DismissalReason.BASIS_WITHDRAWN
+]
 
 
 class DismissForm(StepForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=DismissalReason.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=CHOSEN_REASONS)
     note = forms.CharField(
         label=_("Note"),
         required=False,
         widget=TEXT,
         help_text=_("Needed for “other reason”; the evidence of the good reason otherwise."),
+    )
+
+
+class SetAsideForm(StepForm):
+    """Dismissing a confirmed violation on review: it stops counting at once."""
+
+    reason = forms.ChoiceField(label=_("Reason"), choices=CHOSEN_REASONS)
+    note = forms.CharField(
+        label=_("What the review found"),
+        widget=TEXT,
+        help_text=_(
+            "Every rule that counted this violation is evaluated again; what no longer "
+            "holds is withdrawn with this reason."
+        ),
     )
 
 
@@ -151,6 +208,16 @@ class ProposeForm(StepForm):
         help_text=_("Needed when the kinds chosen are not what the rulebook proposes."),
     )
 
+    def __init__(self, *args: Any, offered: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The kinds the rulebook proposes come first; the others follow for a departure.
+        labels = dict(SanctionKind.choices)
+        rest = [(kind, label) for kind, label in SanctionKind.choices if kind not in offered]
+        self.fields["chosen_kinds"].choices = [  # type: ignore[attr-defined]
+            *((kind, labels[kind]) for kind in offered if kind in labels),
+            *rest,
+        ]
+
 
 class RefuseForm(StepForm):
     reason = forms.CharField(label=_("Reason for refusing"), widget=TEXT)
@@ -158,9 +225,13 @@ class RefuseForm(StepForm):
 
 class ServeForm(StepForm):
     signed_by = _PersonChoice(
-        label=_("Signed by (leader)"),
+        label=_("Signed by"),
         queryset=User.objects.none(),
-        help_text=_("The leader whose signature the warning notice carries."),
+        required=False,
+        help_text=_(
+            "A written warning notice is signed by the efficiency leading group's principal "
+            "leader; another decision by whoever decided it or a leader (empty: the decider)."
+        ),
     )
     served_at = forms.DateTimeField(
         label=_("Handed over at"),
@@ -171,7 +242,41 @@ class ServeForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["signed_by"].queryset = _leaders()  # type: ignore[attr-defined]
+        principal = principal_leader()
+        signers = {self.obj.decided_by_id, principal.pk if principal is not None else None}
+        self.fields["signed_by"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            Q(pk__in=_leaders()) | Q(pk__in=[pk for pk in signers if pk is not None])
+        ).order_by("username")
+        if SanctionKind.WRITTEN_WARNING in self.obj.chosen_kinds and principal is not None:
+            self.fields["signed_by"].initial = principal.pk
+        else:
+            self.fields["signed_by"].initial = self.obj.decided_by_id
+
+
+class ReferForm(StepForm):
+    referred_to = forms.CharField(
+        label=_("Referred out to"),
+        max_length=200,
+        help_text=_(
+            "The body that decides it: the discipline inspection commission, the judiciary."
+        ),
+    )
+    referred_at = forms.DateTimeField(
+        label=_("Referred at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
+
+
+class ReferralOutcomeForm(StepForm):
+    sanctioned = forms.ChoiceField(
+        label=_("Sanction imposed"),
+        choices=[("yes", _("Yes: a sanction was imposed")), ("no", _("No sanction"))],
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.CharField(label=_("What was decided"), widget=TEXT)
+    received_at = forms.DateTimeField(
+        label=_("Outcome received at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+    )
 
 
 class SelfCriticismForm(StepForm):
@@ -211,7 +316,7 @@ class ReviewForm(StepForm):
         required=False,
         choices=SanctionKind.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("For a varied decision: what now stands."),
+        help_text=_("For a reduced decision: what now stands."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -10,14 +10,26 @@ import hashlib
 import json
 from typing import Any
 
-RULE_FIELDS = ("number", "title", "condition", "proposes", "citation", "trigger", "params")
+RULE_FIELDS = (
+    "number",
+    "title",
+    "condition",
+    "proposes",
+    "regulation",
+    "article",
+    "trigger",
+    "params",
+)
 TRIGGERS = ("violation", "aggregate", "consequence")
-TYPE_FIELDS = ("code", "name", "family", "citation", "default_severity")
+TYPE_FIELDS = ("code", "name", "family", "regulation", "article", "default_severity")
 
 
-def parse_rulebook(data: Any, *, kinds: set[str], families: set[str]) -> dict[str, Any]:
+def parse_rulebook(
+    data: Any, *, kinds: set[str], families: set[str], regulations: set[str]
+) -> dict[str, Any]:
     """The rulebook of a file as {"label", "title", "rules": [...], "digest"}; raises
-    ValueError naming what is wrong."""
+    ValueError naming what is wrong. Each rule names its regulation by its code in the
+    register (`regulations`: the codes known) and the article."""
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise ValueError("A rulebook file is an object with a list of rules.")
     label, title = str(data.get("label", "")).strip(), str(data.get("title", "")).strip()
@@ -35,8 +47,7 @@ def parse_rulebook(data: Any, *, kinds: set[str], families: set[str]) -> dict[st
         seen.add(number)
         if raw["trigger"] not in TRIGGERS:
             raise ValueError(f"Rule {number}: unknown trigger {raw['trigger']!r}.")
-        if not str(raw["citation"]).strip():
-            raise ValueError(f"Rule {number} cites no regulation.")
+        _check_regulation(f"Rule {number}", raw, regulations)
         for clause in raw["params"].get("clauses", ()):
             unknown_kinds = set(clause.get("kinds", ())) - kinds
             unknown_families = set(clause.get("families", ())) - families
@@ -62,8 +73,22 @@ def parse_rulebook(data: Any, *, kinds: set[str], families: set[str]) -> dict[st
     return {"label": label, "title": title, "rules": rules, "digest": digest}
 
 
+def _check_regulation(what: str, raw: dict[str, Any], regulations: set[str]) -> None:
+    code = str(raw.get("regulation") or "").strip()
+    if not code:
+        raise ValueError(f"{what} names no regulation.")
+    if code not in regulations:
+        raise ValueError(
+            f"{what}: unknown regulation {code!r}; the register has "
+            f"{', '.join(sorted(regulations)) or 'none'} (fixtures/regulations.json, loaded "
+            "by manage.py load_defaults)."
+        )
+    if not str(raw.get("article") or "").strip():
+        raise ValueError(f"{what} names no article of {code}.")
+
+
 def parse_violation_types(
-    data: Any, *, families: set[str], severities: set[str]
+    data: Any, *, families: set[str], severities: set[str], regulations: set[str]
 ) -> list[dict[str, Any]]:
     if not isinstance(data, list):
         raise ValueError("A violation-types file is a list.")
@@ -74,6 +99,7 @@ def parse_violation_types(
             raise ValueError(f"Violation type {raw.get('code', '?')} lacks {', '.join(missing)}.")
         if raw["family"] not in families or raw["default_severity"] not in severities:
             raise ValueError(f"Violation type {raw['code']}: unknown family or severity.")
+        _check_regulation(f"Violation type {raw['code']}", raw, regulations)
         rows.append(
             {name: raw[name] for name in TYPE_FIELDS} | {"description": raw.get("description", "")}
         )

@@ -4,8 +4,9 @@ services, the pages, the API and the admin.
 Recusal (seed 002 附件10 §5–6; DOMAIN §1): the accused of a matter (the violation's
 staff member, or anyone assigned responsibility for it) never reviews, confirms,
 dismisses, assigns, proposes, approves or serves anything about it. Maker-checker: the
-proposer of a sanction never approves or refuses it. Leadership approves organisational
-and disciplinary kinds.
+proposer of a sanction never approves or refuses it. Who decides which kind is
+sanctions.authority's (DOMAIN §1): the leading group, the inspection office head, or
+leadership within cadre authority; disciplinary kinds are referred out.
 
 The violation's responsibilities are read from ``violation.responsibilities``: callers
 that check many violations prefetch them.
@@ -17,8 +18,9 @@ from typing import Any
 
 import rules
 
+from accountability.models import LeadingGroup
 from accountability.rules import is_inspection_office, is_leadership
-from sanctions.models.kinds import LEADERSHIP_FAMILIES, family_of
+from sanctions import authority
 
 
 def _violation(obj: Any) -> Any:
@@ -52,30 +54,38 @@ def is_proposer(user: Any, decision: Any) -> bool:
     return decision is not None and user.pk is not None and decision.proposed_by_id == user.pk
 
 
-def needs_leadership(kinds: list[str] | tuple[str, ...]) -> bool:
-    return any(family_of(kind) in LEADERSHIP_FAMILIES for kind in kinds)
+@rules.predicate
+def may_decide(user: Any, decision: Any) -> bool:
+    """The user is who decides this proposed decision (sanctions.authority)."""
+    return authority.may_decide(user, decision)
 
 
 @rules.predicate
-def needs_leadership_approval(user: Any, decision: Any) -> bool:
-    return decision is not None and needs_leadership(decision.chosen_kinds)
+def is_leading_group_member(user: Any) -> bool:
+    if user.pk is None:
+        return False
+    member = getattr(user, "_leading_group_member", None)
+    if member is None:
+        member = LeadingGroup.objects.filter(members=user).exists()
+        user._leading_group_member = member
+    return bool(member)
 
 
 office = is_inspection_office
 # What the inspection office does on a matter, never on one about themselves.
 office_not_accused = is_inspection_office & ~is_accused
 
-rules.add_perm("sanctions.view_violation", is_inspection_office | is_leadership)
+# The leading group decides warnings, so its members see the evidence too.
+rules.add_perm(
+    "sanctions.view_violation", is_inspection_office | is_leadership | is_leading_group_member
+)
 rules.add_perm("sanctions.raise_violation", is_inspection_office)
 rules.add_perm("sanctions.review_violation", office_not_accused)
 rules.add_perm("sanctions.assign_responsibility", office_not_accused)
 rules.add_perm("sanctions.propose_sanction", office_not_accused)
-rules.add_perm(
-    "sanctions.approve_sanction",
-    ~is_accused
-    & ~is_proposer
-    & (is_leadership | (is_inspection_office & ~needs_leadership_approval)),
-)
+rules.add_perm("sanctions.approve_sanction", ~is_accused & ~is_proposer & may_decide)
+# Disciplinary kinds are referred out: the office records the referral and its outcome.
+rules.add_perm("sanctions.record_referral", office_not_accused)
 rules.add_perm("sanctions.serve_sanction", office_not_accused)
 rules.add_perm("sanctions.record_self_criticism", office_not_accused)
 rules.add_perm("sanctions.record_appeal", office_not_accused)

@@ -4,27 +4,30 @@ violation with everything the page shows, the sanction register, award eligibili
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from sanctions.engine import LOCAL_TZ
+from accountability.models import Department
+from sanctions.authority import DecidingContext, decider_ids
+from sanctions.engine import LOCAL_TZ, Eligibility, Record, eligibility
 from sanctions.models import (
-    AggregateFiring,
     DecisionEvent,
+    DecisionState,
     Responsibility,
-    Rule,
     SanctionDecision,
     SanctionKind,
     SanctionNotification,
+    SanctionNotificationKind,
     Violation,
     ViolationEvent,
     ViolationState,
 )
-from sanctions.services.facts import standing_decisions
+from sanctions.services.facts import decision_fact, record_decisions
+from sanctions.services.rulebook import rulebook_current, rulebook_spec
 
 
 def violation_queue(*, states: Iterable[str] | None = None) -> QuerySet[Violation]:
@@ -48,17 +51,17 @@ def violation_get(*, pk: int) -> Violation:
     """One violation with its evidence, history, responsibilities and decisions."""
     return (
         Violation.objects.select_related(
-            "type",
+            "type__regulation",
             "staff",
             "department__head",
             "case",
-            "breach__clock",
+            "breach__clock__policy__regulation",
             "notice_breach__request",
             "notice_breach__notice",
             "refusal_flag",
-            "outage_breach__obligation",
+            "outage_breach__obligation__regulation",
             "outage_breach__event",
-            "firing__rule",
+            "firing__rule__regulation",
             "rulebook_version",
             "reviewer",
             "decided_by",
@@ -69,7 +72,7 @@ def violation_get(*, pk: int) -> Violation:
             Prefetch(
                 "decisions",
                 queryset=SanctionDecision.objects.select_related(
-                    "person", "rule", "proposed_by", "decided_by"
+                    "person", "rule__regulation", "proposed_by", "decided_by"
                 ),
             ),
         )
@@ -80,10 +83,10 @@ def violation_get(*, pk: int) -> Violation:
 def decision_register(*, year: int | None = None) -> QuerySet[SanctionDecision]:
     """The sanction register: every decision (of a year of proposal), newest first."""
     queryset = SanctionDecision.objects.select_related(
-        "violation__type",
+        "violation__type__regulation",
         "person",
         "department",
-        "rule",
+        "rule__regulation",
         "rulebook_version",
         "proposed_by",
         "decided_by",
@@ -100,11 +103,11 @@ def decision_register(*, year: int | None = None) -> QuerySet[SanctionDecision]:
 def decision_get(*, pk: int) -> SanctionDecision:
     return (
         SanctionDecision.objects.select_related(
-            "violation__type",
+            "violation__type__regulation",
             "violation__department",
             "person",
             "department",
-            "rule",
+            "rule__regulation",
             "rulebook_version",
             "proposed_by",
             "decided_by",
@@ -122,95 +125,120 @@ def decision_get(*, pk: int) -> SanctionDecision:
     )
 
 
+def decisions_awaiting(*, user: Any) -> list[SanctionDecision]:
+    """The proposed decisions `user` may decide (sanctions.authority), oldest proposed
+    first: the "awaiting my decision" list. A fixed number of queries however long."""
+    if user is None or not user.is_authenticated:
+        return []
+    proposed = (
+        SanctionDecision.objects.filter(state=DecisionState.PROPOSED)
+        .select_related("violation__type", "person__staff", "department", "proposed_by")
+        .prefetch_related("violation__responsibilities")
+        .order_by("proposed_at", "id")
+    )
+    context = DecidingContext.load()
+    return [d for d in proposed if user.pk in decider_ids(d, context).ids]
+
+
+def sanction_notification_text(notification: SanctionNotification) -> str:
+    """One line saying what happened, in the active language. It names the person and
+    the violation type, never a complainant."""
+    decision = notification.decision
+    values = {
+        "person": decision.person.get_full_name() or decision.person.get_username(),
+        "type": decision.violation.type.name,
+        "kinds": "、".join(
+            str(dict(SanctionKind.choices).get(kind, kind)) for kind in decision.chosen_kinds
+        ),
+        "proposer": decision.proposed_by.get_full_name() or decision.proposed_by.get_username(),
+    }
+    if notification.kind == SanctionNotificationKind.DECISION_AWAITING:
+        return (
+            _("%(proposer)s proposed %(kinds)s for %(person)s (%(type)s): it awaits your decision.")
+            % values
+        )
+    return _("A warning notice was served on %(person)s (%(type)s).") % values
+
+
 def sanction_notifications_for(*, user: Any) -> QuerySet[SanctionNotification]:
     """What a person was told about decisions (a unit head: notices served on their
     staff), newest first."""
     return (
         SanctionNotification.objects.filter(recipient=user)
-        .select_related("decision__person", "decision__violation__type")
+        .select_related("decision__person", "decision__violation__type", "decision__proposed_by")
         .order_by("-created_at", "-id")
     )
 
 
-# -- award eligibility (rules 11 and 12) --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    """Whether a person or a department keeps the year's award eligibility, and why not."""
-
-    year: int
-    eligible: bool
-    reasons: list[str] = field(default_factory=list)
+# -- award eligibility (rules 11, 12 and 16) --------------------------------------------
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=LOCAL_TZ), datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
 
 
-def _kinds_text(kinds: Iterable[str]) -> str:
-    labels = []
-    for kind in kinds:
-        try:
-            labels.append(str(SanctionKind(kind).label))
-        except ValueError:
-            labels.append(kind)
-    return "、".join(labels)
-
-
-def _rule_12(decision: SanctionDecision, rules: dict[int, Rule]) -> str:
-    rule = rules.get(decision.rulebook_version_id)
-    citation = rule.citation if rule is not None else "seed 000 §12"
-    return _(
-        "Rule 12 (%(citation)s): sanctioned on %(date)s with %(kinds)s for %(violation)s "
-        "(decision #%(id)s)."
-    ) % {
-        "citation": citation,
-        "date": f"{decision.decided_at.astimezone(LOCAL_TZ):%Y-%m-%d}"
-        if decision.decided_at
-        else "",
-        "kinds": _kinds_text(getattr(decision, "standing_kinds", decision.chosen_kinds)),
-        "violation": decision.violation.type.name,
-        "id": decision.pk,
-    }
-
-
-def _rules_12(decisions: list[SanctionDecision]) -> dict[int, Rule]:
-    versions = {d.rulebook_version_id for d in decisions}
-    return {
-        rule.version_id: rule for rule in Rule.objects.filter(version_id__in=versions, number=12)
-    }
+def _eligibility(year: int, **subject: Any) -> Eligibility:
+    """Read from the record as it stands now, so that a quashed or reduced decision or a
+    violation dismissed on review changes it at once; explained by the rulebook in
+    force."""
+    start, end = _year_bounds(year)
+    person_id, department_id = subject.get("person_id"), subject.get("department_id")
+    decisions = record_decisions(
+        since=start,
+        until=end,
+        persons=[person_id] if person_id is not None else None,
+        departments=[department_id] if department_id is not None else None,
+    )
+    record = Record(decisions=tuple(decision_fact(d) for d in decisions))
+    return eligibility(record, rulebook_spec(rulebook_current()), year=year, **subject)
 
 
 def award_eligibility_person(*, person: Any, year: int) -> Eligibility:
-    """Lost by any standing sanction decided in the year (rule 12, seed 000 §12) and by a
-    second warning in the year (rule 11, seed 004 告诫程序 4)."""
-    start, end = _year_bounds(year)
-    decisions = standing_decisions(since=start, until=end, persons=[person.pk])
-    decisions = [d for d in decisions if d.person_id == person.pk]
-    rules = _rules_12(decisions)
-    reasons = [_rule_12(d, rules) for d in decisions]
-    for firing in AggregateFiring.objects.filter(
-        rule_number=11, person=person, period=str(year)
-    ).select_related("rule"):
-        reasons.append(
-            _("Rule 11 (%(citation)s): warned %(count)s times in %(year)s (decisions %(ids)s).")
-            % {
-                "citation": firing.rule.citation,
-                "count": len(firing.counted),
-                "year": year,
-                "ids": ", ".join(f"#{row['id']}" for row in firing.counted),
-            }
-        )
-    return Eligibility(year=year, eligible=not reasons, reasons=reasons)
+    """Lost by a second standing warning in the year (rule 11), a standing
+    accountability measure of seed 000 §11 (rule 12), or a decision that takes it away
+    from the unit's head (rule 16)."""
+    return _eligibility(year, person_id=person.pk)
 
 
 def award_eligibility_department(*, department: Any, year: int) -> Eligibility:
-    """Lost by any standing sanction against the department's staff for a violation of
-    the department, decided in the year (rule 12, seed 000 §12)."""
+    """Lost by a standing decision that names the department (rules 12 and 16); a
+    sanction on one of its staff alone does not cost it."""
+    return _eligibility(year, department_id=department.pk)
+
+
+@dataclass(frozen=True)
+class EligibilityRow:
+    """One person or department on the year's eligibility page."""
+
+    name: str
+    department: str
+    eligibility: Eligibility
+
+
+def award_eligibility_year(*, year: int) -> tuple[list[EligibilityRow], list[EligibilityRow]]:
+    """Every department, and every person with a sanction decision in the year, with
+    whether they keep the year's award eligibility and why (a fixed number of queries:
+    the record is read once and the engine asked for each)."""
     start, end = _year_bounds(year)
-    decisions = standing_decisions(since=start, until=end, departments=[department.pk])
-    decisions = [d for d in decisions if d.department_id == department.pk]
-    rules = _rules_12(decisions)
-    reasons = [_rule_12(d, rules) for d in decisions]
-    return Eligibility(year=year, eligible=not reasons, reasons=reasons)
+    decisions = record_decisions(since=start, until=end)
+    record = Record(decisions=tuple(decision_fact(d) for d in decisions))
+    spec = rulebook_spec(rulebook_current())
+    departments = {d.pk: d for d in Department.objects.order_by("code")}
+    people = {decision.person_id: decision for decision in decisions}
+    persons = [
+        EligibilityRow(
+            name=decision.person.get_full_name() or decision.person.get_username(),
+            department=decision.department.name,
+            eligibility=eligibility(record, spec, year=year, person_id=person_id),
+        )
+        for person_id, decision in sorted(people.items(), key=lambda item: item[0])
+    ]
+    units = [
+        EligibilityRow(
+            name=department.name,
+            department=department.name,
+            eligibility=eligibility(record, spec, year=year, department_id=department.pk),
+        )
+        for department in departments.values()
+    ]
+    return persons, units

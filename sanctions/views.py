@@ -32,15 +32,23 @@ from deadlines.rules import sees_complainant
 from deadlines.selectors.cases import case_get
 from deadlines.services.cases import case_log_complainant_view
 from sanctions import forms, services
+from sanctions.authority import AUTHORITY_LABELS, authority_for, who_decides
 from sanctions.models import (
     DecisionState,
     ResponsibilityKind,
     SanctionDecision,
     SanctionKind,
+    SanctionNotificationKind,
     Violation,
     ViolationState,
 )
-from sanctions.selectors import decision_get, violation_get, violation_queue
+from sanctions.selectors import (
+    award_eligibility_year,
+    decision_get,
+    decisions_awaiting,
+    violation_get,
+    violation_queue,
+)
 from sanctions.services import SanctionConflict
 from sanctions.views_register import register_rows
 
@@ -59,6 +67,14 @@ def _require_view(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only the inspection office and leadership see violations."))
 
 
+def _require_view_decision(request: HttpRequest, decision: SanctionDecision) -> None:
+    """The office and leadership, and whoever decides this decision."""
+    if not rules.has_perm("sanctions.view_violation", request.user) and not rules.has_perm(
+        "sanctions.approve_sanction", request.user, decision
+    ):
+        raise PermissionDenied(_("Only the inspection office and leadership see violations."))
+
+
 def kind_labels(kinds: list[str] | tuple[str, ...]) -> list[str]:
     labels = dict(SanctionKind.choices)
     return [str(labels.get(kind, kind)) for kind in kinds]
@@ -70,6 +86,8 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "review": _("Taken up for review"),
     "confirm": _("Confirmed"),
     "dismiss": _("Dismissed"),
+    "set_aside": _("Dismissed on review"),
+    "counted_record_set_aside": _("A record it counted no longer stands"),
     "assign_responsibility": _("Responsibility assigned"),
     "propose": _("Proposed"),
     "approve": _("Approved"),
@@ -77,6 +95,8 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "serve": _("Served"),
     "self_criticism": _("Written self-criticism received"),
     "complete": _("Completed"),
+    "refer": _("Referred out"),
+    "referral_outcome": _("Outcome of the referral recorded"),
     "appeal": _("Appeal recorded"),
     "review_record": _("Review recorded"),
 }
@@ -125,7 +145,12 @@ VIOLATION_STEPS: dict[str, Step] = {
             forms.ConfirmForm,
             _when("sanctions.review_violation", _in(V.UNDER_REVIEW)),
             lambda u, v, d: services.violation_confirm(
-                actor=u, violation=v, severity=d["severity"], note=d["note"]
+                actor=u,
+                violation=v,
+                severity=d["severity"],
+                note=d["note"],
+                adverse_effect=d.get("adverse_effect"),
+                adverse_effect_note=d.get("adverse_effect_note", ""),
             ),
             _("Confirmed; assign responsibility next."),
         ),
@@ -138,6 +163,16 @@ VIOLATION_STEPS: dict[str, Step] = {
                 actor=u, violation=v, reason=d["reason"], note=d["note"]
             ),
             _("Dismissed."),
+        ),
+        Step(
+            "set_aside",
+            _("Dismiss on review"),
+            forms.SetAsideForm,
+            _when("sanctions.review_violation", _in(V.CONFIRMED)),
+            lambda u, v, d: services.violation_set_aside(
+                actor=u, violation=v, reason=d["reason"], note=d["note"]
+            ),
+            _("Dismissed on review; the rules that counted it were evaluated again."),
         ),
         Step(
             "responsibility",
@@ -170,6 +205,37 @@ DECISION_STEPS: dict[str, Step] = {
             _when("sanctions.approve_sanction", _in(D.PROPOSED)),
             lambda u, s, d: services.sanction_refuse(actor=u, decision=s, reason=d["reason"]),
             _("Refused; the office may propose again."),
+        ),
+        Step(
+            "refer",
+            _("Record the referral"),
+            forms.ReferForm,
+            _when(
+                "sanctions.record_referral",
+                lambda s: s.state == D.PROPOSED and authority_for(s.chosen_kinds) == "referred",
+            ),
+            lambda u, s, d: services.sanction_refer(
+                actor=u,
+                decision=s,
+                referred_to=d["referred_to"],
+                referred_at=d["referred_at"],
+                note=d["note"],
+            ),
+            _("Referral recorded; record its outcome when it comes."),
+        ),
+        Step(
+            "referral_outcome",
+            _("Record the outcome of the referral"),
+            forms.ReferralOutcomeForm,
+            _when("sanctions.record_referral", _in(D.REFERRED)),
+            lambda u, s, d: services.referral_outcome_record(
+                actor=u,
+                decision=s,
+                sanctioned=d["sanctioned"] == "yes",
+                outcome=d["outcome"],
+                received_at=d["received_at"],
+            ),
+            _("Outcome of the referral recorded."),
         ),
         Step(
             "serve",
@@ -433,10 +499,12 @@ def propose(request: HttpRequest, pk: int, responsibility: int) -> HttpResponse:
     if not rules.has_perm("sanctions.propose_sanction", request.user, violation):
         raise PermissionDenied(_("You may not propose a sanction on this violation."))
     proposal = services.sanction_proposal(responsibility=answer)
+    # The proposal's kinds are offered as choices and none is ticked (DOMAIN §7): the
+    # proposer picks, rather than taking every kind by default.
     form = forms.ProposeForm(
         request.POST or None,
         obj=violation,
-        initial={"chosen_kinds": list(proposal.kinds) if proposal else []},
+        offered=proposal.kinds if proposal else (),
         auto_id=_ids("propose"),
     )
     status = 200
@@ -502,6 +570,8 @@ def _decision_page(
             "decision": decision,
             "proposed_labels": kind_labels(decision.proposed_kinds),
             "chosen_labels": kind_labels(decision.chosen_kinds),
+            "authority_label": AUTHORITY_LABELS.get(authority_for(decision.chosen_kinds) or ""),
+            "who_decides": who_decides(decision) if decision.state == D.PROPOSED else "",
             "steps": _available(DECISION_STEPS, request.user, decision, bound),
             "history": history(decision.events.all()),
         },
@@ -512,18 +582,19 @@ def _decision_page(
 @login_required
 @require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_view(request)
-    return _decision_page(request, _decision(pk))
+    decision = _decision(pk)
+    _require_view_decision(request, decision)
+    return _decision_page(request, decision)
 
 
 @login_required
 @require_POST
 def decision_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    _require_view(request)
     chosen = DECISION_STEPS.get(step)
     if chosen is None:
         raise Http404(_("No such step."))
     decision = _decision(pk)
+    _require_view_decision(request, decision)
     form = chosen.form(request.POST, obj=decision, auto_id=_ids(step))
     problem = _run(
         request, chosen, decision, form, lambda **kw: _decision_page(request, decision, **kw)
@@ -548,6 +619,41 @@ def warning_notice(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+# -- awaiting my decision -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def awaiting(request: HttpRequest) -> HttpResponse:
+    """The proposed sanctions the signed-in person may decide (the leading group's
+    members, the inspection office head, leaders), oldest first."""
+    page = Paginator(decisions_awaiting(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        (
+            decision,
+            kind_labels(decision.chosen_kinds),
+            AUTHORITY_LABELS.get(authority_for(decision.chosen_kinds) or ""),
+        )
+        for decision in page
+    ]
+    return render(request, "sanctions/awaiting.html", {"page": page, "rows": rows, "query": ""})
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the person's accountability notifications read and go where it leads:
+    the decision awaiting them, or their notifications."""
+    notification = services.sanction_notification_read(actor=request.user, pk=pk)
+    if notification is None:
+        raise Http404(_("No such notification."))
+    if notification.kind == SanctionNotificationKind.DECISION_AWAITING:
+        return redirect("sanctions:decision", pk=notification.decision_id)
+    return redirect("deadlines:notifications")
 
 
 # -- the register ---------------------------------------------------------------------------
@@ -577,5 +683,25 @@ def register(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": query.urlencode(),
             "export_query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def eligibility(request: HttpRequest) -> HttpResponse:
+    """Award eligibility (评先资格) of a year: every department and every person with a
+    sanction decision in it, what cost it and what was looked at and not counted."""
+    _require_view(request)
+    form = forms.YearForm(request.GET)
+    year = form.year_or_current()
+    persons, departments = award_eligibility_year(year=year)
+    return render(
+        request,
+        "sanctions/eligibility.html",
+        {
+            "form": form,
+            "year": year,
+            "sections": [(_("People"), persons), (_("Departments"), departments)],
         },
     )

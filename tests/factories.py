@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from accountability.models import Department, StaffProfile
+from accountability.models import Department, Regulation, StaffProfile
 from accountability.roles import Role
 from deadlines.models import Case, Channel, ClockKind, MatterKind, TimeLimitPolicy
 from deadlines.worktime import Unit
@@ -74,7 +74,11 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     clock_kind = ClockKind.RESULT
     amount = 5
     unit = Unit.WORKING_DAYS.value
-    source = "test"
+    # The register's rows come with the migrations (accountability 0007).
+    regulation = factory.LazyFunction(
+        lambda: Regulation.objects.get(code="service-accountability-systems")
+    )
+    article = "限时办结制 第七条(二)"
 
 
 class CaseFactory(factory.django.DjangoModelFactory):

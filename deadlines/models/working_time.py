@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accountability.regulations import cite
 from deadlines.worktime import EndRule, Unit
 
 
@@ -184,8 +185,19 @@ class TimeLimitPolicy(models.Model):
         blank=True,
         help_text=_("Empty: the policy's own unit. Petitions: 60 working days on a 30-day limit."),
     )
-    source = models.TextField(
-        _("regulation"), help_text=_("The citation, such as seed 003 反馈制度 (1).")
+    regulation = models.ForeignKey(
+        "accountability.Regulation",
+        verbose_name=_("regulation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty only for a practice that no regulation of the register states."),
+    )
+    article = models.CharField(
+        _("article"),
+        max_length=200,
+        help_text=_("The article of the regulation, such as 投诉反馈制度 (1)."),
     )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -219,6 +231,11 @@ class TimeLimitPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def citation(self) -> str:
+        """《title》article (accountability.regulations.cite)."""
+        return cite(self.regulation, self.article)
 
 
 class Clock(models.Model):

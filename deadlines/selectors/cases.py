@@ -88,7 +88,9 @@ def case_get(*, number: str) -> Case:
         .prefetch_related(
             Prefetch(
                 "clocks",
-                queryset=Clock.objects.select_related("policy", "department", "responsible")
+                queryset=Clock.objects.select_related(
+                    "policy__regulation", "department", "responsible"
+                )
                 .prefetch_related("pauses")
                 .order_by("started_at", "id"),
             ),

@@ -5,18 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from deadlines.bell import SOURCES
 from deadlines.models import Notification, NotificationKind, Reminder
 
 
-def notification_unread_count(*, user: Any) -> int:
-    """The bell's number: one count over the partial index of unread rows."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+def bell_counts(*, user: Any) -> tuple[int, int]:
+    """The bell's number and the "awaiting my decision" count, in one query: the unread
+    case notifications plus the unread rows of every registered source
+    (deadlines.bell), and what awaits the person's decision."""
+    unread = [
+        f"SELECT COUNT(*) FROM {Notification._meta.db_table} "
+        "WHERE recipient_id = %s AND read_at IS NULL",
+        *(source.unread_sql() for source in SOURCES),
+    ]
+    awaiting = [source.awaiting_sql() for source in SOURCES if source.awaiting_sql]
+    sql = "SELECT " + " + ".join(f"({part})" for part in unread)
+    sql += ", " + (" + ".join(f"({part})" for part in awaiting) if awaiting else "0")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk] * (len(unread) + len(awaiting)))
+        total, waiting = cursor.fetchone()
+    return int(total), int(waiting or 0)
 
 
 def notification_list(*, user: Any) -> QuerySet[Notification]:
@@ -71,7 +86,7 @@ def notification_text(notification: Notification) -> str:
 def reminder_get(*, pk: int) -> Reminder:
     """One reminder notice with everything its printed page shows; raises DoesNotExist."""
     return Reminder.objects.select_related(
-        "breach__clock__policy",
+        "breach__clock__policy__regulation",
         "breach__case__department",
         "breach__responsible",
         "addressee",

@@ -165,7 +165,7 @@ def calendar_seed_from_library(*, actor: Any = None) -> list[int]:
     moved = clocks_recompute(first_day=date(years[0], 1, 1), last_day=date(years[-1], 12, 31))
     audit.record(
         actor=actor,
-        action="calendar.seed",
+        action="calendar.load",  # users see action names in the audit log
         obj=CalendarYear.objects.get(year=years[-1]),
         after={"years": years, "days": len(rows), "clocks_recomputed": moved, "source": source},
     )

@@ -24,6 +24,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from accountability import audit
 from accountability.models import Department
+from accountability.regulations import cite_code
 from accountability.roles import Role
 from accountability.rules import has_role
 from accountability.selectors import who_covers
@@ -737,9 +738,12 @@ def case_request_extension(
         raise ValidationError(
             _(
                 "The deadline passed at %(due)s. An extension has to be asked for before the "
-                "deadline (seed 001 §6(二)); this one is overdue and stays so."
+                "deadline (%(regulation)s); this one is overdue and stays so."
             )
-            % {"due": date_format(timezone.localtime(clock.due_at), "DATETIME_FORMAT")}
+            % {
+                "due": date_format(timezone.localtime(clock.due_at), "DATETIME_FORMAT"),
+                "regulation": cite_code("service-accountability-systems", "限时办结制 第六条(二)"),
+            }
         )
     policy = clock.policy
     if policy.max_extension_amount is None:

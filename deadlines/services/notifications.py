@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from deadlines.bell import SOURCES
 from deadlines.models import Notification
 from deadlines.selectors.notifications import notification_link, notification_text
 
@@ -41,10 +42,12 @@ def notification_mark_read(*, actor: Any, notification: Notification) -> Notific
 
 @transaction.atomic
 def notifications_mark_all_read(*, actor: Any) -> int:
-    """Mark every unread notification of the actor read; returns how many."""
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+    """Mark every unread notification of the actor read, those of the other apps under
+    the bell too (deadlines.bell); returns how many."""
+    cases = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    return cases + sum(source.mark_all_read(actor) for source in SOURCES)
 
 
 def _message(recipient: Any, notifications: list[Notification]) -> EmailMessage:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability import audit
+from accountability.models import Regulation
 from accountability.services import require_permission_or_system
 from deadlines.models import TimeLimitPolicy
 
@@ -43,7 +44,8 @@ REVISABLE_FIELDS: Final[tuple[str, ...]] = (
     "warn_lead_unit",
     "max_extension_amount",
     "max_extension_unit",
-    "source",
+    "regulation",
+    "article",
     "note",
 )
 FILE_FIELDS: Final[tuple[str, ...]] = ("code", *REVISABLE_FIELDS)
@@ -176,7 +178,32 @@ def _entry_errors(index: int, entry: Any) -> tuple[TimeLimitPolicy | None, list[
     ]
     if errors:
         return None, errors
-    candidate = TimeLimitPolicy(**{name: entry[name] for name in FILE_FIELDS})
+    # The file names the regulation by its code in the register; null only for a practice
+    # that no regulation states.
+    regulation = None
+    if entry["regulation"] is not None:
+        regulation = Regulation.objects.filter(code=str(entry["regulation"])).first()
+        if regulation is None:
+            return None, [
+                message(
+                    "regulation",
+                    _(
+                        "unknown regulation %(code)s; the register has %(known)s "
+                        "(fixtures/regulations.json, loaded by manage.py load_defaults)."
+                    )
+                    % {
+                        "code": entry["regulation"],
+                        "known": ", ".join(
+                            Regulation.objects.order_by("code").values_list("code", flat=True)
+                        )
+                        or "—",
+                    },
+                )
+            ]
+    candidate = TimeLimitPolicy(
+        **{name: entry[name] for name in FILE_FIELDS if name != "regulation"},
+        regulation=regulation,
+    )
     try:
         candidate.clean_fields(exclude=["created_by"])
     except ValidationError as error:
@@ -249,7 +276,7 @@ def policies_load(*, actor: Any, path: Path) -> PolicyLoadReport:
         policy.code: policy
         for policy in TimeLimitPolicy.objects.filter(
             code__in=[candidate.code for candidate in candidates], retired_at__isnull=True
-        )
+        ).select_related("regulation")
     }
     reason = _("Loaded from %(file)s.") % {"file": path.name}
     for candidate in candidates:

@@ -37,6 +37,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accountability.models import Department
+from accountability.selectors import department_leaders
 from deadlines.models import (
     Breach,
     BreachKind,
@@ -310,27 +311,6 @@ def circulation_cutoff(calendar: WorkCalendar, now: datetime) -> datetime:
     return _start_of(issued + timedelta(days=1))
 
 
-def _leaders() -> dict[int, int | None]:
-    """Each department's supervising leader, inherited from the nearest ancestor that
-    names one (Department.leader), from one query over the (small) department table."""
-    rows = {
-        pk: (parent, leader)
-        for pk, parent, leader in Department.objects.values_list(
-            "pk", "parent_id", "supervising_leader_id"
-        )
-    }
-    found: dict[int, int | None] = {}
-    for pk in rows:
-        node: int | None = pk
-        seen: set[int] = set()
-        leader = None
-        while node is not None and node not in seen and leader is None:
-            seen.add(node)
-            node, leader = rows[node]
-        found[pk] = leader
-    return found
-
-
 # Running clocks still past the deadline their breach row records, read through the
 # running-clock index: the cost follows the clocks overdue now, not the history.
 _OVERDUE_BREACHES = f"""
@@ -403,7 +383,7 @@ def reminders_issue_due(*, now: datetime, batch: int = BATCH) -> ScanResult:
     the supervising leader) and circulate those whose clock is still overdue five
     working days after the notice. A clock stopped in between gets neither."""
     calendar = calendar_snapshot()
-    leaders = _leaders()
+    leaders = department_leaders()
     common = {"overdue": BreachKind.OVERDUE, "now": _at(now), "batch": batch}
     stages = [
         (

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accountability.models import StaffProfile
+from accountability.regulations import cite_code
 from accountability.services import require_permission
 from deadlines.models import Case, EventAction
 from deadlines.services.cases import CaseConflict, case_log_step
@@ -238,9 +239,12 @@ def material_request(*, actor: Any, case: Case, material: str, note: str = "") -
         raise ValidationError(
             _(
                 "No one-time notice was issued on case %(number)s. Issue one listing everything "
-                "missing at once (seed 002 附件6 §3) before asking for a material."
+                "missing at once (%(regulation)s) before asking for a material."
             )
-            % {"number": case.number},
+            % {
+                "number": case.number,
+                "regulation": cite_code("window-service-rules", "附件6 第三条"),
+            },
             code="no_notice",
         )
     listed = _listed_to_supply(notice)

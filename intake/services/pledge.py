@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accountability.regulations import cite_code
 from accountability.services import require_permission
 from deadlines.models import Case, CaseState, EventAction
 from deadlines.selectors.calendar import calendar_snapshot, hours_for
@@ -48,6 +49,11 @@ _LAPSABLE: Final = (
 )
 
 
+def _source(article: str) -> str:
+    """《title》article of the rules on accepting with deficiency (容缺受理制度)."""
+    return cite_code("window-service-rules", article)
+
+
 def _is_required(material: dict[str, Any]) -> bool:
     # The notice snapshot calls the catalogue's is_required "required"; a snapshot without
     # the flag lists only what is asked for, so the material counts as required.
@@ -62,9 +68,9 @@ def pledge_latest_allowed(*, item: ServiceItem, case: Case, start: datetime) -> 
         raise ValidationError(
             _(
                 "%(item)s has no promised limit, so it cannot be accepted with deficiency "
-                "(seed 002 附件4 §6)."
+                "(%(regulation)s)."
             )
-            % {"item": item.name}
+            % {"item": item.name, "regulation": _source("附件4 第六条")}
         )
     return compute_due(
         calendar_snapshot(),
@@ -82,9 +88,9 @@ def _check_item(item: ServiceItem) -> None:
         raise ValidationError(
             _(
                 "%(item)s touches public safety, the environment, health, life or property, "
-                "so it is never accepted with deficiency (seed 002 附件4 §4)."
+                "so it is never accepted with deficiency (%(regulation)s)."
             )
-            % {"item": item.name}
+            % {"item": item.name, "regulation": _source("附件4 第四条")}
         )
     if not item.allows_deficiency:
         raise ValidationError(
@@ -104,12 +110,13 @@ def _check_citizen(case: Case, at: datetime) -> None:
         raise ValidationError(
             _(
                 "The citizen broke a deficiency pledge (case %(case)s, deadline %(due)s), so "
-                "accepting with deficiency is barred until %(until)s (seed 002 附件4 §13)."
+                "accepting with deficiency is barred until %(until)s (%(regulation)s)."
             )
             % {
                 "case": broken.case.number,
                 "due": moment_label(broken.due_at),
                 "until": moment_label(broken.settled_at + BAR_PERIOD),
+                "regulation": _source("附件4 第十三条"),
             }
         )
 
@@ -134,9 +141,9 @@ def _material_errors(notice: OneTimeNotice, pledged: Sequence[str]) -> list[str]
             errors.append(
                 _(
                     "%(name)s is a main material: it must be handed in before the case is "
-                    "accepted and cannot be pledged for later (seed 002 附件4 §2)."
+                    "accepted and cannot be pledged for later (%(regulation)s)."
                 )
-                % {"name": name}
+                % {"name": name, "regulation": _source("附件4 第二条")}
             )
     missing_main = [
         str(material["name"])
@@ -147,10 +154,14 @@ def _material_errors(notice: OneTimeNotice, pledged: Sequence[str]) -> list[str]
         errors.append(
             _(
                 "Main materials are missing or deficient on notice %(notice)s: %(names)s. "
-                "Accepting with deficiency needs every main material present (seed 002 "
-                "附件4 §2)."
+                "Accepting with deficiency needs every main material present "
+                "(%(regulation)s)."
             )
-            % {"notice": notice.number, "names": "、".join(missing_main)}
+            % {
+                "notice": notice.number,
+                "names": "、".join(missing_main),
+                "regulation": _source("附件4 第二条"),
+            }
         )
     return errors
 
@@ -220,9 +231,13 @@ def pledge_take(
         errors["due_at"] = [
             _(
                 "The deadline may be no later than the item's promised limit (%(limit)s) "
-                "counted from now: %(latest)s at the latest (seed 002 附件4 §6)."
+                "counted from now: %(latest)s at the latest (%(regulation)s)."
             )
-            % {"limit": notice.service_item.promised_limit_label, "latest": moment_label(latest)}
+            % {
+                "limit": notice.service_item.promised_limit_label,
+                "latest": moment_label(latest),
+                "regulation": _source("附件4 第六条"),
+            }
         ]
     if errors:
         raise ValidationError(errors)
@@ -268,9 +283,9 @@ def pledge_keep(*, actor: Any, pledge: Pledge) -> Pledge:
         raise ValidationError(
             _(
                 "The pledge's deadline passed at %(due)s: materials handed in late do not keep "
-                "it, and the case ends (seed 002 附件4 §12)."
+                "it, and the case ends (%(regulation)s)."
             )
-            % {"due": moment_label(pledge.due_at)}
+            % {"due": moment_label(pledge.due_at), "regulation": _source("附件4 第十二条")}
         )
     pledge.state, pledge.settled_at = Pledge.State.KEPT, now
     pledge.save(update_fields=["state", "settled_at"])
@@ -295,9 +310,13 @@ def _lapse_one(pledge: Pledge, at: datetime) -> bool:
                 case=Case.objects.get(pk=pledge.case_id),
                 reason=_(
                     "Pledge missed: %(materials)s were not handed in by %(due)s; the "
-                    "acceptance with deficiency ends (seed 002 附件4 §12)."
+                    "acceptance with deficiency ends (%(regulation)s)."
                 )
-                % {"materials": "、".join(pledge.materials), "due": moment_label(pledge.due_at)},
+                % {
+                    "materials": "、".join(pledge.materials),
+                    "due": moment_label(pledge.due_at),
+                    "regulation": _source("附件4 第十二条"),
+                },
                 responsible=pledge.taken_by,
             )
     except CaseConflict:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accountability.models import Department
 from deadlines.models import Case, Urgency
 from deadlines.services import cases as case_services
-from intake.models import RefusalFlag, refusal_phrases_in
+from intake.services.refusal import refusal_flags_record
 from outages.models import OutageEvent
 from outages.services import outage_answer, outage_link_contact
 
@@ -55,9 +55,7 @@ def dispatch_department() -> Department:
 
 
 def _flag_refusals(case: Case, actor: Any, *texts: str) -> None:
-    for text in texts:
-        for phrase in refusal_phrases_in(text):
-            RefusalFlag.objects.create(case=case, staff=actor, phrase=phrase, text=text)
+    refusal_flags_record(case=case, staff=actor, texts=texts)
 
 
 @transaction.atomic
@@ -76,8 +74,9 @@ def registration_submit(
 
     Urgent matters (no water, a leak, polluted water) go straight to dispatch whatever
     the disposition, with the 1-hour feedback and 40-minute unit clocks (seed 003
-    投诉工作要求 (1), 反馈制度 (1)). Text containing a refusal phrase is flagged for the
-    inspection office. The returned case carries the receipt's ``lookup_secret``.
+    投诉工作要求 (1), 反馈制度 (1)). A refusal phrase standing on its own in the answer or
+    the handover note is flagged for the head of the actor's department. The returned
+    case carries the receipt's ``lookup_secret``.
     """
     profile = getattr(actor, "staff", None)
     if profile is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability import audit
+from accountability.regulations import cite_code
 from accountability.services import require_permission
 from deadlines.models import Case, CaseState, EventAction, FeedbackEntry
 from deadlines.services.cases import CaseConflict, case_log_feedback, case_log_step, case_reject
@@ -32,8 +33,8 @@ def rejection_file(*, actor: Any, case: Case, reason: str, legal_basis: str) -> 
     if not legal_basis:
         errors["legal_basis"] = _(
             "Give the legal basis for the refusal: the law, regulation or rule and its article "
-            "(seed 002 附件1 §4)."
-        )
+            "(%(regulation)s)."
+        ) % {"regulation": cite_code("window-service-rules", "附件1 第四条")}
     if errors:
         raise ValidationError(errors)
     if case.state != CaseState.REGISTERED:
@@ -80,9 +81,10 @@ def rejection_notice_delivered(
     if channel != FeedbackEntry.Channel.WRITTEN:
         raise ValidationError(
             _(
-                "The refusal is owed in writing (seed 002 附件1 §8): log a call or a visit on "
+                "The refusal is owed in writing (%(regulation)s): log a call or a visit on "
                 "the case page as a contact."
             )
+            % {"regulation": cite_code("window-service-rules", "附件1 第八条")}
         )
     clock = rejection_notice_clock(filing.case)
     if clock is not None and clock.stopped_at is not None:

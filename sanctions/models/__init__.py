@@ -21,7 +21,13 @@ from sanctions.models.kinds import (
     SanctionKind,
     family_of,
 )
-from sanctions.models.rulebook import AggregateFiring, Rule, RulebookVersion, RuleTrigger
+from sanctions.models.rulebook import (
+    AggregateFiring,
+    FiringWithdrawal,
+    Rule,
+    RulebookVersion,
+    RuleTrigger,
+)
 from sanctions.models.violations import (
     FK_SOURCES,
     DismissalReason,
@@ -47,6 +53,7 @@ __all__ = [
     "DecisionEvent",
     "DecisionState",
     "DismissalReason",
+    "FiringWithdrawal",
     "Responsibility",
     "ResponsibilityKind",
     "Review",

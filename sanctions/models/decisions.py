@@ -25,6 +25,7 @@ class DecisionState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     SERVED = "served", _("Served")
+    REFERRED = "referred", _("Referred out")
     SELF_CRITICISM_RECEIVED = "self_criticism_received", _("Written self-criticism received")
     COMPLETED = "completed", _("Completed")
 
@@ -97,6 +98,14 @@ class SanctionDecision(FSMModelMixin, models.Model):
     explanation = models.TextField(_("explanation"))
     counted = models.JSONField(_("earlier records counted"), default=list, blank=True)
     chosen_kinds = models.JSONField(_("decided kinds"), default=list)
+    subject_is_department = models.BooleanField(
+        _("names the department"),
+        default=False,
+        help_text=_(
+            "The decision is about the unit itself (its head answers for it): the "
+            "department loses the year's award eligibility."
+        ),
+    )
     departure_reason = models.TextField(_("reason for departing from the proposal"), blank=True)
 
     state = FSMField(
@@ -174,6 +183,15 @@ class SanctionDecision(FSMModelMixin, models.Model):
     self_criticism_late = models.BooleanField(_("received late"), default=False)
 
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    # Referred out (移送): party or state discipline and criminal matters are decided
+    # elsewhere; the portal records to whom and when, and later the outcome.
+    referred_to = models.CharField(_("referred out to"), max_length=200, blank=True)
+    referred_at = models.DateTimeField(_("referred at"), null=True, blank=True)
+    referral_outcome = models.TextField(_("outcome of the referral"), blank=True)
+    referral_outcome_at = models.DateTimeField(
+        _("outcome of the referral received at"), null=True, blank=True
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
@@ -235,6 +253,18 @@ class SanctionDecision(FSMModelMixin, models.Model):
     @transition(field=state, source=D.APPROVED, target=D.SERVED)
     def serve(self) -> None:
         """The notice is handed to the person and the unit head is told."""
+
+    @transition(field=state, source=D.PROPOSED, target=D.REFERRED)
+    def refer(self) -> None:
+        """Referred out (discipline, judiciary): decided elsewhere, recorded here."""
+
+    @transition(field=state, source=D.REFERRED, target=D.COMPLETED)
+    def referral_sanctioned(self) -> None:
+        """The body it was referred to imposed a sanction: it stands from then on."""
+
+    @transition(field=state, source=D.REFERRED, target=D.REFUSED)
+    def referral_not_sanctioned(self) -> None:
+        """The body it was referred to imposed none; the office may propose again."""
 
     @transition(field=state, source=D.SERVED, target=D.SELF_CRITICISM_RECEIVED)
     def receive_self_criticism(self) -> None:
@@ -322,7 +352,7 @@ class Appeal(AppendOnlyModel):
 
 class ReviewOutcome(models.TextChoices):
     UPHELD = "upheld", _("Upheld")
-    VARIED = "varied", _("Varied")
+    VARIED = "varied", _("Reduced")
     QUASHED = "quashed", _("Quashed")
 
 
@@ -350,7 +380,7 @@ class Review(AppendOnlyModel):
         _("kinds after the review"),
         default=list,
         blank=True,
-        help_text=_("For a varied decision: what now stands."),
+        help_text=_("For a reduced decision: what now stands."),
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -371,6 +401,7 @@ class Review(AppendOnlyModel):
 
 class SanctionNotificationKind(models.TextChoices):
     UNIT_HEAD_TOLD = "unit_head_told", _("A warning notice was served on your staff")
+    DECISION_AWAITING = "decision_awaiting", _("A proposed sanction awaits your decision")
 
 
 class SanctionNotification(models.Model):

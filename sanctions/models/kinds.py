@@ -93,7 +93,8 @@ FAMILY: Final[dict[str, str]] = {
     K.AWARD_INELIGIBILITY: F.CONSEQUENCE,
 }
 
-# Kinds only leadership may approve (DOMAIN §1: leadership approves grave sanctions).
+# The grave families (organisational, disciplinary). Who decides each kind is
+# sanctions.authority's (DOMAIN §1), not the family's.
 LEADERSHIP_FAMILIES: Final = frozenset({F.ORGANISATIONAL, F.DISCIPLINARY})
 # The efficiency warnings (效能告诫) counted by rules 10 and 11 (seed 004 告诫程序 4, 四).
 WARNING_KINDS: Final = frozenset({K.ORAL_WARNING, K.WRITTEN_WARNING})

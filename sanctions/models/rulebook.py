@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import AppendOnlyModel
+from accountability.regulations import cite
 
 
 class RulebookVersion(AppendOnlyModel):
@@ -72,7 +73,13 @@ class Rule(AppendOnlyModel):
     title = models.CharField(_("title"), max_length=200)
     condition = models.TextField(_("when"))
     proposes = models.TextField(_("proposes"))
-    citation = models.CharField(_("regulation"), max_length=200)
+    regulation = models.ForeignKey(
+        "accountability.Regulation",
+        verbose_name=_("regulation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    article = models.CharField(_("article"), max_length=200)
     trigger = models.CharField(_("trigger"), max_length=20, choices=RuleTrigger.choices)
     params = models.JSONField(_("parameters"), default=dict)
 
@@ -86,6 +93,11 @@ class Rule(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
+
+    @property
+    def citation(self) -> str:
+        """《title》article, as every page shows it (accountability.regulations.cite)."""
+        return cite(self.regulation, self.article)
 
 
 class AggregateFiring(AppendOnlyModel):
@@ -127,8 +139,17 @@ class AggregateFiring(AppendOnlyModel):
         default=list,
         help_text=_("The violations or decisions that made the count."),
     )
+    not_counted = models.JSONField(
+        _("records not counted"),
+        default=list,
+        blank=True,
+        help_text=_("Records looked at and left out, each with the reason."),
+    )
     fired_at = models.DateTimeField(_("fired at"), default=timezone.now)
     via = models.CharField(_("found by"), max_length=20)
+    # How many firings of the same key were withdrawn before this one: a key fires once
+    # per round, and a withdrawal (FiringWithdrawal) opens the next round.
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
 
     class Meta:
         verbose_name = _("aggregate rule firing")
@@ -141,12 +162,12 @@ class AggregateFiring(AppendOnlyModel):
                 name="firing_person_or_department",
             ),
             models.UniqueConstraint(
-                fields=["rule_number", "person", "period"],
+                fields=["rule_number", "person", "period", "round"],
                 condition=Q(person__isnull=False),
                 name="firing_once_per_person",
             ),
             models.UniqueConstraint(
-                fields=["rule_number", "department", "period"],
+                fields=["rule_number", "department", "period", "round"],
                 condition=Q(department__isnull=False),
                 name="firing_once_per_department",
             ),
@@ -154,3 +175,40 @@ class AggregateFiring(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.rule_number} {self.period}"
+
+
+class FiringWithdrawal(AppendOnlyModel):
+    """An aggregate firing that no longer holds, because a record it counted was
+    dismissed on review or quashed or reduced on review or appeal. The firing itself is
+    never changed (DOMAIN §7: a correction is a new record pointing at the old)."""
+
+    firing = models.OneToOneField(
+        AggregateFiring,
+        verbose_name=_("aggregate rule firing"),
+        on_delete=models.PROTECT,
+        related_name="withdrawal",
+    )
+    reason = models.TextField(_("reason"))
+    no_longer_counted = models.JSONField(
+        _("records no longer counted"),
+        default=list,
+        help_text=_("The records the firing counted that no longer stand."),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), default=timezone.now)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Whoever set aside the record it counted; empty when the system did."),
+    )
+
+    class Meta:
+        verbose_name = _("withdrawn rule firing")
+        verbose_name_plural = _("withdrawn rule firings")
+        ordering: ClassVar = ["-withdrawn_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.firing.rule_number} {self.firing.period}"

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accountability.models import AppendOnlyModel
+from accountability.regulations import cite
 
 
 class ViolationFamily(models.TextChoices):
@@ -41,6 +42,11 @@ class ViolationFamily(models.TextChoices):
     INTEGRITY = "integrity", _("Soliciting favours or obstruction")
     COMPETENCE = "competence", _("Unfamiliar with the work")
     CONFIDENTIALITY = "confidentiality", _("Complainant's identity disclosed")
+    LEAK = "leak", _("Leak not reported, cut off or repaired in time; man-made leak or pollution")
+    CARELESS_SERVICE = (
+        "careless_service",
+        _("A unit that neglected quality service or handled citizens' problems carelessly"),
+    )
     OTHER = "other", _("Other breach of the service rules")
     # Raised by an aggregate rule firing, never by hand.
     REPEATED_COMPLAINTS = "repeated_complaints", _("Repeated founded complaints")
@@ -70,7 +76,13 @@ class ViolationType(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=120)
     family = models.CharField(_("situation"), max_length=30, choices=ViolationFamily.choices)
-    citation = models.CharField(_("regulation"), max_length=200)
+    regulation = models.ForeignKey(
+        "accountability.Regulation",
+        verbose_name=_("regulation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    article = models.CharField(_("article"), max_length=200)
     default_severity = models.CharField(
         _("default severity"), max_length=10, choices=Severity.choices, default=Severity.MINOR
     )
@@ -83,6 +95,11 @@ class ViolationType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def citation(self) -> str:
+        """《title》article, as every page shows it (accountability.regulations.cite)."""
+        return cite(self.regulation, self.article)
 
 
 class SourceKind(models.TextChoices):
@@ -134,6 +151,8 @@ class DismissalReason(models.TextChoices):
     CITIZEN_DELAY = "citizen_delay", _("The citizen's own delay")
     FAULT_TOLERANCE = "fault_tolerance", _("Fault tolerance (容错)")
     NOT_FOUNDED = "not_founded", _("Not founded on the facts")
+    # Set by the system when the aggregate firing the violation was raised on is withdrawn.
+    BASIS_WITHDRAWN = "basis_withdrawn", _("The records it was raised on no longer stand")
     OTHER = "other", _("Other reason (written out)")
 
 
@@ -227,6 +246,12 @@ class Violation(FSMModelMixin, models.Model):
     )
     finding = models.TextField(
         _("inspection finding"), blank=True, help_text=_("What the inspection found.")
+    )
+    # Whether it caused a complaint or an adverse effect (seed 000 §7(二)): asked when an
+    # overdue violation is confirmed; set when raised as a founded complaint (or a finding
+    # about a complaint). None: not asked.
+    adverse_effect = models.BooleanField(
+        _("caused a complaint or adverse effect"), null=True, blank=True
     )
 
     state = FSMField(
@@ -337,6 +362,10 @@ class Violation(FSMModelMixin, models.Model):
     @transition(field=state, source=[V.RAISED, V.UNDER_REVIEW], target=V.DISMISSED)
     def dismiss(self) -> None:
         """Justified (a good reason) or not founded."""
+
+    @transition(field=state, source=V.CONFIRMED, target=V.DISMISSED)
+    def set_aside(self) -> None:
+        """Dismissed on review after it was confirmed: it stops counting at once."""
 
 
 class ViolationEvent(AppendOnlyModel):

@@ -1,20 +1,31 @@
 """Every write of the sanctions app (see the modules for the rules each one keeps)."""
 
-from sanctions.services.aggregates import aggregates_fire, aggregates_run_monthly
+from sanctions.services.aggregates import (
+    aggregates_fire,
+    aggregates_reconcile,
+    aggregates_run_monthly,
+)
 from sanctions.services.common import SanctionConflict
 from sanctions.services.decisions import (
     appeal_record,
+    deciders_notify,
+    referral_outcome_record,
     review_record,
     sanction_approve,
     sanction_complete,
     sanction_proposal,
     sanction_propose,
+    sanction_refer,
     sanction_refuse,
     sanction_serve,
     self_criticism_record,
     unit_head_of,
 )
 from sanctions.services.ingest import RaiseResult, violations_raise_from_sources
+from sanctions.services.notifications import (
+    sanction_notification_read,
+    sanction_notifications_mark_all_read,
+)
 from sanctions.services.rulebook import (
     rulebook_create,
     rulebook_current,
@@ -24,6 +35,7 @@ from sanctions.services.rulebook import (
 )
 from sanctions.services.violations import (
     SuggestedResponsibility,
+    founded_complaint_record,
     responsibility_assign,
     responsibility_suggest,
     violation_confirm,
@@ -31,6 +43,7 @@ from sanctions.services.violations import (
     violation_raise_complaint,
     violation_raise_finding,
     violation_review,
+    violation_set_aside,
 )
 
 __all__ = [
@@ -38,8 +51,12 @@ __all__ = [
     "SanctionConflict",
     "SuggestedResponsibility",
     "aggregates_fire",
+    "aggregates_reconcile",
     "aggregates_run_monthly",
     "appeal_record",
+    "deciders_notify",
+    "founded_complaint_record",
+    "referral_outcome_record",
     "responsibility_assign",
     "responsibility_suggest",
     "review_record",
@@ -49,8 +66,11 @@ __all__ = [
     "rulebook_spec",
     "sanction_approve",
     "sanction_complete",
+    "sanction_notification_read",
+    "sanction_notifications_mark_all_read",
     "sanction_proposal",
     "sanction_propose",
+    "sanction_refer",
     "sanction_refuse",
     "sanction_serve",
     "self_criticism_record",
@@ -60,6 +80,7 @@ __all__ = [
     "violation_raise_complaint",
     "violation_raise_finding",
     "violation_review",
+    "violation_set_aside",
     "violation_types_load",
     "violations_raise_from_sources",
 ]

@@ -19,27 +19,43 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accountability import audit
 from accountability.models import Department, StaffProfile
+from accountability.selectors import department_leaders
 from sanctions.engine import (
     LOCAL_TZ,
     Firing,
     Record,
     RecordRef,
+    RulebookSpec,
+    RuleSpec,
     aggregates_due,
 )
 from sanctions.models import (
     AggregateFiring,
+    DecisionState,
+    DismissalReason,
+    FiringWithdrawal,
     Rule,
+    SanctionDecision,
     SourceKind,
     Violation,
     ViolationEvent,
     ViolationState,
     ViolationType,
 )
-from sanctions.services.facts import confirmed_violations, decision_fact, standing_decisions
+from sanctions.models.decisions import STANDING_STATES
+from sanctions.services.common import history_append, user_or_none
+from sanctions.services.facts import (
+    SET_ASIDE_ACTION,
+    decision_fact,
+    record_decisions,
+    record_violations,
+)
 from sanctions.services.rulebook import rulebook_current, rulebook_spec
 
 
@@ -52,23 +68,39 @@ def _record_start(now: datetime) -> datetime:
     )
 
 
+def standing_firings() -> QuerySet[AggregateFiring]:
+    """Firings not withdrawn."""
+    return AggregateFiring.objects.filter(withdrawal__isnull=True)
+
+
 def _already_counted() -> dict[int, frozenset[tuple[str, int]]]:
     found: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    for number, counted in AggregateFiring.objects.values_list("rule_number", "counted"):
+    for number, counted in standing_firings().values_list("rule_number", "counted"):
         found[number].update((row["kind"], int(row["id"])) for row in counted)
     return {number: frozenset(keys) for number, keys in found.items()}
 
 
+def firing_key(firing: AggregateFiring) -> tuple[int, str, int, str]:
+    if firing.person_id is not None:
+        return (firing.rule_number, "person", firing.person_id, firing.period)
+    return (firing.rule_number, "department", int(firing.department_id or 0), firing.period)
+
+
 def _existing_keys() -> set[tuple[int, str, int, str]]:
-    keys = set()
-    for number, person, department, period in AggregateFiring.objects.values_list(
-        "rule_number", "person_id", "department_id", "period"
-    ):
-        if person is not None:
-            keys.add((number, "person", person, period))
-        else:
-            keys.add((number, "department", department, period))
-    return keys
+    """The keys of the firings that stand."""
+    return {
+        firing_key(firing)
+        for firing in standing_firings().only("rule_number", "person_id", "department_id", "period")
+    }
+
+
+def _round(key: tuple[int, str, int, str]) -> int:
+    """The next round of a key: how many of its firings were withdrawn."""
+    number, scope, subject, period = key
+    subject_field = "person_id" if scope == "person" else "department_id"
+    return AggregateFiring.objects.filter(
+        rule_number=number, period=period, withdrawal__isnull=False, **{subject_field: subject}
+    ).count()
 
 
 def _raise_for(firing: AggregateFiring, due: Firing, code: str, now: datetime) -> Violation | None:
@@ -122,6 +154,16 @@ def _raise_for(firing: AggregateFiring, due: Firing, code: str, now: datetime) -
     return violation
 
 
+def _record(since: datetime, persons: set[int] | None, departments: set[int] | None) -> Record:
+    violations = record_violations(since=since, persons=persons, departments=departments)
+    decisions = record_decisions(since=since, persons=persons, departments=departments)
+    return Record(
+        violations=tuple(violations),
+        decisions=tuple(decision_fact(d) for d in decisions),
+        already_counted=_already_counted(),
+    )
+
+
 def _refs_json(refs: Iterable[RecordRef]) -> list[dict[str, Any]]:
     return [ref.as_json() for ref in refs]
 
@@ -167,22 +209,14 @@ def aggregates_fire(
     persons = set(persons) if persons is not None else None
     departments = set(departments) if departments is not None else None
     if departments is not None:
-        # Rule 13 is about a head: the heads of the departments concerned.
-        heads = set(
-            Department.objects.filter(pk__in=departments, head__isnull=False).values_list(
-                "head_id", flat=True
-            )
-        )
-        persons = (persons or set()) | heads
+        # Rule 13 is about the leadership-team member who supervises a department.
+        leaders = department_leaders()
+        persons = (persons or set()) | {
+            leader for pk in departments if (leader := leaders.get(pk)) is not None
+        }
     if persons is not None or departments is not None:
         _serialise(persons, departments)
-    violations = confirmed_violations(since=since, persons=persons, departments=departments)
-    decisions = standing_decisions(since=since, persons=persons, departments=departments)
-    record = Record(
-        violations=tuple(violations),
-        decisions=tuple(decision_fact(d) for d in decisions),
-        already_counted=_already_counted(),
-    )
+    record = _record(since, persons, departments)
     existing = _existing_keys()
     rules = {rule.number: rule for rule in spec.rules}
     rules_by_id = {rule.pk: rule for rule in Rule.objects.filter(version=version)}
@@ -208,8 +242,10 @@ def aggregates_fire(
                     department_id=due.subject_id if due.scope == "department" else None,
                     period=due.period,
                     counted=_refs_json(due.counted),
+                    not_counted=[item.as_json() for item in due.not_counted],
                     fired_at=now,
                     via=via,
+                    round=_round(due.key),
                 )
                 raises = rules[due.rule_number].params.get("raises")
                 violation = _raise_for(firing, due, raises, now) if raises else None
@@ -223,6 +259,7 @@ def aggregates_fire(
                         "subject": due.subject_id,
                         "period": due.period,
                         "counted": [ref.id for ref in due.counted],
+                        "not_counted": [item.as_json() for item in due.not_counted],
                         "violation": violation.pk if violation is not None else None,
                     },
                 )
@@ -238,3 +275,201 @@ def aggregates_run_monthly(*, now: datetime | None = None) -> list[AggregateFiri
     confirmation or an approval missed, a rule added by a new rulebook version)."""
     with transaction.atomic():
         return aggregates_fire(via="monthly", now=now)
+
+
+# -- undo: firings that no longer hold -----------------------------------------------------
+
+
+def _standing_refs(record: Record) -> tuple[set[tuple[str, int]], dict[tuple[str, int], str]]:
+    """The records of `record` that stand, and why each of the others does not."""
+    standing: set[tuple[str, int]] = set()
+    set_aside: dict[tuple[str, int], str] = {}
+    for fact in record.violations:
+        key = ("violation", fact.id)
+        if fact.set_aside:
+            set_aside[key] = fact.set_aside
+        else:
+            standing.add(key)
+    for decision in record.decisions:
+        key = ("decision", decision.id)
+        if decision.set_aside:
+            set_aside[key] = decision.set_aside
+        else:
+            standing.add(key)
+    return standing, set_aside
+
+
+def _still_holds(firing: AggregateFiring, record: Record, set_aside: dict[Any, str]) -> bool:
+    """Whether the firing's rule, as its own rulebook version has it, still reaches the
+    firing's key on the record as it stands. Rule 13 counts each error once, so it is
+    asked of the errors the firing itself counted."""
+    rule = firing.rule
+    spec = RulebookSpec(
+        version_id=rule.version_id,
+        label="",
+        rules=(
+            RuleSpec(
+                number=rule.number,
+                title=rule.title,
+                citation="",
+                trigger=rule.trigger,
+                params=rule.params,
+                id=rule.pk,
+            ),
+        ),
+    )
+    thresholds = rule.params.get("thresholds", ())
+    if any(threshold["period"] == "months" for threshold in thresholds):
+        standing = [row for row in firing.counted if (row["kind"], int(row["id"])) not in set_aside]
+        return len(standing) >= min(int(t["at_least"]) for t in thresholds)
+    return firing_key(firing) in {due.key for due in aggregates_due(record, spec)}
+
+
+def _set_aside_raised(violation: Violation, *, actor: Any, reason: str, now: datetime) -> None:
+    """The violation a withdrawn firing raised stops counting too: dismissed while open,
+    set aside once confirmed, with the reason."""
+    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    if violation.state == ViolationState.DISMISSED:
+        return
+    before = audit.snapshot(violation, fields=["state", "dismissal_reason"])
+    from_state = violation.state
+    if violation.state == ViolationState.CONFIRMED:
+        violation.set_aside()
+        action = SET_ASIDE_ACTION
+    else:
+        violation.dismiss()
+        action = "dismiss"
+    violation.dismissal_reason = DismissalReason.BASIS_WITHDRAWN
+    violation.dismissal_note = reason
+    violation.decided_at = now
+    history_append(
+        violation, actor=actor, action=action, from_state=from_state, at=now, reason=reason
+    )
+    audit.record(
+        actor=actor,
+        action=f"violation.{action}",
+        obj=violation,
+        before=before,
+        after=audit.snapshot(violation, fields=["state", "dismissal_reason"]),
+        reason=reason,
+    )
+
+
+def aggregates_reconcile(
+    *,
+    actor: Any,
+    cause: str,
+    records: Iterable[tuple[str, int]] = (),
+    persons: Iterable[int] = (),
+    departments: Iterable[int] = (),
+    now: datetime | None = None,
+) -> list[FiringWithdrawal]:
+    """Evaluate again every aggregate rule that may have counted a record which no
+    longer stands (a violation dismissed on review, a decision quashed or reduced), for
+    the people and departments concerned. A firing that no longer holds is withdrawn
+    with the reason (a new record; the firing is kept), and the violation it raised
+    stops counting too, which may in turn withdraw the firings that counted that one.
+    Award eligibility is read from the record, so it follows at once.
+
+    A pending or standing decision whose proposal counted a record that no longer
+    stands (rules 8-9: an earlier breach) gets an event in its history saying so, with
+    what the rulebook proposes now, for the office to take up: a decision taken by
+    people is changed only by people, on review.
+
+    Called inside the transaction of the service that set the record aside."""
+    now = now or timezone.now()
+    withdrawn: list[FiringWithdrawal] = []
+    persons, departments = set(persons), set(departments)
+    gone = set(records)
+    concerned = set(persons)
+    for _round_number in range(5):  # a withdrawal can set aside one more level, no more
+        leaders = department_leaders()
+        subjects = persons | {
+            leader for pk in departments if (leader := leaders.get(pk)) is not None
+        }
+        _serialise(subjects, departments)
+        record = _record(_record_start(now), subjects, departments)
+        _standing, set_aside = _standing_refs(record)
+        candidates = (
+            standing_firings()
+            .filter(Q(person_id__in=subjects) | Q(department_id__in=departments))
+            .select_related("rule")
+            .order_by("fired_at", "id")
+        )
+        next_persons: set[int] = set()
+        next_departments: set[int] = set()
+        for firing in candidates:
+            if _still_holds(firing, record, set_aside):
+                continue
+            no_longer = [
+                row | {"reason": set_aside[(row["kind"], int(row["id"]))]}
+                for row in firing.counted
+                if (row["kind"], int(row["id"])) in set_aside
+            ]
+            reason = _(
+                "Rule %(number)s no longer holds for %(period)s: %(cause)s. "
+                "Records no longer counted: %(records)s."
+            ) % {
+                "number": firing.rule_number,
+                "period": firing.period,
+                "cause": cause,
+                "records": "; ".join(f"#{row['id']} ({row['reason']})" for row in no_longer) or "—",
+            }
+            withdrawal = FiringWithdrawal.objects.create(
+                firing=firing,
+                reason=reason,
+                no_longer_counted=no_longer,
+                withdrawn_at=now,
+                withdrawn_by=user_or_none(actor),
+            )
+            audit.record(
+                actor=actor,
+                action="aggregate.withdraw",
+                obj=firing,
+                after={
+                    "rule": firing.rule_number,
+                    "period": firing.period,
+                    "records": no_longer,
+                },
+                reason=reason,
+            )
+            withdrawn.append(withdrawal)
+            for raised in Violation.objects.filter(firing=firing):
+                _set_aside_raised(raised, actor=actor, reason=reason, now=now)
+                gone.add(("violation", raised.pk))
+                if raised.staff_id is not None:
+                    next_persons.add(raised.staff_id)
+                next_departments.add(raised.department_id)
+        if not next_persons and not next_departments:
+            break
+        persons, departments = next_persons, next_departments
+        concerned |= next_persons
+    _note_dependent_decisions(gone, concerned, actor=actor, cause=cause, now=now)
+    return withdrawn
+
+
+def _note_dependent_decisions(
+    gone: set[tuple[str, int]], persons: set[int], *, actor: Any, cause: str, now: datetime
+) -> None:
+    if not gone:
+        return
+    decisions = SanctionDecision.objects.select_for_update().filter(
+        person_id__in=persons, state__in=[DecisionState.PROPOSED, *STANDING_STATES]
+    )
+    for decision in decisions:
+        hit = [row for row in decision.counted if (row["kind"], int(row["id"])) in gone]
+        if not hit:
+            continue
+        reason = _(
+            "A record this proposal counted no longer stands (%(cause)s): %(records)s. "
+            "The inspection office should look at the decision again."
+        ) % {"cause": cause, "records": ", ".join(f"#{row['id']}" for row in hit)}
+        history_append(
+            decision,
+            actor=actor,
+            action="counted_record_set_aside",
+            from_state=decision.state,
+            at=now,
+            reason=reason,
+            records=hit,
+        )

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanctions.authority import who_decides
 from sanctions.models import DecisionEvent, SanctionDecision, Violation, ViolationEvent
 from sanctions.rules import is_accused, is_proposer
 
@@ -43,6 +44,8 @@ def require(actor: Any, perm: str, obj: Any = None) -> None:
     ):
         raise PermissionDenied(_("You proposed this sanction, so someone else must decide on it."))
     if not rules.has_perm(perm, actor, obj):
+        if perm == "sanctions.approve_sanction" and isinstance(obj, SanctionDecision):
+            raise PermissionDenied(who_decides(obj))  # says who decides instead
         raise PermissionDenied(_("You are not allowed to do this."))
 
 

@@ -1,10 +1,12 @@
 """Sanction decisions and their procedure (seed 004 告诫程序 1–3; DOMAIN §7):
 
 propose (the inspection office, from the rulebook's proposal, or departing from it with
-a recorded reason) → approve or refuse (someone other than the proposer; leadership for
-organisational and disciplinary kinds) → serve (a numbered warning notice signed by a
-leader; the unit head told) → written self-criticism within 7 days, countersigned by the
-unit head → completed. Appeals and reviews are recorded against a decision.
+a recorded reason; whoever must decide is notified) → approve or refuse (by the deciding
+authority of sanctions.authority, never the proposer) → serve (a written warning's
+numbered notice signed by the leading group's principal leader; the unit head told) →
+written self-criticism within 7 days, countersigned by the unit head → completed.
+Disciplinary kinds are referred out instead: the referral and, later, its outcome are
+recorded. Appeals and reviews are recorded against a decision.
 
 Nobody named in the matter (the violation's staff member or anyone responsible for it)
 acts on it; the checks are sanctions.rules predicates, and the maker-checker and
@@ -13,7 +15,7 @@ self-approval rules are database constraints too.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +27,9 @@ from django_fsm import can_proceed
 from accountability import audit
 from accountability.roles import Role
 from accountability.rules import has_role
+from deadlines.selectors.calendar import calendar_snapshot
+from deadlines.worktime import EndRule, Unit, compute_due
+from sanctions import authority
 from sanctions.engine import LOCAL_TZ, Proposal, ProposalFacts, propose
 from sanctions.models import (
     Appeal,
@@ -42,7 +47,7 @@ from sanctions.models import (
     ViolationState,
     WarningNoticeSequence,
 )
-from sanctions.services.aggregates import aggregates_fire
+from sanctions.services.aggregates import aggregates_fire, aggregates_reconcile
 from sanctions.services.common import (
     SanctionConflict,
     history_append,
@@ -51,14 +56,38 @@ from sanctions.services.common import (
     state_conflict,
     user_or_none,
 )
-from sanctions.services.facts import person_history, refs_from_json, violation_fact
+from sanctions.services.facts import (
+    not_counted_from_json,
+    person_history,
+    refs_from_json,
+    violation_fact,
+)
 from sanctions.services.rulebook import rulebook_spec
 
 # Seed 004 告诫程序 3: the written self-criticism within 7 days of the warning notice.
 SELF_CRITICISM_DAYS = 7
 
+
+def self_criticism_due(served_at: datetime) -> datetime:
+    """When the written self-criticism is due: 7 days counted as the Civil Code counts a
+    period (民法典 §201–§203, DOMAIN §3) by the working-time engine: from the day after
+    the notice is received, to 24:00 of the seventh day, rolled to the next working day
+    when that day is a rest day (a weekend or holiday that is not a make-up day)."""
+    return compute_due(
+        calendar_snapshot(),
+        start=served_at,
+        amount=SELF_CRITICISM_DAYS,
+        unit=Unit.CALENDAR_DAYS,
+        end=EndRule.MIDNIGHT,
+        roll_off_rest_days=True,
+    ).at
+
+
 FIELDS = [
     "state",
+    "referred_to",
+    "referred_at",
+    "referral_outcome_at",
     "chosen_kinds",
     "departure_reason",
     "decided_by",
@@ -91,11 +120,11 @@ def sanction_proposal(*, responsibility: Responsibility) -> Proposal | None:
     """What the rulebook the violation was raised under proposes for this person (a
     read: nothing is written). None when no rule applies."""
     violation = responsibility.violation
+    firing = violation.firing if violation.source_kind == SourceKind.AGGREGATE else None
     facts = ProposalFacts(
         violation=violation_fact(violation, person_id=responsibility.person_id),
-        counted=refs_from_json(violation.firing.counted)
-        if violation.source_kind == SourceKind.AGGREGATE and violation.firing is not None
-        else (),
+        counted=refs_from_json(firing.counted) if firing is not None else (),
+        not_counted=not_counted_from_json(firing.not_counted) if firing is not None else (),
     )
     history = person_history(person_id=responsibility.person_id, exclude=violation.pk)
     return propose(facts, history, rulebook_spec(violation.rulebook_version))
@@ -161,6 +190,7 @@ def sanction_propose(
         explanation=proposal.explanation,
         counted=[ref.as_json() for ref in proposal.counted],
         chosen_kinds=chosen,
+        subject_is_department=proposal.subject_is_department,
         departure_reason=departure_reason,
         proposed_by=actor,
         version=0,
@@ -188,7 +218,31 @@ def sanction_propose(
         after=_state(decision),
         reason=departure_reason or proposal.explanation,
     )
+    deciders_notify(decision=decision)
     return decision
+
+
+def deciders_notify(*, decision: SanctionDecision) -> list[SanctionNotification]:
+    """Tell each person who may decide the proposed decision that it awaits them (once
+    per person; a referred decision waits for nobody)."""
+    return [
+        SanctionNotification.objects.get_or_create(
+            recipient=decider,
+            decision=decision,
+            kind=SanctionNotificationKind.DECISION_AWAITING,
+            defaults={"created_at": decision.proposed_at},
+        )[0]
+        for decider in authority.deciders_for(decision)
+    ]
+
+
+def _awaiting_done(decision: SanctionDecision) -> None:
+    """Decided: the others who were told it awaited them need not look any more."""
+    SanctionNotification.objects.filter(
+        decision=decision,
+        kind=SanctionNotificationKind.DECISION_AWAITING,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
 
 
 # -- approval ------------------------------------------------------------------------------
@@ -196,9 +250,9 @@ def sanction_propose(
 
 @transaction.atomic
 def sanction_approve(*, actor: Any, decision: SanctionDecision, note: str = "") -> SanctionDecision:
-    """Approve (someone other than the proposer; leadership when a kind is
-    organisational or disciplinary). The aggregate rules on warnings then run for the
-    person and the department."""
+    """Approve, by the deciding authority of the chosen kinds (sanctions.authority;
+    never the proposer nor anyone named in the matter). The aggregate rules on warnings
+    then run for the person and the department."""
     decision = lock_decision(decision)
     require(actor, "sanctions.approve_sanction", decision)
     before = _state(decision)
@@ -206,6 +260,7 @@ def sanction_approve(*, actor: Any, decision: SanctionDecision, note: str = "") 
     decision.decided_by = actor
     decision.decided_at = timezone.now()
     history_append(decision, actor=actor, action="approve", from_state=from_state, reason=note)
+    _awaiting_done(decision)
     audit.record(
         actor=actor,
         action="sanction.approve",
@@ -233,6 +288,7 @@ def sanction_refuse(*, actor: Any, decision: SanctionDecision, reason: str) -> S
     decision.decided_at = timezone.now()
     decision.refusal_reason = reason.strip()
     history_append(decision, actor=actor, action="refuse", from_state=from_state, reason=reason)
+    _awaiting_done(decision)
     audit.record(
         actor=actor,
         action="sanction.refuse",
@@ -241,6 +297,99 @@ def sanction_refuse(*, actor: Any, decision: SanctionDecision, reason: str) -> S
         after=_state(decision),
         reason=reason,
     )
+    return decision
+
+
+# -- referral (discipline and criminal matters, seed 000 §11(4), §13) ----------------------
+
+
+@transaction.atomic
+def sanction_refer(
+    *,
+    actor: Any,
+    decision: SanctionDecision,
+    referred_to: str,
+    referred_at: datetime | None = None,
+    note: str = "",
+) -> SanctionDecision:
+    """Record that a decision with disciplinary kinds (or a referral) went out to the body
+    that decides it (the discipline inspection commission, the judiciary): to whom and
+    when. The portal approves nothing here."""
+    decision = lock_decision(decision)
+    require(actor, "sanctions.record_referral", decision)
+    if authority.authority_for(decision.chosen_kinds) != authority.Authority.REFERRED:
+        raise ValidationError(authority.who_decides(decision))
+    referred_to = referred_to.strip()
+    if not referred_to:
+        raise ValidationError({"referred_to": _("Say to whom the matter was referred.")})
+    before = _state(decision)
+    from_state = _move(decision, "refer")
+    decision.referred_to = referred_to
+    decision.referred_at = referred_at or timezone.now()
+    history_append(
+        decision,
+        actor=actor,
+        action="refer",
+        from_state=from_state,
+        at=decision.referred_at,
+        reason=note,
+        referred_to=referred_to,
+    )
+    audit.record(
+        actor=actor,
+        action="sanction.refer",
+        obj=decision,
+        before=before,
+        after=_state(decision),
+        reason=note,
+    )
+    return decision
+
+
+@transaction.atomic
+def referral_outcome_record(
+    *,
+    actor: Any,
+    decision: SanctionDecision,
+    sanctioned: bool,
+    outcome: str,
+    received_at: datetime | None = None,
+) -> SanctionDecision:
+    """Record what the body the matter was referred to decided: a sanction imposed (the
+    decision then stands, from that day) or none (the office may propose again)."""
+    decision = lock_decision(decision)
+    require(actor, "sanctions.record_referral", decision)
+    outcome = outcome.strip()
+    if not outcome:
+        raise ValidationError({"outcome": _("Write down what was decided.")})
+    before = _state(decision)
+    from_state = _move(decision, "referral_sanctioned" if sanctioned else "referral_not_sanctioned")
+    decision.referral_outcome = outcome
+    decision.referral_outcome_at = received_at or timezone.now()
+    decision.decided_at = decision.referral_outcome_at  # decided elsewhere: decided_by empty
+    if sanctioned:
+        decision.completed_at = decision.referral_outcome_at
+    history_append(
+        decision,
+        actor=actor,
+        action="referral_outcome",
+        from_state=from_state,
+        at=decision.referral_outcome_at,
+        reason=outcome,
+        sanctioned=sanctioned,
+    )
+    audit.record(
+        actor=actor,
+        action="sanction.referral_outcome",
+        obj=decision,
+        before=before,
+        after=_state(decision),
+        reason=outcome,
+    )
+    if sanctioned:
+        aggregates_fire(
+            via="approve", persons=[decision.person_id], departments=[decision.department_id]
+        )
     return decision
 
 
@@ -279,12 +428,41 @@ def sanction_serve(
     served_at: datetime | None = None,
 ) -> SanctionDecision:
     """Hand the decision to the person: a written warning gets the next warning notice
-    number (告诫通知书), signed by a leader; the unit head is told; a written
-    self-criticism falls due 7 days later."""
+    number (告诫通知书), signed by the leading group's principal leader (seed 004 告诫程序
+    3); another decision is signed by whoever decided it or a leader (the decider when
+    none is named). The unit head is told; a written self-criticism falls due 7 days
+    later."""
     decision = lock_decision(decision)
     require(actor, "sanctions.serve_sanction", decision)
-    if signed_by is None or not has_role(signed_by, Role.LEADERSHIP):
-        raise ValidationError({"signed_by": _("The notice is signed by a leader.")})
+    if SanctionKind.WRITTEN_WARNING in decision.chosen_kinds:
+        principal = authority.principal_leader()
+        if principal is None:
+            raise ValidationError(
+                {
+                    "signed_by": _(
+                        "The efficiency leading group has no principal leader to sign the "
+                        "warning notice: ask the administrator to name the group."
+                    )
+                }
+            )
+        if signed_by is None or signed_by.pk != principal.pk:
+            raise ValidationError(
+                {
+                    "signed_by": _(
+                        "The written warning notice is signed by the efficiency leading "
+                        "group's principal leader, %(name)s."
+                    )
+                    % {"name": principal.get_full_name() or principal.get_username()}
+                }
+            )
+    else:
+        signed_by = signed_by or decision.decided_by
+        if signed_by is None or (
+            signed_by.pk != decision.decided_by_id and not has_role(signed_by, Role.LEADERSHIP)
+        ):
+            raise ValidationError(
+                {"signed_by": _("The decision is signed by whoever decided it or a leader.")}
+            )
     if signed_by.pk == decision.person_id:
         raise ValidationError({"signed_by": _("Nobody signs a notice addressed to themselves.")})
     before = _state(decision)
@@ -298,7 +476,7 @@ def sanction_serve(
     decision.unit_head = unit_head_of(decision)
     decision.unit_head_told_at = served_at if decision.unit_head is not None else None
     if decision.needs_self_criticism:
-        decision.self_criticism_due_at = served_at + timedelta(days=SELF_CRITICISM_DAYS)
+        decision.self_criticism_due_at = self_criticism_due(served_at)
     if decision.unit_head is not None:
         SanctionNotification.objects.get_or_create(
             recipient=decision.unit_head,
@@ -441,6 +619,8 @@ def review_record(
     kinds = _clean_kinds(varied_kinds, "varied_kinds") if outcome == ReviewOutcome.VARIED else []
     if not decision.is_standing:
         raise SanctionConflict(_("Only an approved decision can be reviewed."))
+    if decision.reviews.filter(outcome=ReviewOutcome.QUASHED).exists():
+        raise SanctionConflict(_("This decision was quashed already."))
     review = Review.objects.create(
         decision=decision,
         appeal=appeal,
@@ -458,4 +638,15 @@ def review_record(
         review=review.pk,
     )
     audit.record(actor=actor, action="sanction.review", obj=review, after=audit.snapshot(review))
+    if outcome != ReviewOutcome.UPHELD:
+        # Quashed or reduced: it stops counting (or counts with its new kinds) at once.
+        aggregates_reconcile(
+            actor=actor,
+            cause=_("decision #%(id)s %(outcome)s on review: %(note)s")
+            % {"id": decision.pk, "outcome": review.get_outcome_display(), "note": review.note},
+            records=[("decision", decision.pk)] if outcome == ReviewOutcome.QUASHED else [],
+            persons=[decision.person_id],
+            departments=[decision.department_id],
+            now=review.at,
+        )
     return review

@@ -1,6 +1,11 @@
 """Turning the other apps' evidence into violations: breaches (deadlines), one-time-notice
 breaches and refusal-phrase flags (intake), outage reports and notices missed (outages).
 
+A refusal-phrase flag is not a violation by itself (DOMAIN §5, §7): it is raised only once
+a complaint about the same contact (its case) is founded, that is, the case has a
+complaint violation that is not dismissed. violation_raise_complaint raises the case's
+flags at once (violations_raise_for_case); the periodic run catches any other path.
+
 Set-based and safe to run twice or in parallel: each source is taken in batches with
 ``INSERT … SELECT … ON CONFLICT DO NOTHING``; the partial unique constraints on
 Violation (one violation per source row) decide, not a check in Python. A parallel run
@@ -59,6 +64,9 @@ class SourceSql:
     column: str  # the violation's foreign key to the source row
     # SELECT … AS type_id, staff_id, department_id, occurred_at, severity, case_id, source_id
     select: str
+    # Whether what the violation is about caused a complaint or adverse effect (None: not
+    # known until the office asks, on confirming).
+    adverse_effect: bool | None = None
 
 
 SOURCES: Sequence[SourceSql] = (
@@ -77,6 +85,9 @@ SOURCES: Sequence[SourceSql] = (
     SourceSql(
         SourceKind.NOTICE_BREACH,
         "notice_breach_id",
+        # One breach per notice (DOMAIN §7): asking later for several materials one
+        # notice left out is one breach, raised from the notice's first such request;
+        # the others stay on the record as its evidence.
         f"""
         SELECT t.id AS type_id, s.staff_id, COALESCE(p.department_id, k.department_id)
                AS department_id, s.at AS occurred_at, t.default_severity AS severity,
@@ -86,20 +97,29 @@ SOURCES: Sequence[SourceSql] = (
         JOIN {CASE} k ON k.id = n.case_id
         LEFT JOIN {PROFILE} p ON p.user_id = s.staff_id
         JOIN {TYPE} t ON t.code = 'one-time-notice-breach'
+        WHERE s.id = (
+            SELECT MIN(first.id) FROM {NoticeBreach._meta.db_table} first
+            WHERE first.notice_id = s.notice_id
+        )
         """,
     ),
     SourceSql(
         SourceKind.REFUSAL_FLAG,
         "refusal_flag_id",
         f"""
-        SELECT t.id AS type_id, s.staff_id, COALESCE(p.department_id, k.department_id)
-               AS department_id, s.at AS occurred_at, t.default_severity AS severity,
-               s.case_id, s.id AS source_id
+        SELECT t.id AS type_id, s.staff_id, s.department_id, s.at AS occurred_at,
+               t.default_severity AS severity, s.case_id, s.id AS source_id
         FROM {RefusalFlag._meta.db_table} s
-        JOIN {CASE} k ON k.id = s.case_id
-        LEFT JOIN {PROFILE} p ON p.user_id = s.staff_id
         JOIN {TYPE} t ON t.code = 'refusal-phrase'
+        WHERE EXISTS (
+            SELECT 1 FROM {VIOLATION} founded
+            WHERE founded.case_id = s.case_id
+              AND founded.source_kind = '{SourceKind.COMPLAINT}'
+              AND founded.state <> '{ViolationState.DISMISSED}'
+        )
         """,
+        # Raised only because a complaint about the contact was founded.
+        adverse_effect=True,
     ),
     SourceSql(
         SourceKind.OUTAGE_BREACH,
@@ -132,8 +152,16 @@ def _ids(sql: str, params: list[Any]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _raise_batch(source: SourceSql, *, rulebook_id: int, now: datetime, batch: int) -> list[int]:
-    """One batch of a source's rows not yet violations, inserted; the new ids."""
+def _raise_batch(
+    source: SourceSql,
+    *,
+    rulebook_id: int,
+    now: datetime,
+    batch: int,
+    case_id: int | None = None,
+) -> list[int]:
+    """One batch of a source's rows not yet violations (of one case, when given),
+    inserted; the new ids."""
     # The source row's id is the SELECT's last column; rows already turned into
     # violations are skipped by NOT EXISTS, and rows a parallel run is inserting right
     # now by ON CONFLICT (the partial unique index on the foreign key).
@@ -142,13 +170,13 @@ def _raise_batch(source: SourceSql, *, rulebook_id: int, now: datetime, batch: i
         INSERT INTO {VIOLATION}
             (type_id, staff_id, department_id, occurred_at, severity, case_id,
              {source.column}, source_kind, summary, finding, state, rulebook_version_id,
-             dismissal_reason, dismissal_note, raised_at, version)
+             dismissal_reason, dismissal_note, raised_at, version, adverse_effect)
         SELECT src.type_id, src.staff_id, src.department_id, src.occurred_at, src.severity,
-               src.case_id, src.source_id, %s, '', '', %s, %s, '', '', %s, 1
+               src.case_id, src.source_id, %s, '', '', %s, %s, '', '', %s, 1, %s
         FROM ({source.select}) AS src
         WHERE NOT EXISTS (
             SELECT 1 FROM {VIOLATION} v WHERE v.{source.column} = src.source_id
-        )
+        ){" AND src.case_id = %s" if case_id is not None else ""}
         ORDER BY src.source_id
         LIMIT %s
         ON CONFLICT DO NOTHING
@@ -160,6 +188,8 @@ def _raise_batch(source: SourceSql, *, rulebook_id: int, now: datetime, batch: i
             ViolationState.RAISED,
             rulebook_id,
             connection.ops.adapt_datetimefield_value(now),
+            source.adverse_effect,
+            *([case_id] if case_id is not None else []),
             batch,
         ],
     )
@@ -213,3 +243,24 @@ def violations_raise_from_sources(
                 break
         result.created[source.kind] = created
     return result
+
+
+def violations_raise_for_case(*, case: Case, now: datetime | None = None) -> int:
+    """Raise, at once, the violations of a case's refusal-phrase flags that a founded
+    complaint about it has just made violations (called by violation_raise_complaint in
+    its transaction); how many. The periodic run would raise them too: both are safe."""
+    now = now or timezone.now()
+    rulebook = rulebook_current()
+    created = 0
+    for source in SOURCES:
+        if source.kind != SourceKind.REFUSAL_FLAG:
+            continue
+        while True:
+            ids = _raise_batch(
+                source, rulebook_id=rulebook.pk, now=now, batch=BATCH, case_id=case.pk
+            )
+            _record_raised(ids, source.kind, now)
+            created += len(ids)
+            if len(ids) < BATCH:
+                break
+    return created

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accountability import audit
+from accountability.models import Regulation
 from accountability.services import require_permission_or_system
 from sanctions.engine import RulebookSpec, RuleSpec
 from sanctions.models import (
@@ -44,13 +45,22 @@ def _read(path: Path) -> Any:
         ) from error
 
 
+def _regulations() -> dict[str, Regulation]:
+    """The register by code: the files name regulations by their code."""
+    return {regulation.code: regulation for regulation in Regulation.objects.all()}
+
+
 def rulebook_create(*, actor: Any, data: Any, source: str = "") -> tuple[RulebookVersion, bool]:
     """A rulebook version from its data; the existing version when the same rules were
     loaded before (same digest), so loading a file twice makes one version."""
     require_permission_or_system(actor, "sanctions.add_rulebookversion")
     try:
+        regulations = _regulations()
         parsed = parse_rulebook(
-            data, kinds=set(SanctionKind.values), families=set(ViolationFamily.values)
+            data,
+            kinds=set(SanctionKind.values),
+            families=set(ViolationFamily.values),
+            regulations=set(regulations),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise ValidationError(
@@ -68,7 +78,10 @@ def rulebook_create(*, actor: Any, data: Any, source: str = "") -> tuple[Ruleboo
                 source=source[:200],
                 loaded_by=_user(actor),
             )
-            Rule.objects.bulk_create(Rule(version=version, **rule) for rule in parsed["rules"])
+            Rule.objects.bulk_create(
+                Rule(version=version, **rule | {"regulation": regulations[rule["regulation"]]})
+                for rule in parsed["rules"]
+            )
             audit.record(
                 actor=actor,
                 action="rulebook.load",
@@ -101,9 +114,17 @@ def violation_types_load(*, actor: Any, path: Path = VIOLATION_TYPES_FILE) -> Ty
     """Create or update the violation types of the file (by code); others are kept."""
     require_permission_or_system(actor, "sanctions.change_violationtype")
     try:
-        rows = parse_violation_types(
-            _read(path), families=set(ViolationFamily.values), severities=set(Severity.values)
-        )
+        regulations = _regulations()
+        rows = [
+            {name: value for name, value in row.items() if name != "regulation"}
+            | {"regulation_id": regulations[row["regulation"]].pk}
+            for row in parse_violation_types(
+                _read(path),
+                families=set(ViolationFamily.values),
+                severities=set(Severity.values),
+                regulations=set(regulations),
+            )
+        ]
     except (ValueError, KeyError, TypeError) as error:
         raise ValidationError(
             _("The violation types are not valid: %(error)s") % {"error": error}
@@ -113,7 +134,12 @@ def violation_types_load(*, actor: Any, path: Path = VIOLATION_TYPES_FILE) -> Ty
         current = ViolationType.objects.filter(code=row["code"]).first()
         if current is None:
             created = ViolationType.objects.create(**row)
-            audit.record(actor=actor, action="violation_type.create", obj=created, after=row)
+            audit.record(
+                actor=actor,
+                action="violation_type.create",
+                obj=created,
+                after=audit.snapshot(created),
+            )
             report.created.append(row["code"])
             continue
         before = audit.snapshot(current)
@@ -155,6 +181,8 @@ def rulebook_spec(version: RulebookVersion) -> RulebookSpec:
             params=rule.params,
             id=rule.pk,
         )
-        for rule in Rule.objects.filter(version=version).order_by("number")
+        for rule in Rule.objects.filter(version=version)
+        .select_related("regulation")
+        .order_by("number")
     )
     return RulebookSpec(version_id=version.pk, label=version.label, rules=rules)

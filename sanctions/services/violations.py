@@ -22,6 +22,7 @@ from django_fsm import can_proceed
 from accountability import audit
 from accountability.models import Department, StaffProfile
 from deadlines.models import Case
+from deadlines.services.cases import ABOUT_STAFF_KINDS, case_name_accused
 from sanctions.models import (
     DismissalReason,
     Responsibility,
@@ -29,11 +30,12 @@ from sanctions.models import (
     Severity,
     SourceKind,
     Violation,
+    ViolationFamily,
     ViolationState,
     ViolationType,
 )
 from sanctions.models.violations import AGGREGATE_FAMILIES
-from sanctions.services.aggregates import aggregates_fire
+from sanctions.services.aggregates import aggregates_fire, aggregates_reconcile
 from sanctions.services.common import (
     SanctionConflict,
     history_append,
@@ -42,9 +44,20 @@ from sanctions.services.common import (
     state_conflict,
     user_or_none,
 )
+from sanctions.services.facts import SET_ASIDE_ACTION
+from sanctions.services.ingest import violations_raise_for_case
 from sanctions.services.rulebook import rulebook_current
 
-FIELDS = ["type", "staff", "department", "occurred_at", "severity", "state", "dismissal_reason"]
+FIELDS = [
+    "type",
+    "staff",
+    "department",
+    "occurred_at",
+    "severity",
+    "state",
+    "dismissal_reason",
+    "adverse_effect",
+]
 
 
 def _state(violation: Violation) -> dict[str, Any]:
@@ -85,6 +98,34 @@ def _raise(actor: Any, violation: Violation) -> Violation:
     return violation
 
 
+def _refuse_the_accused(actor: Any, staff: Any, case: Case | None) -> None:
+    named = set(case.accused_ids) if case is not None else set()
+    if (staff is not None and staff.pk == actor.pk) or actor.pk in named:
+        raise PermissionDenied(
+            _("You are named in this matter, so you cannot act on it (recusal).")
+        )
+
+
+def _protect_the_complainant(actor: Any, case: Case, staff: Any, type: ViolationType) -> None:
+    """A founded complaint names the staff member on a complaint or report case, so the
+    complainant's identity is hidden from them from now on (deadlines.rules
+    may_see_complainant). A contact of another kind (a consultation answered with a
+    refusal) is the citizen the staff member served: there is nobody to hide."""
+    if case.matter_kind in ABOUT_STAFF_KINDS and staff.pk not in case.accused_ids:
+        # Naming adds to the case and changes nothing the caller looked at: the current
+        # row is named, and the caller's copy follows its version.
+        named = case_name_accused(
+            actor=actor,
+            case=Case.objects.select_related("department").get(pk=case.pk),
+            accused=[staff],
+            reason=_("Founded complaint recorded by the inspection office: %(type)s")
+            % {"type": type.name},
+        )
+        case.version = named.version
+        if hasattr(case, "_prefetched_objects_cache"):
+            case._prefetched_objects_cache.pop("accused", None)
+
+
 @transaction.atomic
 def violation_raise_complaint(
     *,
@@ -95,15 +136,17 @@ def violation_raise_complaint(
     occurred_at: datetime | None = None,
     summary: str = "",
     severity: str | None = None,
+    evidence: str = "",
 ) -> Violation:
-    """A complaint (or report) about a staff member, for the office to review: one per
-    (case, staff member, type), so the same complaint is never counted twice."""
+    """A founded complaint (or report) about a staff member, for the office to review:
+    one per (case, staff member, type), so the same complaint is never counted twice.
+    ``evidence`` is what the investigation found. It caused a complaint by definition
+    (``adverse_effect``). The staff member is named on a complaint case (identity
+    protection), and the case's refusal-phrase flags become violations at once."""
     require(actor, "sanctions.raise_violation")
-    if staff is not None and staff.pk == actor.pk:
-        raise PermissionDenied(
-            _("You are named in this matter, so you cannot act on it (recusal).")
-        )
+    _refuse_the_accused(actor, staff, case)
     _clean_type(type)
+    _protect_the_complainant(actor, case, staff, type)
     violation = Violation(
         type=type,
         staff=staff,
@@ -112,11 +155,50 @@ def violation_raise_complaint(
         severity=_clean_severity(severity, type.default_severity),
         summary=summary,
         source_kind=SourceKind.COMPLAINT,
+        finding=evidence.strip(),
+        adverse_effect=True,
         case=case,
         rulebook_version=rulebook_current(),
         raised_by=user_or_none(actor),
     )
-    return _raise(actor, violation)
+    violation = _raise(actor, violation)
+    violations_raise_for_case(case=case)
+    return violation
+
+
+@transaction.atomic
+def founded_complaint_record(
+    *,
+    actor: Any,
+    case: Case,
+    staff: Any,
+    types: list[ViolationType],
+    evidence: str,
+    occurred_at: datetime | None = None,
+    severity: str | None = None,
+    summary: str = "",
+) -> list[Violation]:
+    """The inspection office's page for a founded complaint: one complaint may be founded
+    on several types (attitude and efficiency...), one violation per type, all on the
+    same case and staff member, so the rulebook counts the complaint once (DOMAIN §7)."""
+    if not types:
+        raise ValidationError({"types": _("Choose at least one violation type.")})
+    if not evidence.strip():
+        raise ValidationError({"evidence": _("Write down what the investigation found.")})
+    unique = list({t.pk: t for t in types}.values())
+    return [
+        violation_raise_complaint(
+            actor=actor,
+            case=case,
+            staff=staff,
+            type=violation_type,
+            occurred_at=occurred_at,
+            summary=summary,
+            severity=severity,
+            evidence=evidence,
+        )
+        for violation_type in sorted(unique, key=lambda t: t.code)
+    ]
 
 
 @transaction.atomic
@@ -133,12 +215,10 @@ def violation_raise_finding(
     summary: str = "",
 ) -> Violation:
     """What an inspection found, about a staff member (or a department), optionally
-    about a case."""
+    about a case. A finding about a complaint case caused a complaint
+    (``adverse_effect``); otherwise the question is asked on confirming."""
     require(actor, "sanctions.raise_violation")
-    if staff is not None and staff.pk == actor.pk:
-        raise PermissionDenied(
-            _("You are named in this matter, so you cannot act on it (recusal).")
-        )
+    _refuse_the_accused(actor, staff, case)
     _clean_type(type)
     if not finding.strip():
         raise ValidationError({"finding": _("Write down what the inspection found.")})
@@ -156,6 +236,9 @@ def violation_raise_finding(
         summary=summary,
         source_kind=SourceKind.FINDING,
         finding=finding.strip(),
+        adverse_effect=(
+            True if case is not None and case.matter_kind in ABOUT_STAFF_KINDS else None
+        ),
         case=case,
         rulebook_version=rulebook_current(),
         raised_by=user_or_none(actor),
@@ -191,18 +274,48 @@ def violation_review(*, actor: Any, violation: Violation) -> Violation:
     return violation
 
 
+def _clean_adverse_effect(violation: Violation, answer: bool | None) -> bool | None:
+    """The review question of an overdue violation (seed 000 §7(二): a missed limit is
+    accountable when it caused complaints or adverse effect): did it? Required for the
+    overdue family unless already known; a founded complaint caused one by definition."""
+    if answer is None:
+        if violation.type.family == ViolationFamily.OVERDUE and violation.adverse_effect is None:
+            raise ValidationError(
+                {
+                    "adverse_effect": _(
+                        "Say whether the missed time limit caused a complaint or an adverse effect."
+                    )
+                }
+            )
+        return violation.adverse_effect
+    if not answer and violation.source_kind == SourceKind.COMPLAINT:
+        raise ValidationError(
+            {"adverse_effect": _("A founded complaint is a complaint: the answer is yes.")}
+        )
+    return answer
+
+
 @transaction.atomic
 def violation_confirm(
-    *, actor: Any, violation: Violation, severity: str | None = None, note: str = ""
+    *,
+    actor: Any,
+    violation: Violation,
+    severity: str | None = None,
+    note: str = "",
+    adverse_effect: bool | None = None,
+    adverse_effect_note: str = "",
 ) -> Violation:
-    """Founded (under review → confirmed), at the severity the office found. The
-    aggregate rules then run for the staff member and the department: a third founded
-    complaint in the month, a head's third serious error in three months, …"""
+    """Founded (under review → confirmed), at the severity the office found, with the
+    answer to "did it cause a complaint or adverse effect?" (required for an overdue
+    violation; without it the rulebook proposes rule 5 at most). The aggregate rules
+    then run for the staff member and the department: a third founded complaint in the
+    month, a head's third serious error in three months, …"""
     violation = lock_violation(violation)
     require(actor, "sanctions.review_violation", violation)
     before = _state(violation)
     from_state = _move(violation, "confirm")
     violation.severity = _clean_severity(severity, violation.severity)
+    violation.adverse_effect = _clean_adverse_effect(violation, adverse_effect)
     violation.decided_by = actor
     violation.decided_at = timezone.now()
     history_append(
@@ -212,6 +325,8 @@ def violation_confirm(
         from_state=from_state,
         reason=note,
         severity=violation.severity,
+        adverse_effect=violation.adverse_effect,
+        adverse_effect_note=adverse_effect_note.strip(),
     )
     audit.record(
         actor=actor,
@@ -219,7 +334,7 @@ def violation_confirm(
         obj=violation,
         before=before,
         after=_state(violation),
-        reason=note,
+        reason="\n".join(text for text in (note, adverse_effect_note.strip()) if text),
     )
     aggregates_fire(
         via="confirm",
@@ -261,6 +376,62 @@ def violation_dismiss(
         before=before,
         after=_state(violation),
         reason=note or str(DismissalReason(reason).label),
+    )
+    return violation
+
+
+def _people_of(violation: Violation) -> list[int]:
+    """The staff member and everyone responsible for the violation."""
+    people = set(violation.responsibilities.values_list("person_id", flat=True))
+    if violation.staff_id is not None:
+        people.add(violation.staff_id)
+    return sorted(people)
+
+
+@transaction.atomic
+def violation_set_aside(
+    *, actor: Any, violation: Violation, reason: str, note: str = ""
+) -> Violation:
+    """Dismiss a confirmed violation on review (confirmed → dismissed), with the reason:
+    it stops counting at once. Every rule that counted it is evaluated again: firings
+    that no longer hold are withdrawn with the reason, decisions on it stop counting,
+    and award eligibility follows (sanctions.services.aggregates.aggregates_reconcile).
+    Nothing is deleted: the history keeps the confirmation and the setting aside."""
+    violation = lock_violation(violation)
+    require(actor, "sanctions.review_violation", violation)
+    if reason not in DismissalReason.values or reason == DismissalReason.BASIS_WITHDRAWN:
+        raise ValidationError({"reason": _("Choose the reason for dismissing.")})
+    if not note.strip():
+        raise ValidationError({"note": _("Write down what the review found.")})
+    before = _state(violation)
+    from_state = _move(violation, "set_aside")
+    violation.dismissal_reason = reason
+    violation.dismissal_note = note.strip()
+    violation.decided_by = actor
+    violation.decided_at = timezone.now()
+    history_append(
+        violation,
+        actor=actor,
+        action=SET_ASIDE_ACTION,
+        from_state=from_state,
+        reason=note,
+        dismissal_reason=reason,
+    )
+    audit.record(
+        actor=actor,
+        action="violation.set_aside",
+        obj=violation,
+        before=before,
+        after=_state(violation),
+        reason=note,
+    )
+    aggregates_reconcile(
+        actor=actor,
+        cause=_("violation #%(id)s dismissed on review: %(note)s")
+        % {"id": violation.pk, "note": note.strip()},
+        records=[("violation", violation.pk)],
+        persons=_people_of(violation),
+        departments=[violation.department_id],
     )
     return violation
 

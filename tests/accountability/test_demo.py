@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from accountability.models import Absence, Department, StaffProfile
+from accountability.models import Absence, Department, LeadingGroup, StaffProfile
 from accountability.selectors import who_covers
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,7 @@ LANDINGS = {
     "department head": "deadlines:department_cases",
     "leadership": "oversight:dashboard",
     "inspection office": "sanctions:queue",
+    "inspection office head": "sanctions:queue",
     "administrator": "home",
 }
 
@@ -40,6 +41,13 @@ def test_it_builds_the_demo_utility_and_can_run_twice() -> None:
     ]
     assert all(2 <= count <= 4 for count in counts), counts
     assert Absence.objects.count() == 1
+    group = LeadingGroup.objects.get()  # the efficiency leading group, once
+    assert group.principal_leader.username == "leader"
+    assert sorted(group.members.values_list("username", flat=True)) == [
+        "inspection_head",
+        "leader",
+        "leader2",
+    ]
     absence = Absence.objects.get()
     assert who_covers(user=absence.staff, at=absence.starts_at).user == absence.substitute
 

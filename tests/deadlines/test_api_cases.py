@@ -4,8 +4,10 @@ updated_since) and one case with its deadlines and public timeline; never an ide
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -29,6 +31,14 @@ LIST = "/api/v1/cases/"
 @pytest.fixture(autouse=True)
 def _fresh_throttles() -> None:
     reset_throttles()
+
+
+@pytest.fixture(autouse=True)
+def _a_working_morning() -> Iterator[None]:
+    """The clock starts on a Wednesday morning, whatever the real date: a case opened
+    then is green, as it might not be if it were opened on a Saturday night."""
+    with time_machine.travel(datetime(2026, 6, 3, 9, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        yield
 
 
 @pytest.fixture

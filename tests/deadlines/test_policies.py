@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import path, reverse
 from django.utils import timezone
 
-from accountability.models import AuditEntry
+from accountability.models import AuditEntry, Regulation
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import Clock, ClockKind, MatterKind, TimeLimitPolicy, Urgency
 from deadlines.selectors.policies import policy_current, policy_for
@@ -26,6 +26,7 @@ from tests.factories import CaseFactory, DepartmentFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "time_limit_policies.json"
+REGULATIONS = Path(settings.BASE_DIR) / "fixtures" / "regulations.json"
 
 # The admin screen is tried on a site of its own, so these tests do not depend on where
 # (or whether yet) deadlines.admin registers it.
@@ -51,7 +52,8 @@ def _policy(code: str = "demo-result", **fields: Any) -> TimeLimitPolicy:
         "clock_kind": ClockKind.RESULT,
         "amount": 5,
         "unit": "working_days",
-        "source": "demo",
+        "regulation": Regulation.objects.get(code="efficiency-discipline"),
+        "article": "办事预约制 三",
         **fields,
     }
     return policy_create(actor=None, policy=TimeLimitPolicy(code=code, **values))
@@ -97,29 +99,84 @@ def test_it_loads_every_policy_of_the_file_and_changes_nothing_the_second_time()
 
 
 @pytest.mark.parametrize(
-    ("code", "amount", "unit", "source"),
+    ("code", "amount", "unit", "cited"),
     [
-        ("consultation-first-feedback", 1, "hours", "seed 003 投诉反馈制度 (1)"),
-        ("urgent-help-first-feedback", 1, "hours", "seed 003 投诉反馈制度 (1)"),
-        ("consultation-unit-to-first-responder", 40, "minutes", "seed 003 投诉反馈制度 (1)"),
-        ("consultation-result", 24, "hours", "seed 003 投诉反馈制度 (1)"),
-        ("general-help-first-feedback", 3, "calendar_days", "seed 003 投诉反馈制度 (2)"),
-        ("complaint-result-complex", 7, "calendar_days", "seed 003 投诉工作程序 (2)e"),
-        ("web-inquiry-reply", 2, "working_days", "seed 001 限时办结制 §5(五)"),
-        ("petition-closure", 30, "calendar_days", "seed 001 限时办结制 §5(六)1"),
-        ("petition-closure-transferred", 7, "working_days", "seed 001 限时办结制 §5(六)5"),
-        ("transfer-acceptance", 2, "working_days", "seed 001 限时办结制 §6(二)"),
-        ("report-brief-reply", 7, "working_days", "seed 002 附件10 §9"),
-        ("report-closure", 30, "working_days", "seed 002 附件10 §12"),
-        ("rejection-written-notice", 3, "working_days", "seed 002 附件1 §8"),
-        ("document-several-departments", 4, "working_days", "seed 002 附件7 §2"),
+        (
+            "consultation-first-feedback",
+            1,
+            "hours",
+            ("water-supply-service-rules", "投诉反馈制度 (1)"),
+        ),
+        (
+            "urgent-help-first-feedback",
+            1,
+            "hours",
+            ("water-supply-service-rules", "投诉反馈制度 (1)"),
+        ),
+        (
+            "consultation-unit-to-first-responder",
+            40,
+            "minutes",
+            ("water-supply-service-rules", "投诉反馈制度 (1)"),
+        ),
+        ("consultation-result", 24, "hours", ("water-supply-service-rules", "投诉反馈制度 (1)")),
+        (
+            "general-help-first-feedback",
+            3,
+            "calendar_days",
+            ("water-supply-service-rules", "投诉反馈制度 (2)"),
+        ),
+        (
+            "complaint-result-complex",
+            7,
+            "calendar_days",
+            ("water-supply-service-rules", "投诉工作程序 (2)e"),
+        ),
+        (
+            "web-inquiry-reply",
+            2,
+            "working_days",
+            ("service-accountability-systems", "限时办结制 第五条(五)"),
+        ),
+        (
+            "petition-closure",
+            30,
+            "calendar_days",
+            ("service-accountability-systems", "限时办结制 第五条(六)1"),
+        ),
+        (
+            "petition-closure-transferred",
+            7,
+            "working_days",
+            ("service-accountability-systems", "限时办结制 第五条(六)5"),
+        ),
+        (
+            "transfer-acceptance",
+            2,
+            "working_days",
+            ("service-accountability-systems", "限时办结制 第六条(二)"),
+        ),
+        ("report-brief-reply", 7, "working_days", ("window-service-rules", "附件10 第九条")),
+        ("report-closure", 30, "working_days", ("window-service-rules", "附件10 第十二条")),
+        ("rejection-written-notice", 3, "working_days", ("window-service-rules", "附件1 第八条")),
+        (
+            "document-several-departments",
+            4,
+            "working_days",
+            ("window-service-rules", "附件7 第二条"),
+        ),
     ],
 )
 def test_it_keeps_the_figure_and_unit_the_regulation_uses(
-    loaded: None, code: str, amount: int, unit: str, source: str
+    loaded: None, code: str, amount: int, unit: str, cited: tuple[str, str]
 ) -> None:
     policy = policy_current(code)
-    assert (policy.amount, policy.unit, policy.source) == (amount, unit, source)
+    assert policy.regulation is not None
+    assert (policy.amount, policy.unit, policy.regulation.code, policy.article) == (
+        amount,
+        unit,
+        *cited,
+    )
 
 
 def test_it_rolls_calendar_day_limits_off_rest_days_but_never_elapsed_ones(loaded: None) -> None:
@@ -147,12 +204,14 @@ def test_it_bounds_petition_extensions_as_the_seed_does(loaded: None) -> None:
     )
 
 
-def test_it_cites_a_seed_for_every_policy_and_marks_figures_of_its_own_as_demo() -> None:
+def test_it_cites_a_regulation_for_every_policy_and_marks_figures_of_its_own_as_demo() -> None:
+    codes = {row["code"] for row in json.loads(REGULATIONS.read_text(encoding="utf-8"))}
     for entry in _entries():
-        # DOMAIN §10 adopts e-supervision practice the seeds leave out; such a limit is
-        # never statutory.
-        practice = entry["source"].startswith("DOMAIN §10")
-        assert entry["source"].startswith("seed 00") or practice, entry["code"]
+        # DOMAIN §10 adopts e-supervision practice the seeds leave out: no regulation of
+        # the register states it, and such a limit is never statutory.
+        practice = entry["regulation"] is None
+        assert entry["regulation"] in codes or practice, entry["code"]
+        assert entry["article"], entry["code"]
         assert not (practice and entry["is_statutory"]), entry["code"]
         if entry["warn_share"] is not None or entry["warn_lead_amount"] is not None:
             assert "demo" in entry["note"], entry["code"]
@@ -178,7 +237,7 @@ def test_it_loads_a_changed_entry_as_a_new_version(loaded: None, tmp_path: Path)
 def test_it_refuses_a_malformed_file_naming_the_entry_and_the_field(tmp_path: Path) -> None:
     entries = _entries()
     entries[2]["unit"] = "fortnights"
-    del entries[5]["source"]
+    del entries[5]["article"]
     entries[7]["warn_lead_unit"] = ""  # a lead without its unit
 
     with pytest.raises(ValidationError) as refused:
@@ -186,7 +245,7 @@ def test_it_refuses_a_malformed_file_naming_the_entry_and_the_field(tmp_path: Pa
 
     messages = " | ".join(refused.value.messages)
     assert f"第3条（{entries[2]['code']}），字段 unit" in messages
-    assert f"第6条（{entries[5]['code']}），字段 source：缺失" in messages
+    assert f"第6条（{entries[5]['code']}），字段 article：缺失" in messages
     assert f"第8条（{entries[7]['code']}），字段 warn_lead_amount, warn_lead_unit" in messages
     assert not TimeLimitPolicy.objects.exists()
 
@@ -497,7 +556,8 @@ def test_it_creates_version_one_from_the_admin_add_form(
             "end_rule": "midnight",
             "roll_off_rest_days": "on",
             "is_statutory": "",
-            "source": "demo",
+            "regulation": Regulation.objects.get(code="window-service-rules").pk,
+            "article": "附件7 第二条",
         },
     )
 
@@ -521,4 +581,6 @@ def test_it_lists_policies_with_their_limit_and_source(
     assert page.status_code == 200
     text = page.content.decode()
     assert "web-inquiry-reply" in text
-    assert "seed 001 限时办结制 §5(五)" in text
+    # The regulation as the register has it, in 《》, with the article; never a code.
+    assert "《首问责任制、限时办结制、责任追究制度汇编》限时办结制 第五条(五)" in text
+    assert "seed" not in text.lower()

@@ -573,7 +573,7 @@ def test_it_counts_unread_notifications_under_the_bell_with_one_query(cast: Cast
     request = type("Request", (), {"user": cast.handler})()
     with CaptureQueriesContext(connection) as queries:
         context = notifications(request)
-    assert context == {"unread_notifications": 1}
+    assert context == {"unread_notifications": 1, "awaiting_decisions": 0}
     assert len(queries) == 1
 
     client = signed_in(cast.handler)
@@ -592,8 +592,9 @@ def test_it_lists_notifications_with_a_fixed_number_of_queries(
     clocks_breach_due(now=clock.due_at + SECOND)
     client = signed_in(cast.handler)
     # Session, user, the roles for the navigation, the bell's count, the page's count
-    # and its rows.
-    with django_assert_num_queries(6):
+    # and its rows, and the rows of the other apps' bell sources (accountability,
+    # refusal-phrase flags).
+    with django_assert_num_queries(8):
         response = client.get(reverse("deadlines:notifications"))
     assert response.status_code == 200
     assert response.content.decode().count('class="unread"') == min(count, 25)

@@ -199,10 +199,12 @@ def test_it_covers_the_items_a_water_utility_offers() -> None:
     assert {entry["kind"] for entry in _entries()} == {"on_the_spot", "promised", "joint"}
 
 
-def test_it_cites_a_seed_for_every_statutory_limit_and_marks_figures_of_its_own_as_demo() -> None:
+def test_it_cites_a_regulation_for_every_statutory_limit_and_marks_figures_of_its_own_as_demo() -> (
+    None
+):
     for entry in _entries():
         if entry["statutory_limit_amount"] is not None:
-            assert "seed 00" in entry["note"], entry["code"]
+            assert "《" in entry["note"], entry["code"]  # 《title》article
         promised = (entry["promised_limit_amount"], entry["promised_limit_unit"])
         statutory = (entry["statutory_limit_amount"], entry["statutory_limit_unit"])
         if entry["promised_limit_amount"] is not None and promised != statutory:

@@ -417,7 +417,11 @@ def test_it_opens_a_refusal_flag_of_a_protected_case_only_to_the_inspection_offi
     papers: Papers, cast: Cast, inspector: bool
 ) -> None:
     flag = RefusalFlag.objects.create(
-        case=papers.case, staff=cast.desk, phrase="不归我管", text="这个不归我管，找抄表员去"
+        case=papers.case,
+        staff=cast.desk,
+        department=cast.service,
+        phrase="不归我管",
+        text="这个不归我管，找抄表员去",
     )
     client = signed_in(_admin(inspector=inspector))
     listed = client.get(reverse("admin:intake_refusalflag_changelist")).content.decode()

@@ -8,7 +8,14 @@ from django.test import Client
 from django.urls import reverse
 
 from deadlines.models import CaseState, ClockKind
-from intake.models import Appointment, OneTimeNotice, Pledge, RejectionFiling
+from intake.models import (
+    Appointment,
+    OneTimeNotice,
+    Pledge,
+    RefusalFlag,
+    RefusalFlagNotification,
+    RejectionFiling,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +34,11 @@ def test_it_adds_a_notice_a_pledge_an_appointment_and_a_refusal_once() -> None:
     assert appointment.case.clocks.filter(kind=ClockKind.CALLBACK).exists()
     filing = RejectionFiling.objects.select_related("case").get()
     assert filing.case.state == CaseState.REJECTED
+    flag = RefusalFlag.objects.get()  # waiting for the service head
+    head = flag.department.head
+    assert head is not None
+    assert (flag.phrase, flag.is_open, head.username) == ("不清楚", True, "service_head")
+    assert RefusalFlagNotification.objects.get(flag=flag).recipient.username == "service_head"
     call_command("demo_front_desk")
     assert OneTimeNotice.objects.count() == 1
     client = Client()

@@ -49,6 +49,7 @@ FORM = "申请表"
 ID_CARD = "申请人身份证"
 DEED = "房屋产权证明"  # secondary: may be handed in later
 SKETCH = "位置示意图"  # secondary
+WINDOW_RULES = "《阜新市民政局优化营商环境规范化建设工作制度》"
 PRESENT, MISSING, DEFICIENT = (
     MaterialStatus.PRESENT,
     MaterialStatus.MISSING,
@@ -223,9 +224,9 @@ def test_it_refuses_an_item_touching_safety_and_says_so(cast: Cast) -> None:
     assert error.messages == [
         gettext(
             "%(item)s touches public safety, the environment, health, life or property, so it "
-            "is never accepted with deficiency (seed 002 附件4 §4)."
+            "is never accepted with deficiency (%(regulation)s)."
         )
-        % {"item": risky.name}
+        % {"item": risky.name, "regulation": WINDOW_RULES + "附件4 第四条"}
     ]
     assert not Pledge.objects.exists()
 
@@ -267,15 +268,15 @@ def test_it_refuses_a_pledge_while_a_main_material_is_missing(
         main_pledged = refusal(lambda: take(cast, case, notice, materials=[ID_CARD]))
     missing_main = gettext(
         "Main materials are missing or deficient on notice %(notice)s: %(names)s. Accepting "
-        "with deficiency needs every main material present (seed 002 附件4 §2)."
-    ) % {"notice": notice.number, "names": ID_CARD}
+        "with deficiency needs every main material present (%(regulation)s)."
+    ) % {"notice": notice.number, "names": ID_CARD, "regulation": WINDOW_RULES + "附件4 第二条"}
     assert secondary_only.message_dict["materials"] == [missing_main]
     assert (
         gettext(
             "%(name)s is a main material: it must be handed in before the case is accepted and "
-            "cannot be pledged for later (seed 002 附件4 §2)."
+            "cannot be pledged for later (%(regulation)s)."
         )
-        % {"name": ID_CARD}
+        % {"name": ID_CARD, "regulation": WINDOW_RULES + "附件4 第二条"}
         in main_pledged.message_dict["materials"]
     )
     assert not Pledge.objects.exists()
@@ -294,9 +295,13 @@ def test_it_bounds_the_deadline_by_the_promised_limit_counted_from_now(
     assert late.message_dict["due_at"] == [
         gettext(
             "The deadline may be no later than the item's promised limit (%(limit)s) counted "
-            "from now: %(latest)s at the latest (seed 002 附件4 §6)."
+            "from now: %(latest)s at the latest (%(regulation)s)."
         )
-        % {"limit": item.promised_limit_label, "latest": "2026-06-08 24:00"}
+        % {
+            "limit": item.promised_limit_label,
+            "latest": "2026-06-08 24:00",
+            "regulation": WINDOW_RULES + "附件4 第六条",
+        }
     ]
     assert past.message_dict["due_at"] == [gettext("The deadline must be in the future.")]
     assert pledge.due_at == LATEST
@@ -324,9 +329,10 @@ def test_it_bars_a_citizen_whose_pledge_broke_within_a_year(
             assert error.messages == [
                 gettext(
                     "The citizen broke a deficiency pledge (case %(case)s, deadline %(due)s), so "
-                    "accepting with deficiency is barred until %(until)s (seed 002 附件4 §13)."
+                    "accepting with deficiency is barred until %(until)s (%(regulation)s)."
                 )
                 % {
+                    "regulation": WINDOW_RULES + "附件4 第十三条",
                     "case": earlier.case.number,
                     "due": "2025-06-02 08:00",
                     "until": "2026-06-02 09:00",
@@ -451,9 +457,14 @@ def test_it_ends_the_case_of_a_missed_pledge_and_bars_the_citizen(
     assert error.messages == [
         gettext(
             "The citizen broke a deficiency pledge (case %(case)s, deadline %(due)s), so "
-            "accepting with deficiency is barred until %(until)s (seed 002 附件4 §13)."
+            "accepting with deficiency is barred until %(until)s (%(regulation)s)."
         )
-        % {"case": case.number, "due": "2026-06-05 17:00", "until": "2027-06-06 01:00"}
+        % {
+            "case": case.number,
+            "due": "2026-06-05 17:00",
+            "until": "2027-06-06 01:00",
+            "regulation": WINDOW_RULES + "附件4 第十三条",
+        }
     ]
 
 
@@ -511,8 +522,9 @@ def test_it_takes_a_pledge_on_its_page_and_prints_it(cast: Cast, item: ServiceIt
     assert (
         gettext(
             "A broken pledge is recorded and bars you from accept-with-deficiency for one year "
-            "(seed 002 附件4 §13)."
+            "(%(regulation)s)."
         )
+        % {"regulation": WINDOW_RULES + "附件4 第十三条"}
         in page
     )
     assert "2026-06-05 17:00" in page

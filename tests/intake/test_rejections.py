@@ -47,10 +47,11 @@ REGISTER = reverse("intake:rejection_register")
 RIGHTS = (
     "If you disagree with this decision, you may apply to the competent administrative review "
     "body for administrative review within 60 days of receiving this notice, or bring an "
-    "administrative lawsuit before the competent people's court within 6 months (seed 002 "
-    "附件6 §6; Administrative Reconsideration Law art. 20; Administrative Litigation Law "
-    "art. 46)."
+    "administrative lawsuit before the competent people's court within 6 months "
+    "(%(regulation)s; Administrative Reconsideration Law art. 20; Administrative Litigation "
+    "Law art. 46)."
 )
+WINDOW_RULES = "《阜新市民政局优化营商环境规范化建设工作制度》"
 
 
 def signed_in(user: Any) -> Client:
@@ -204,7 +205,7 @@ def test_it_prints_the_written_refusal_with_the_right_to_review_or_litigation(
     url = reverse("intake:rejection", args=[filing.case.number])
     page = client.get(url).content.decode()
     assert gettext("Notice of refusal (不予受理告知书)") in page
-    assert gettext(RIGHTS) in page
+    assert gettext(RIGHTS) % {"regulation": WINDOW_RULES + "附件6 第六条"} in page
     assert REASON in page
     assert BASIS in page
     assert "2026-06-04 24:00" in page  # the written notice is owed by then

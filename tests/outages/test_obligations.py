@@ -79,7 +79,7 @@ def test_it_gives_a_fault_of_500_households_20_minutes_to_report_to_dispatch(
     assert set(owed) == {K.REPORT_DISPATCH}
     clock = owed[K.REPORT_DISPATCH]
     assert clock.due_at == T0 + timedelta(minutes=20)
-    assert clock.citation == "seed 003 报告制度 (2)"
+    assert clock.citation == "《供水集团廉洁自律、责任追究及用户投诉处理制度》报告制度 (2)"
     assert clock.department == oc.network
     assert record(oc, households=499).obligations.count() == 0
 
@@ -242,10 +242,16 @@ def test_it_asks_planned_works_to_report_before_they_start(oc: OutageCast) -> No
     }  # fmt: skip
     assert owed[K.REPORT_DISPATCH].due_at == start
     assert owed[K.REPORT_12345].due_at == start
-    assert owed[K.REPORT_12345].citation == "seed 003 报告制度 (1)"
+    assert (
+        owed[K.REPORT_12345].citation
+        == "《供水集团廉洁自律、责任追究及用户投诉处理制度》报告制度 (1)"
+    )
     assert owed[K.NOTICE_THREE_DAYS].due_at == start - timedelta(days=3)
     assert owed[K.NOTICE_ONE_DAY].due_at == start - timedelta(days=1)
-    assert owed[K.NOTICE_ONE_DAY].citation == "seed 003 通报制度 (1)"
+    assert (
+        owed[K.NOTICE_ONE_DAY].citation
+        == "《供水集团廉洁自律、责任追究及用户投诉处理制度》通报制度 (1)"
+    )
 
 
 def test_it_meets_the_notices_of_a_large_outage_with_two_notices_and_records_channels(

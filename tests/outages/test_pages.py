@@ -106,7 +106,7 @@ def test_it_records_an_outage_from_the_form(oc: OutageCast) -> None:
     event = OutageEvent.objects.get()
     assert event.obligations.count() == 5
     page = signed_in(oc.network_head).get(response["Location"]).content.decode()
-    assert "seed 003 报告制度 (1)" in page
+    assert "《供水集团廉洁自律、责任追究及用户投诉处理制度》报告制度 (1)" in page
 
 
 def test_it_shows_a_refusal_on_the_page(oc: OutageCast) -> None:

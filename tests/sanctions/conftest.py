@@ -1,6 +1,8 @@
 """The accountability tests' cast: the case tests' cast (tests/deadlines/conftest.py),
-with the service department's supervising leader set, a second inspector (maker-checker:
-one proposes, the other approves) and a second handler in the service department.
+with the service department's supervising leader set, a second inspector who heads the
+inspection office (maker-checker: one proposes, the head decides admonitions), the
+efficiency leading group (the leader its principal leader, the office head a member)
+and a second handler in the service department.
 
 Helpers raise, confirm and decide violations at a given moment (time_machine), through
 the services, as the inspection office does."""
@@ -15,7 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from accountability.models import LeadingGroup
 from accountability.roles import Role
+from sanctions.authority import AUTHORITY, Authority, deciders_for
 from sanctions.models import (
     Responsibility,
     ResponsibilityKind,
@@ -23,7 +27,6 @@ from sanctions.models import (
     Violation,
     ViolationType,
 )
-from sanctions.rules import needs_leadership
 from sanctions.services import (
     responsibility_assign,
     sanction_approve,
@@ -79,6 +82,10 @@ def sc(cast: Cast) -> SanctionsCast:
         user=UserFactory(username="inspector2", roles=[Role.INSPECTION_OFFICE]),
         department=inspection,
     ).user
+    inspection.head = inspector2  # the inspection office head (监察室主任)
+    inspection.save()
+    group = LeadingGroup.objects.create(principal_leader=cast.leader)
+    group.members.set([cast.leader, inspector2])
     handler2 = StaffFactory(
         user=UserFactory(username="handler2", roles=[Role.HANDLER]), department=cast.service
     ).user
@@ -113,10 +120,19 @@ def raise_complaint(
         )
 
 
-def confirm(sc: SanctionsCast, violation: Violation, when: datetime) -> Violation:
+def confirm(
+    sc: SanctionsCast, violation: Violation, when: datetime, adverse_effect: bool | None = None
+) -> Violation:
+    """Review and confirm. An overdue violation must say whether it caused a complaint or
+    adverse effect: unless told, the helper answers yes (the rulebook then goes by
+    severity, rules 5-7); pass adverse_effect=False for "rule 5 at most"."""
+    if adverse_effect is None and violation.type.family == "overdue":
+        adverse_effect = violation.adverse_effect if violation.adverse_effect is not None else True
     with time_machine.travel(when, tick=False):
         violation = violation_review(actor=sc.inspector, violation=violation)
-        return violation_confirm(actor=sc.inspector, violation=violation)
+        return violation_confirm(
+            actor=sc.inspector, violation=violation, adverse_effect=adverse_effect
+        )
 
 
 def confirmed_finding(
@@ -142,15 +158,18 @@ def decide(
     kinds: list[str] | None = None,
 ) -> SanctionDecision:
     """Direct responsibility, the rulebook's proposal taken as it is (the first kind
-    where it offers a choice), approved by the second inspector, or the leader when the
-    kinds need leadership."""
+    where it offers a choice), approved by whoever decides it (sanctions.authority: the
+    office head, the leading group's principal leader, or the supervising leader)."""
     with time_machine.travel(when, tick=False):
         responsibility = direct(sc, Violation.objects.get(pk=violation.pk), person)
         proposal = sanction_proposal(responsibility=responsibility)
         assert proposal is not None
-        chosen = kinds or (list(proposal.kinds) if proposal.mode == "all" else [proposal.kinds[0]])
+        # Where the rulebook offers a choice, the first kind the portal decides (kinds
+        # referred out are only recorded, never approved here).
+        decided_here = [k for k in proposal.kinds if AUTHORITY.get(k) != Authority.REFERRED]
+        first = (decided_here or list(proposal.kinds))[0]
+        chosen = kinds or (list(proposal.kinds) if proposal.mode == "all" else [first])
         decision = sanction_propose(
             actor=sc.inspector, responsibility=responsibility, chosen_kinds=chosen
         )
-        approver = sc.leader if needs_leadership(chosen) else sc.inspector2
-        return sanction_approve(actor=approver, decision=decision)
+        return sanction_approve(actor=deciders_for(decision)[0], decision=decision)

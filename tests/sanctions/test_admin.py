@@ -60,4 +60,6 @@ def test_the_admin_shows_the_record_and_the_rulebook_read_only(sc: SanctionsCast
     rulebook = client.get(
         reverse("admin:sanctions_rulebookversion_change", args=[rulebook_current().pk])
     ).content.decode()
-    assert "seed 000 §12" in rulebook  # the rules and their citations are shown
+    # The rules and their regulations are shown as 《title》article, never as a code.
+    assert "《济南水务集团损害营商环境行为追责问责办法》第十二条" in rulebook
+    assert "seed" not in rulebook.lower()

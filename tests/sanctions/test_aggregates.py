@@ -135,7 +135,7 @@ def test_it_makes_one_version_when_the_same_rulebook_loads_twice(sc: SanctionsCa
     assert version == again
     assert RulebookVersion.objects.count() == 1
     assert rulebook_current() == version
-    assert Rule.objects.filter(version=version).count() == 14
+    assert Rule.objects.filter(version=version).count() == 16
     assert all(rule.citation for rule in Rule.objects.filter(version=version))
 
 
@@ -144,7 +144,7 @@ def test_it_never_changes_a_decision_already_taken_with_a_new_version(sc: Sancti
     decision = decide(sc, old, at(2026, 3, 3, 10))
     pending = raise_finding(sc, "one-time-notice-breach", sc.handler2, at(2026, 3, 20, 10))
     changed = _default() | {"label": "2026.2"}
-    changed["rules"][0] = changed["rules"][0] | {"citation": "新规 §1"}
+    changed["rules"][0] = changed["rules"][0] | {"article": "新规 §1"}
     changed["rules"][0]["params"]["clauses"][0]["kinds"] = ["criticism_education"]
     with time_machine.travel(at(2026, 4, 1, 9), tick=False):
         new_version, created = rulebook_create(actor=None, data=changed)
@@ -152,7 +152,10 @@ def test_it_never_changes_a_decision_already_taken_with_a_new_version(sc: Sancti
     assert rulebook_current() == new_version
 
     decision.refresh_from_db(fields=["chosen_kinds", "rule", "rulebook_version", "explanation"])
-    assert decision.rule.citation == "seed 004 一; 效能违规教育制度 二(一)"
+    assert (
+        decision.rule.citation
+        == "《优化服务措施和效能惩戒制度》" + _default()["rules"][0]["article"]
+    )
     assert decision.rulebook_version != new_version
     assert decision.chosen_kinds == [SanctionKind.ORAL_WARNING]
     # A violation raised under the old version keeps it for its proposal.
@@ -162,13 +165,16 @@ def test_it_never_changes_a_decision_already_taken_with_a_new_version(sc: Sancti
     assert kept is not None
     assert kept.kinds == (
         SanctionKind.ORAL_WARNING,
-        SanctionKind.ADMONISHMENT_TALK,
+        SanctionKind.CRITICISM_EDUCATION,
     )
     # One raised now gets the new rule.
     new = confirmed_finding(sc, "one-time-notice-breach", sc.c.desk, at(2026, 4, 2, 10))
     proposal = sanction_proposal(responsibility=direct(sc, new))
     assert proposal is not None
-    assert (proposal.citation, proposal.kinds) == ("新规 §1", ("criticism_education",))
+    assert (proposal.citation, proposal.kinds) == (
+        "《优化服务措施和效能惩戒制度》新规 §1",
+        ("criticism_education",),
+    )
 
 
 @pytest.mark.postgres

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from sanctions.models import AppealKind, ReviewOutcome, SanctionKind
 from sanctions.selectors import (
@@ -53,10 +54,10 @@ def test_it_stops_counting_a_quashed_decision(sc: SanctionsCast) -> None:
     ]
 
 
-def test_it_counts_a_varied_decision_with_its_new_kinds(sc: SanctionsCast) -> None:
-    first = confirmed_finding(sc, "integrity-solicitation", sc.handler, at(2026, 3, 2, 10))
-    decision = decide(sc, first, at(2026, 3, 3, 10))  # written warning
-    with pytest.raises(ValidationError):  # varied needs the kinds that stand now
+def test_it_counts_a_reduced_decision_with_its_new_kinds(sc: SanctionsCast) -> None:
+    first = confirmed_finding(sc, "integrity-solicitation", sc.handler, at(2026, 3, 2, 10), "minor")
+    decision = decide(sc, first, at(2026, 3, 3, 10), kinds=[SanctionKind.WRITTEN_WARNING])
+    with pytest.raises(ValidationError):  # reduced needs the kinds that stand now
         review_record(actor=sc.inspector2, decision=decision, outcome="varied", note="改")
     review_record(
         actor=sc.inspector2,
@@ -65,12 +66,18 @@ def test_it_counts_a_varied_decision_with_its_new_kinds(sc: SanctionsCast) -> No
         note="情节较轻,改为通报批评",
         varied_kinds=[SanctionKind.CIRCULATED_CRITICISM],
     )
-    # The varied decision is no longer a warning: a second warning does not fire rule 11.
-    second = confirmed_finding(sc, "integrity-solicitation", sc.handler, at(2026, 6, 2, 10))
-    decide(sc, second, at(2026, 6, 3, 10))
+    # The reduced decision is no longer a warning: a second warning does not fire rule 11.
+    second = confirmed_finding(
+        sc, "integrity-solicitation", sc.handler, at(2026, 6, 2, 10), "minor"
+    )
+    decide(sc, second, at(2026, 6, 3, 10), kinds=[SanctionKind.WRITTEN_WARNING])
     eligibility = award_eligibility_person(person=sc.handler, year=2026)
-    assert not any("seed 004" in reason for reason in eligibility.reasons)
-    assert len(eligibility.reasons) == 2  # rule 12, twice
+    assert eligibility.eligible
+    assert any(
+        f"#{decision.pk}" in text
+        and gettext("reduced on review to a sanction that is not a warning") in text
+        for text in eligibility.not_counted
+    )
 
 
 def test_it_raises_the_same_complaint_about_the_same_person_once(sc: SanctionsCast) -> None:

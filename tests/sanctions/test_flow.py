@@ -61,7 +61,13 @@ def test_it_takes_a_violation_from_raised_to_a_completed_written_warning(
     assert violation.state == ViolationState.RAISED
     with time_machine.travel(at(2026, 3, 3, 10), tick=False):
         violation = violation_review(actor=sc.inspector, violation=violation)
-        violation = violation_confirm(actor=sc.inspector, violation=violation, severity="serious")
+        # It drew a founded complaint: rule 2's written warning (DOMAIN §7).
+        violation = violation_confirm(
+            actor=sc.inspector,
+            violation=violation,
+            adverse_effect=True,
+            adverse_effect_note="市民投诉补正材料被反复要求,查证属实",
+        )
     assert violation.state == ViolationState.CONFIRMED
     assert list(
         ViolationEvent.objects.filter(violation=violation).values_list("action", flat=True)
@@ -74,12 +80,12 @@ def test_it_takes_a_violation_from_raised_to_a_completed_written_warning(
     decision = sanction_propose(
         actor=sc.inspector,
         responsibility=responsibility,
-        chosen_kinds=[K.WRITTEN_WARNING, K.WRITTEN_SELF_CRITICISM],
+        chosen_kinds=[K.WRITTEN_WARNING],
     )
     assert decision.state == DecisionState.PROPOSED
     assert decision.departure_reason == ""
     assert decision.rule.number == 2
-    assert "seed 004" in decision.explanation
+    assert "《优化服务措施和效能惩戒制度》" in decision.explanation
     decision = sanction_approve(actor=sc.inspector2, decision=decision)
 
     served = at(2026, 3, 5, 9)
@@ -90,7 +96,8 @@ def test_it_takes_a_violation_from_raised_to_a_completed_written_warning(
     assert decision.notice_number == "GJ2026-0001"
     assert decision.unit_head == sc.head
     assert decision.unit_head_told_at == served
-    assert decision.self_criticism_due_at == served + timedelta(days=7)
+    # Thursday 5 March: the 7 days run 6–12 March, to 24:00 on Thursday 12 March.
+    assert decision.self_criticism_due_at == at(2026, 3, 13)
     told = list(sanction_notifications_for(user=sc.head))
     assert [(n.decision, n.kind, n.created_at) for n in told] == [
         (decision, SanctionNotificationKind.UNIT_HEAD_TOLD, served)
@@ -114,9 +121,9 @@ def test_it_takes_a_violation_from_raised_to_a_completed_written_warning(
 
 def test_it_records_a_late_self_criticism_as_late(sc: SanctionsCast) -> None:
     violation = confirmed_finding(
-        sc, "one-time-notice-breach", sc.handler, at(2026, 3, 2, 10), "serious"
+        sc, "integrity-solicitation", sc.handler, at(2026, 3, 2, 10), "minor"
     )
-    decision = decide(sc, violation, at(2026, 3, 3, 10))
+    decision = decide(sc, violation, at(2026, 3, 3, 10), kinds=[K.WRITTEN_WARNING])
     served = at(2026, 3, 4, 10)
     decision = sanction_serve(
         actor=sc.inspector, decision=decision, signed_by=sc.leader, served_at=served
@@ -125,7 +132,7 @@ def test_it_records_a_late_self_criticism_as_late(sc: SanctionsCast) -> None:
         actor=sc.inspector,
         decision=decision,
         countersigned_by=sc.head,
-        received_at=served + timedelta(days=7, minutes=1),
+        received_at=at(2026, 3, 12, 0, 1),  # a minute after 24:00 on 11 March
     )
     assert decision.self_criticism_late
 
@@ -133,8 +140,10 @@ def test_it_records_a_late_self_criticism_as_late(sc: SanctionsCast) -> None:
 def test_it_numbers_warning_notices_per_year(sc: SanctionsCast) -> None:
     numbers = []
     for month, person in ((3, sc.handler), (4, sc.handler2)):
-        violation = confirmed_finding(sc, "integrity-solicitation", person, at(2026, month, 2, 10))
-        decision = decide(sc, violation, at(2026, month, 3, 10))
+        violation = confirmed_finding(
+            sc, "integrity-solicitation", person, at(2026, month, 2, 10), "minor"
+        )
+        decision = decide(sc, violation, at(2026, month, 3, 10), kinds=[K.WRITTEN_WARNING])
         served = sanction_serve(
             actor=sc.inspector,
             decision=decision,
@@ -208,7 +217,7 @@ def test_it_requires_a_reason_to_depart_from_the_proposal(sc: SanctionsCast) -> 
         chosen_kinds=[K.CIRCULATED_CRITICISM],
         departure_reason="影响较大,需通报",
     )
-    assert decision.proposed_kinds == [K.ORAL_WARNING, K.ADMONISHMENT_TALK]
+    assert decision.proposed_kinds == [K.ORAL_WARNING, K.CRITICISM_EDUCATION]
     assert decision.departure_reason == "影响较大,需通报"
     assert decision.rule.number == 1  # the rule it departed from
 
@@ -228,7 +237,7 @@ def test_it_refuses_and_allows_a_new_proposal(sc: SanctionsCast) -> None:
     refused = sanction_refuse(actor=sc.inspector2, decision=decision, reason="情节显著轻微")
     assert refused.state == DecisionState.REFUSED
     again = sanction_propose(
-        actor=sc.inspector, responsibility=responsibility, chosen_kinds=[K.ADMONISHMENT_TALK]
+        actor=sc.inspector, responsibility=responsibility, chosen_kinds=[K.CRITICISM_EDUCATION]
     )
     assert again.state == DecisionState.PROPOSED
 

@@ -1,6 +1,7 @@
 """Breaches, one-time-notice breaches and refusal-phrase flags become violations: one
 each, however often (and however many at once) the ingestion runs; the database's
-unique constraints, not a check in Python, keep it so."""
+unique constraints, not a check in Python, keep it so. A refusal-phrase flag becomes one
+only once a complaint about the same case is founded (issue 19, DOMAIN §5)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,16 @@ from intake.services.notice import material_request, notice_issue
 from outages.models import BreachKind as OutageBreachKind
 from outages.models import OutageBreach, OutageKind
 from outages.services import obligations_breach_due
-from sanctions.models import SourceKind, Violation, ViolationEvent, ViolationState
+from sanctions.models import (
+    DismissalReason,
+    SourceKind,
+    Violation,
+    ViolationEvent,
+    ViolationState,
+    ViolationType,
+)
 from sanctions.services import violations_raise_from_sources
-from sanctions.services.rulebook import rulebook_load, violation_types_load
+from sanctions.services.rulebook import rulebook_current, rulebook_load, violation_types_load
 from sanctions.tasks import raise_violations
 from tests.deadlines.conftest import Cast, open_case
 from tests.outages import conftest as outage_fixtures
@@ -79,18 +87,49 @@ def _notice_breach(cast: Cast) -> NoticeBreach:
     return NoticeBreach.objects.get()
 
 
+def _flag(cast: Cast, case: Any = None, text: str = "这事不归我管") -> RefusalFlag:
+    return RefusalFlag.objects.create(
+        case=case or open_case(cast),
+        staff=cast.desk,
+        department=cast.service,
+        phrase="不归我管",
+        text=text,
+    )
+
+
+def _found_complaint_without_the_service(cast: Cast, case: Any, **fields: Any) -> Violation:
+    """A founded complaint on the case written straight to the table, as another path
+    (an import, the admin) might: the periodic run must pick its flags up."""
+    return Violation.objects.create(
+        type=ViolationType.objects.get(code="complaint-attitude"),
+        staff=cast.desk,
+        department=cast.service,
+        occurred_at=case.opened_at,
+        source_kind=SourceKind.COMPLAINT,
+        case=case,
+        adverse_effect=True,
+        rulebook_version=rulebook_current(),
+        **fields,
+    )
+
+
 @pytest.mark.django_db
 def test_it_raises_one_violation_per_source_row_however_often_it_runs(cast: Cast) -> None:
     breaches = _breaches(cast, 3)
     notice_breach = _notice_breach(cast)
-    flag = RefusalFlag.objects.create(
-        case=open_case(cast), staff=cast.desk, phrase="不归我管", text="这事不归我管"
-    )
+    flag = _flag(cast)
 
     first = violations_raise_from_sources(now=MONDAY)
     assert first.created == {
         SourceKind.BREACH: len(breaches),
         SourceKind.NOTICE_BREACH: 1,
+        SourceKind.REFUSAL_FLAG: 0,  # a flag waits for the head: no complaint is founded
+        SourceKind.OUTAGE_BREACH: 0,
+    }
+    _found_complaint_without_the_service(cast, flag.case)
+    assert violations_raise_from_sources(now=MONDAY).created == {
+        SourceKind.BREACH: 0,
+        SourceKind.NOTICE_BREACH: 0,
         SourceKind.REFUSAL_FLAG: 1,
         SourceKind.OUTAGE_BREACH: 0,
     }
@@ -115,8 +154,32 @@ def test_it_raises_one_violation_per_source_row_however_often_it_runs(cast: Cast
         cast.desk,
         flag.case,
     )
-    assert ViolationEvent.objects.filter(action="raise").count() == Violation.objects.count()
-    assert AuditEntry.objects.filter(action="violation.raise").count() == Violation.objects.count()
+    assert from_flag.adverse_effect is True  # raised because a complaint was founded
+    raised = Violation.objects.exclude(source_kind=SourceKind.COMPLAINT)
+    assert ViolationEvent.objects.filter(action="raise").count() == raised.count()
+    assert AuditEntry.objects.filter(action="violation.raise").count() == raised.count()
+
+
+@pytest.mark.django_db
+def test_it_raises_a_flag_only_once_a_complaint_about_its_case_is_founded(cast: Cast) -> None:
+    flagged, other = open_case(cast), open_case(cast)
+    first, second = _flag(cast, flagged), _flag(cast, flagged, text="不归我管!")
+    untouched = _flag(cast, other)
+    # A complaint founded about another case, or one dismissed, founds nothing here.
+    _found_complaint_without_the_service(
+        cast, other, state=ViolationState.DISMISSED, dismissal_reason=DismissalReason.NOT_FOUNDED
+    )
+    assert violations_raise_from_sources(now=MONDAY).created[SourceKind.REFUSAL_FLAG] == 0
+
+    _found_complaint_without_the_service(cast, flagged)
+    assert violations_raise_from_sources(now=MONDAY).created[SourceKind.REFUSAL_FLAG] == 2
+    assert violations_raise_from_sources(now=MONDAY).total == 0  # safe to run twice
+    assert set(
+        Violation.objects.filter(source_kind=SourceKind.REFUSAL_FLAG).values_list(
+            "refusal_flag_id", flat=True
+        )
+    ) == {first.pk, second.pk}
+    assert not Violation.objects.filter(refusal_flag=untouched).exists()
 
 
 @pytest.mark.django_db

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accountability.models import AuditEntry
+from accountability.models import AuditEntry, LeadingGroup
 from accountability.roles import Role
 from deadlines.services.cases import case_name_accused
 from sanctions import services
+from sanctions.authority import deciders_for
 from sanctions.models import (
     DecisionState,
     Responsibility,
@@ -54,6 +55,16 @@ def name(user: Any) -> str:
 @pytest.fixture
 def inspector2(cast: Cast) -> Any:
     return _staff("inspector2", cast.inspector.staff.department, Role.INSPECTION_OFFICE)
+
+
+@pytest.fixture(autouse=True)
+def deciding_bodies(cast: Cast) -> None:
+    """Who decides (sanctions.authority): the leader supervises the service and network
+    departments and is the principal leader of the efficiency leading group."""
+    for department in (cast.service, cast.network):
+        department.supervising_leader = cast.leader
+        department.save()
+    LeadingGroup.objects.create(principal_leader=cast.leader).members.set([cast.leader])
 
 
 def raise_complaint(cast: Cast, staff: Any, **fields: Any) -> Violation:
@@ -97,7 +108,7 @@ def decided(cast: Cast, violation: Violation) -> SanctionDecision:
     decision = services.sanction_propose(
         actor=cast.inspector, responsibility=answer, chosen_kinds=list(proposal.kinds)
     )
-    return services.sanction_approve(actor=cast.leader, decision=decision)
+    return services.sanction_approve(actor=deciders_for(decision)[0], decision=decision)
 
 
 # -- permissions ------------------------------------------------------------------------------
@@ -299,8 +310,15 @@ def test_it_takes_a_violation_from_review_to_a_completed_warning(
     assert proposal.citation in page
     assert str(proposal.rule_number) in page
     violation.refresh_from_db()
+    # A written warning (with the reason where the rulebook proposes otherwise), so the
+    # flow ends in a printable notice.
     response = office.post(
-        propose_url, {"version": violation.version, "chosen_kinds": list(proposal.kinds)}
+        propose_url,
+        {
+            "version": violation.version,
+            "chosen_kinds": ["written_warning"],
+            "departure_reason": "情节较重,予以书面告诫",
+        },
     )
     assert response.status_code == 302
     decision = SanctionDecision.objects.get(responsibility=answer)
@@ -331,8 +349,8 @@ def test_it_takes_a_violation_from_review_to_a_completed_warning(
     step("sanctions:decision_act", decision.pk, "serve", decision, signed_by=cast.leader.pk)
     decision.refresh_from_db()
     assert decision.state == DecisionState.SERVED
-    # Rule 3 (a founded complaint about attitude) proposes a written warning: a numbered
-    # notice, signed by the leader, and a written self-criticism within 7 days.
+    # A written warning: a numbered notice, signed by the leading group's principal
+    # leader, and a written self-criticism within 7 days.
     assert decision.notice_number
     notice = office.get(reverse("sanctions:warning_notice", args=[decision.pk]))
     text = notice.content.decode()

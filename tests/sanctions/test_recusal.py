@@ -110,7 +110,7 @@ def test_it_keeps_the_accused_from_reviewing_confirming_or_assigning(
     violation = violation_review(actor=sc.inspector, violation=violation)
     with pytest.raises(PermissionDenied):
         violation_confirm(actor=accused_inspector, violation=violation)
-    violation = violation_confirm(actor=sc.inspector, violation=violation)
+    violation = violation_confirm(actor=sc.inspector, violation=violation, adverse_effect=False)
     with pytest.raises(PermissionDenied):
         responsibility_assign(
             actor=accused_inspector,

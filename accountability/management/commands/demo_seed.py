@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accountability import services
-from accountability.models import Absence, Department, StaffProfile
+from accountability.models import Absence, Department, LeadingGroup, StaffProfile
 
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo" / "organisation.json"
 
@@ -79,6 +79,17 @@ class Command(BaseCommand):
             department.head = users[row["head"]]
             department.supervising_leader = users[row["leader"]] if row["leader"] else None
             services.department_save(actor=admin, department=department)
+
+        group_row = demo.get("leading_group")
+        if group_row:
+            group = LeadingGroup.objects.order_by("pk").first() or LeadingGroup()
+            group.name = group_row["name"]
+            group.principal_leader = users[group_row["principal_leader"]]
+            services.leading_group_save(
+                actor=admin,
+                group=group,
+                members=[users[username] for username in group_row["members"]],
+            )
 
         today = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
         for row in demo["absences"]:

@@ -1,7 +1,9 @@
 """`manage.py load_defaults`: the data every installation needs, safe to run again.
 
-The working calendar of every year chinesecalendar knows, and the default time-limit
-policies of fixtures/time_limit_policies.json (new versions where the file changed).
+The working calendar of every year chinesecalendar knows, the register of regulations of
+fixtures/regulations.json (those it lacks; administrators maintain the rest), and the
+default time-limit policies of fixtures/time_limit_policies.json (new versions where the
+file changed), which cite the register.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from accountability.services_regulations import regulations_load
 from deadlines.services.calendar import calendar_seed_from_library
 from deadlines.services.policies import policies_load
 
@@ -24,6 +27,10 @@ class Command(BaseCommand):
         years = calendar_seed_from_library(actor=None)
         self.stdout.write(
             f"Calendar: entered {years[0]}–{years[-1]}." if years else "Calendar: up to date."
+        )
+        regulations = regulations_load(actor=None)
+        self.stdout.write(
+            f"Regulations: {len(regulations.created)} created, {len(regulations.kept)} kept."
         )
         report = policies_load(actor=None, path=POLICIES_FILE)
         self.stdout.write(

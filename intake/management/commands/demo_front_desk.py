@@ -1,5 +1,6 @@
 """Add the front desk's demo records through the services: a one-time notice with a
-deficiency pledge, an appointment routed to a substitute, and a filed refusal.
+deficiency pledge, an appointment routed to a substitute, a filed refusal, and a call
+answered with a refusal phrase (a flag waiting for the department head).
 
 Run after demo_seed, load_catalogue and demo_cases (bin/demo does). Does nothing when
 notices exist already.
@@ -16,12 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accountability.models import Department
-from deadlines.models import Case, Channel, MatterKind
+from deadlines.models import Case, Channel, MatterKind, Urgency
 from deadlines.services.cases import case_open
 from intake.models import Appointment, MaterialStatus, OneTimeNotice, ServiceItem
 from intake.services.appointment import appointment_book
 from intake.services.notice import notice_issue
 from intake.services.pledge import pledge_take
+from intake.services.registration import Contact, Disposition, registration_submit
 from intake.services.rejection import rejection_file
 
 
@@ -102,4 +104,20 @@ class Command(BaseCommand):
             case=refused,
             reason="申请人非房屋产权人,未提供产权人书面同意及租赁合同。",
             legal_basis="《城市供水条例》第二十九条;本公司《用水性质变更办理规定》第五条(演示)",
+        )
+
+        # A refusal phrase on a call (推诿用语): a flag waiting for the service head.
+        registration_submit(
+            actor=u["desk"],
+            contact=Contact(
+                channel=Channel.PHONE,
+                matter_kind=MatterKind.CONSULTATION,
+                urgency=Urgency.NORMAL,
+                subject="咨询阶梯水价",
+                content="市民来电询问阶梯水价第二档的起算用水量。",
+                citizen_name="陶女士",
+                citizen_phone="13905314444",
+            ),
+            disposition=Disposition.ANSWER,
+            answer="不清楚，您问问营业所吧。",
         )

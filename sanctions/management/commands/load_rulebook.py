@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accountability.services_regulations import regulations_load
 from sanctions.services.rulebook import (
     RULEBOOK_FILE,
     VIOLATION_TYPES_FILE,
@@ -32,6 +33,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
+            # The types and rules cite the register: the default regulations first.
+            regulations_load(actor=None)
             report = violation_types_load(actor=None, path=options["types"])
             version, created = rulebook_load(actor=None, path=options["file"])
         except ValidationError as error:

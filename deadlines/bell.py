@@ -1,0 +1,54 @@
+"""The bell in the page header gathers what several apps tell a person: the clocks' yellow
+and red cards and reminder notices (this app), refusal-phrase flags for a head (intake),
+proposals awaiting a decision and notices served on a head's staff (sanctions).
+
+Imports point one way (ARCHITECTURE), so this app never imports those: each registers a
+``BellSource`` from its ``AppConfig.ready()``, and the bell asks every registered source.
+The counts stay one query: each source gives a SQL count over its own table, and the
+bell adds them in one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class BellRow:
+    """One line on the notifications page."""
+
+    at: datetime
+    kind: str  # what happened, as a label
+    text: str  # the line, in the active language
+    open_url: str  # POST here to mark it read and go to what it is about
+    unread: bool
+
+
+@dataclass(frozen=True)
+class BellSource:
+    """What one app tells people under the bell.
+
+    ``unread_sql`` counts one recipient's unread rows (a SELECT COUNT(*) with one
+    parameter, the recipient's id); ``awaiting_sql``, when given, counts what awaits the
+    recipient's decision the same way (the header links it). ``rows`` gives the newest
+    rows of a recipient for the page; ``mark_all_read`` marks them read and says how
+    many."""
+
+    heading: str | Promise
+    unread_sql: Callable[[], str]
+    rows: Callable[[Any, int], list[BellRow]]
+    mark_all_read: Callable[[Any], int]
+    awaiting_sql: Callable[[], str] | None = None
+
+
+SOURCES: list[BellSource] = []
+
+
+def bell_register(source: BellSource) -> None:
+    """Called once per app from its AppConfig.ready()."""
+    SOURCES.append(source)

@@ -1,0 +1,32 @@
+"""The accountability notifications of a person (SanctionNotification): read marks. They
+are created by the decision services (a proposal awaits its deciders; a notice was
+served on a unit head's staff) and shown under the bell with the case notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sanctions.models import SanctionNotification
+
+
+@transaction.atomic
+def sanction_notification_read(*, actor: Any, pk: int) -> SanctionNotification | None:
+    """Mark one of the actor's notifications read (once); None when it is not theirs."""
+    notification = SanctionNotification.objects.filter(pk=pk, recipient_id=actor.pk).first()
+    if notification is None:
+        return None
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def sanction_notifications_mark_all_read(*, actor: Any) -> int:
+    """Mark every unread accountability notification of the actor read; how many."""
+    return SanctionNotification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
