@@ -11,6 +11,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the
 from accountability.settings import *  # noqa: F403
 from accountability.settings import STORAGES
 
+# The hosts the test clients use (Django's "testserver", schemathesis's "localhost"), so
+# that the suite runs as it is, without DEBUG or ALLOWED_HOSTS set (a newcomer's machine).
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "localhost", "127.0.0.1"]  # noqa: F405
+
 # Hashing with the production hasher costs ~0.3 s a password; tests create many.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Templates render without collectstatic having run.
