@@ -280,23 +280,22 @@ def aggregates_run_monthly(*, now: datetime | None = None) -> list[AggregateFiri
 # -- undo: firings that no longer hold -----------------------------------------------------
 
 
-def _standing_refs(record: Record) -> tuple[set[tuple[str, int]], dict[tuple[str, int], str]]:
-    """The records of `record` that stand, and why each of the others does not."""
-    standing: set[tuple[str, int]] = set()
-    set_aside: dict[tuple[str, int], str] = {}
-    for fact in record.violations:
-        key = ("violation", fact.id)
-        if fact.set_aside:
-            set_aside[key] = fact.set_aside
-        else:
-            standing.add(key)
-    for decision in record.decisions:
-        key = ("decision", decision.id)
-        if decision.set_aside:
-            set_aside[key] = decision.set_aside
-        else:
-            standing.add(key)
-    return standing, set_aside
+def _set_aside_refs(record: Record) -> dict[tuple[str, int], str]:
+    """The records of `record` that no longer stand, each with why."""
+    found = {("violation", fact.id): fact.set_aside for fact in record.violations}
+    found |= {("decision", decision.id): decision.set_aside for decision in record.decisions}
+    return {key: reason for key, reason in found.items() if reason}
+
+
+def _period_reach(period: str) -> datetime:
+    """Where the record a firing of `period` counted can begin: the year's first day, or
+    for a month two months before it (rule 13 counts three consecutive months)."""
+    year, _sep, month = period.partition("-")
+    first = datetime(int(year), int(month or 1), 1, tzinfo=LOCAL_TZ)
+    if not month:
+        return first
+    back = int(month) - 2
+    return first.replace(year=first.year - (back < 1), month=back + 12 * (back < 1))
 
 
 def _still_holds(firing: AggregateFiring, record: Record, set_aside: dict[Any, str]) -> bool:
@@ -388,14 +387,19 @@ def aggregates_reconcile(
             leader for pk in departments if (leader := leaders.get(pk)) is not None
         }
         _serialise(subjects, departments)
-        record = _record(_record_start(now), subjects, departments)
-        _standing, set_aside = _standing_refs(record)
-        candidates = (
+        candidates = list(
             standing_firings()
             .filter(Q(person_id__in=subjects) | Q(department_id__in=departments))
             .select_related("rule")
             .order_by("fired_at", "id")
         )
+        if not candidates:
+            break
+        # The record as far back as the oldest firing concerned reaches, however long
+        # ago it fired (an appeal can take a year).
+        since = min(_period_reach(firing.period) for firing in candidates)
+        record = _record(since, subjects, departments)
+        set_aside = _set_aside_refs(record)
         next_persons: set[int] = set()
         next_departments: set[int] = set()
         for firing in candidates:

@@ -317,3 +317,23 @@ def test_it_proposes_rule_1_again_for_a_second_minor_first_contact_breach(
     )
     assert K.WRITTEN_WARNING not in proposal.kinds
     assert f"#{first.pk}" in proposal.explanation  # shown, not escalating
+
+
+def test_it_withdraws_last_years_firing_when_an_appeal_is_decided_this_year(
+    sc: SanctionsCast,
+) -> None:
+    warnings = []
+    for month, code in ((4, "first-contact-failure"), (11, "substitute-missing")):
+        violation = confirmed_finding(sc, code, sc.handler, at(2026, month, 1, 10))
+        warnings.append(decide(sc, violation, at(2026, month, 2, 10), kinds=[K.ORAL_WARNING]))
+    firing = AggregateFiring.objects.get(rule_number=11, period="2026")
+    # The appeal takes until the next year, and more than a year after the first warning.
+    with time_machine.travel(at(2027, 5, 20, 10), tick=False):
+        review_record(
+            actor=sc.inspector2,
+            decision=warnings[1],
+            outcome=ReviewOutcome.QUASHED,
+            note="申诉成立",
+        )
+    assert FiringWithdrawal.objects.filter(firing=firing).exists()
+    assert award_eligibility_person(person=sc.handler, year=2026).eligible
