@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sanctions import services
@@ -39,6 +40,33 @@ def _refused(form: forms.Form, refusal: ValidationError | PermissionDenied) -> i
         for message in refusal.messages:
             form.add_error(None, message)
     return 400
+
+
+# The two pages differ only in their words (templates/sanctions/raise_new.html).
+COMPLAINT_PAGE = {
+    "heading": gettext_lazy("Record a founded complaint"),
+    "intro": gettext_lazy(
+        "A complaint whose investigation found it true (查证属实). One complaint may be "
+        "founded on several types: each becomes a violation of its own on the same case, "
+        "and the rulebook counts the complaint once. The refusal phrases flagged on the "
+        "case become violations too."
+    ),
+    "submit": gettext_lazy("Record the complaint"),
+}
+FINDING_PAGE = {
+    "heading": gettext_lazy("Record an inspection finding"),
+    "intro": gettext_lazy(
+        "What an inspection found (spot checks of records, calls, notices): about a staff "
+        "member or a department, optionally about a case."
+    ),
+    "submit": gettext_lazy("Record the finding"),
+}
+
+
+def _page(
+    request: HttpRequest, form: forms.Form, status: int, words: dict[str, Any]
+) -> HttpResponse:
+    return render(request, "sanctions/raise_new.html", {"form": form, **words}, status=status)
 
 
 @login_required
@@ -73,7 +101,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                     % {"ids": "、".join(f"#{v.pk}" for v in violations)},
                 )
                 return redirect("sanctions:violation", pk=violations[0].pk)
-    return render(request, "sanctions/complaint_new.html", {"form": form}, status=status)
+    return _page(request, form, status, COMPLAINT_PAGE)
 
 
 @login_required
@@ -108,4 +136,4 @@ def finding_new(request: HttpRequest) -> HttpResponse:
                     % {"id": violation.pk},
                 )
                 return redirect("sanctions:violation", pk=violation.pk)
-    return render(request, "sanctions/finding_new.html", {"form": form}, status=status)
+    return _page(request, form, status, FINDING_PAGE)
