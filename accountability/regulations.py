@@ -11,18 +11,43 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accountability.models import Regulation
 
 
-def cite(regulation: Regulation | None, article: str = "") -> str:
+class Basis(models.TextChoices):
+    """Where a figure comes from. A regulation's figure is cited as 《title》article; one
+    that no regulation sets (DOMAIN §10 practice, or a *demo* value filling a gap the
+    regulation leaves) says so wherever it is cited, so nobody mistakes it for regulation."""
+
+    REGULATION = "regulation", pgettext_lazy("policy basis", "Regulation")
+    PRACTICE = "practice", pgettext_lazy("policy basis", "Practice")
+    DEMO = "demo", pgettext_lazy("policy basis", "Demo value")
+
+
+BASIS_MARKS = {
+    Basis.PRACTICE: gettext_lazy("practice, not set by a regulation"),
+    Basis.DEMO: gettext_lazy("demo value, not set by a regulation"),
+}
+
+
+def cite(regulation: Regulation | None, article: str = "", basis: str = Basis.REGULATION) -> str:
     """《title》article; the article alone when no regulation is named (a practice that no
-    regulation of the register states)."""
+    regulation of the register states). A figure no regulation sets (`basis` practice or
+    demo) reads as such, e.g. 演示数值，非规章规定（参照《title》article）."""
     article = (article or "").strip()
+    source = article if regulation is None else f"《{regulation.title}》{article}"
+    mark = BASIS_MARKS.get(Basis(basis or Basis.REGULATION))
+    if mark is None:
+        return source
+    if not source:
+        return str(mark)
     if regulation is None:
-        return article
-    return f"《{regulation.title}》{article}"
+        return _("%(mark)s (%(source)s)") % {"mark": mark, "source": source}
+    return _("%(mark)s (cf. %(source)s)") % {"mark": mark, "source": source}
 
 
 def cite_code(code: str, article: str = "") -> str:

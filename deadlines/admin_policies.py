@@ -39,11 +39,20 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
         "clock_kind",
         "limit",
         "source",
+        "basis",
         "retired_at",
     )
     list_select_related = ("regulation",)
     list_display_links = ("code", "name")
-    list_filter = (CurrentFilter, "clock_kind", "unit", "matter_kind", "urgency", "is_statutory")
+    list_filter = (
+        CurrentFilter,
+        "basis",
+        "clock_kind",
+        "unit",
+        "matter_kind",
+        "urgency",
+        "is_statutory",
+    )
     search_fields = (
         "code",
         "name",
@@ -65,7 +74,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
-            (None, {"fields": ("code", "name", "regulation", "article", "note")}),
+            (None, {"fields": ("code", "name", "regulation", "article", "basis", "note")}),
             (
                 _("Applies to"),
                 {

@@ -23,6 +23,8 @@ from deadlines.models import (
     Urgency,
 )
 from deadlines.selectors.cases import CaseFilters
+from deadlines.selectors.clocks import clocks_extendable
+from deadlines.templatetags.moments import deadline_text
 
 User = get_user_model()
 
@@ -183,16 +185,58 @@ class SuspendForm(ActionForm):
         return end
 
 
+def _extendable_label(clock: Clock) -> str:
+    """信访办结(30 日历日,截止 2026-07-01 24:00;延期总共不超过 60 工作日)."""
+    policy = clock.policy
+    return str(
+        _(
+            "%(policy)s (%(amount)s %(unit)s, due %(due)s; "
+            "extensions at most %(bound)s %(bound_unit)s in all)"
+        )
+        % {
+            "policy": policy.name,
+            "amount": clock.limit_amount,
+            "unit": UnitChoices(clock.limit_unit.value).label,
+            "due": deadline_text(clock.due_at),
+            "bound": policy.max_extension_amount,
+            "bound_unit": UnitChoices(policy.max_extension_unit or clock.limit_unit.value).label,
+        }
+    )
+
+
 class ExtensionRequestForm(ActionForm):
+    """Offers only the clocks that can be extended (clocks_extendable); the amount counts
+    in the chosen clock's own unit, which the form names."""
+
     clock = forms.ModelChoiceField(label=_("Time limit"), queryset=Clock.objects.none())
-    amount = forms.IntegerField(label=_("More time"), min_value=1, max_value=365)
+    amount = forms.IntegerField(
+        label=_("More time"),
+        min_value=1,
+        max_value=365,
+        help_text=_("In the time limit's own unit. The department head decides."),
+    )
     reason = forms.CharField(label=_("Reason"), widget=TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["clock"].queryset = Clock.objects.filter(  # type: ignore[attr-defined]
-            case=self.case, stopped_at__isnull=True
-        ).select_related("policy")
+        offered = clocks_extendable(self.case, timezone.now())
+        field = self.fields["clock"]
+        # Any clock of the case is accepted, so that the service explains a refusal by the
+        # rules (a deadline just passed, a limit that cannot be extended); only the
+        # extendable ones are offered.
+        field.queryset = Clock.objects.filter(case=self.case).select_related("policy")  # type: ignore[attr-defined]
+        field.widget.choices = [
+            ("", "---------"),
+            *((clock.pk, _extendable_label(clock)) for clock in offered),
+        ]
+        if len(offered) == 1:
+            field.initial = offered[0].pk
+        units = {clock.limit_unit for clock in offered}
+        if len(units) == 1:
+            (unit,) = units
+            self.fields["amount"].label = _("More time (%(unit)s)") % {
+                "unit": UnitChoices(unit.value).label
+            }
 
 
 class ExtensionDecisionForm(ActionForm):
@@ -206,6 +250,17 @@ class ExtensionDecisionForm(ActionForm):
         widget=forms.RadioSelect,
     )
     citizen_told_at = forms.DateTimeField(label=_("Citizen told at"), required=False, widget=MOMENT)
+    notice_channel = forms.ChoiceField(
+        label=_("Citizen told by"),
+        required=False,
+        choices=[("", "---------"), *FeedbackEntry.Channel.choices],
+    )
+    notice = forms.CharField(
+        label=_("What the citizen was told"),
+        required=False,
+        widget=TEXT,
+        help_text=_("The new deadline and the reason for the extension; logged as a contact."),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -32,7 +32,7 @@ from deadlines.selectors.cases import (
     case_list_for_department,
     case_list_for_person,
 )
-from deadlines.selectors.clocks import clock_status
+from deadlines.selectors.clocks import clock_status, clocks_extendable
 from deadlines.services import cases as services
 
 PAGE_SIZE = 25
@@ -155,7 +155,12 @@ ACTIONS: dict[str, Action] = {
             "request_extension",
             _("Ask for an extension"),
             forms.ExtensionRequestForm,
-            _perm("deadlines.request_extension"),
+            _perm(
+                "deadlines.request_extension",
+                when=lambda case: (
+                    not case.is_ended and bool(clocks_extendable(case, timezone.now()))
+                ),
+            ),
             lambda u, c, d: services.case_request_extension(
                 actor=u, case=c, clock=d["clock"], amount=d["amount"], reason=d["reason"]
             ),
@@ -176,6 +181,8 @@ ACTIONS: dict[str, Action] = {
                 approve=d["approve"],
                 note=d["note"],
                 citizen_told_at=d["citizen_told_at"],
+                notice_channel=d["notice_channel"],
+                notice=d["notice"],
             ),
             _("Extension decided."),
         ),

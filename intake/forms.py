@@ -24,6 +24,7 @@ DISPOSITIONS = [
     (Disposition.PASS_ON.value, _("Pass on to a colleague of my department")),
     (Disposition.TRANSFER.value, _("Transfer to the responsible department")),
     (Disposition.REFER_OUT.value, _("Outside our scope: guidance given")),
+    (Disposition.REVIEW.value, _("Application registered for review: accept or refuse later")),
 ]
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accountability.models import StaffProfile
-from deadlines.models import Case
+from deadlines.models import Case, CaseState, MatterKind
 from deadlines.selectors.cases import promised_clock
 from deadlines.services.cases import CaseConflict, case_new_lookup_secret
 from intake.forms import RegistrationForm
@@ -153,6 +153,12 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
             "secret": request.session.get(SECRETS_KEY, {}).get(number, ""),
             "promised": promised_clock(case),
             "status_url": request.build_absolute_uri(reverse("intake:public_status")),
+            # An application registered for review may be refused from here (否定备案).
+            "may_refuse": (
+                case.state == CaseState.REGISTERED
+                and case.matter_kind == MatterKind.APPLICATION
+                and request.user.has_perm("intake.file_rejection", case)
+            ),
         },
     )
 

@@ -18,9 +18,13 @@ def test_it_translates_every_message_into_chinese() -> None:
 
 
 def test_it_ships_a_compiled_catalogue_in_step_with_the_source() -> None:
-    source = {entry.msgid: entry.msgstr for entry in polib.pofile(str(CATALOGUE / "django.po"))}
+    # Keyed by context too: one msgid may stand in several contexts (pgettext).
+    source = {
+        (entry.msgctxt, entry.msgid): entry.msgstr
+        for entry in polib.pofile(str(CATALOGUE / "django.po"))
+    }
     compiled = {
-        entry.msgid: entry.msgstr
+        (entry.msgctxt, entry.msgid): entry.msgstr
         for entry in polib.mofile(str(CATALOGUE / "django.mo"))
         if entry.msgid
     }

@@ -547,6 +547,17 @@ class ExtensionRequest(models.Model):
         blank=True,
         help_text=_("When the citizen was told of the new deadline."),
     )
+    # The approval records how the citizen was told as a logged contact, so the contact
+    # log (and the scan for extensions not told) sees it; empty on approvals recorded
+    # before the notice was part of the step.
+    citizen_notice = models.OneToOneField(
+        "deadlines.FeedbackEntry",
+        verbose_name=_("notice to the citizen"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="extension",
+    )
 
     class Meta:
         verbose_name = _("extension request")

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accountability.regulations import cite
+from accountability.regulations import Basis, cite
 from deadlines.worktime import EndRule, Unit
 
 
@@ -199,6 +199,18 @@ class TimeLimitPolicy(models.Model):
         max_length=200,
         help_text=_("The article of the regulation, such as 投诉反馈制度 (1)."),
     )
+    # A figure no regulation sets (DOMAIN §10 practice, or a demo value where the
+    # regulation names no limit) is marked wherever the policy is cited.
+    basis = models.CharField(
+        _("basis"),
+        max_length=20,
+        choices=Basis.choices,
+        default=Basis.REGULATION,
+        help_text=_(
+            "Regulation: the regulation sets this figure. Practice or demo value: it does not, "
+            "and every citation of the policy says so."
+        ),
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -227,6 +239,13 @@ class TimeLimitPolicy(models.Model):
                 name="policy_warn_lead_has_unit",
                 violation_error_message=_("A warning lead needs its unit."),
             ),
+            models.CheckConstraint(
+                condition=Q(regulation__isnull=False) | ~Q(basis=Basis.REGULATION),
+                name="policy_regulation_basis_names_one",
+                violation_error_message=_(
+                    "A limit without a regulation is practice or a demo value: say which."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,8 +253,9 @@ class TimeLimitPolicy(models.Model):
 
     @property
     def citation(self) -> str:
-        """《title》article (accountability.regulations.cite)."""
-        return cite(self.regulation, self.article)
+        """《title》article, or the mark of a figure no regulation sets
+        (accountability.regulations.cite)."""
+        return cite(self.regulation, self.article, self.basis)
 
 
 class Clock(models.Model):
@@ -283,7 +303,7 @@ class Clock(models.Model):
     extension_amount = models.PositiveIntegerField(
         _("approved extensions"),
         default=0,
-        help_text=_("In the unit of the policy's longest extension, or else its own."),
+        help_text=_("In the clock's own unit."),
     )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     due_is_provisional = models.BooleanField(_("due moment is provisional"), default=False)
@@ -348,9 +368,10 @@ class Clock(models.Model):
 
     @property
     def extension_unit(self) -> Unit:
-        """Extensions count in the unit the regulation bounds them by (petitions: working
-        days on a limit of calendar days, seed 001 §5(六)1)."""
-        return Unit(self.policy.max_extension_unit or self.limit_unit)
+        """Extensions count in the clock's own unit: a number is never read in another
+        unit. The policy's bound may be set in another (petitions: at most 60 working days
+        more on 30 calendar days, seed 001 §5(六)1); see clock_extension_room."""
+        return self.limit_unit
 
 
 class ClockPause(models.Model):

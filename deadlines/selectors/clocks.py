@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from deadlines.models import Clock
+from deadlines.models import Case, Clock
 from deadlines.selectors.calendar import hours_for
 from deadlines.worktime import (
     BusinessHours,
@@ -92,3 +92,18 @@ def clock_status(calendar: WorkCalendar, clock: Clock, at: datetime) -> ClockSta
     pauses = [(p.started_at, p.ended_at) for p in clock.pauses.all() if p.ended_at is not None]
     colour = Colour.YELLOW if warning_reached(calendar, clock, pauses, at) else Colour.GREEN
     return ClockStatus(clock, colour, left)
+
+
+def clocks_extendable(case: Case, at: datetime) -> list[Clock]:
+    """The clocks of `case` more time may be asked for on at `at` (DOMAIN §3, §10):
+    running, not paused, before their deadline, under a policy that sets the longest
+    extension (a policy without one is not extendable). Reads the case's prefetched
+    clocks (deadlines.selectors.cases.case_get); the service checks the bound."""
+    return [
+        clock
+        for clock in case.clocks.all()
+        if clock.stopped_at is None
+        and clock.due_at is not None
+        and clock.due_at > at
+        and clock.policy.max_extension_amount is not None
+    ]

@@ -47,8 +47,17 @@ from deadlines.models import (
     UnitChoices,
 )
 from deadlines.models.cases import CaseSequence
+from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.policies import policy_for
-from deadlines.services.clocks import clock_extend, clock_start, clocks_pause, clocks_resume
+from deadlines.services.clocks import (
+    clock_extend,
+    clock_extension_room,
+    clock_start,
+    clocks_pause,
+    clocks_resume,
+    closed_pauses,
+)
+from deadlines.templatetags.moments import deadline_text
 
 # A rating at or below this, caused by the unit, reopens the case for rework (DOMAIN §10).
 POOR_RATING = 2
@@ -728,7 +737,11 @@ def case_request_extension(
     _open_or_conflict(case)
     _allowed(case, actor, "deadlines.request_extension")
     reason = _required(reason, _("Give the reason for the extension."))
-    clock = Clock.objects.select_for_update().select_related("policy").get(pk=clock.pk, case=case)
+    clock = (
+        Clock.objects.select_for_update(of=("self",))
+        .select_related("policy__regulation", "department")
+        .get(pk=clock.pk, case=case)
+    )
     at = timezone.now()
     if clock.stopped_at is not None:
         raise ValidationError(_("This time limit has already stopped; there is nothing to extend."))
@@ -746,21 +759,33 @@ def case_request_extension(
             }
         )
     policy = clock.policy
-    if policy.max_extension_amount is None:
+    room = clock_extension_room(calendar_snapshot(), clock, closed_pauses(clock) or [])
+    if room is None:
         raise ValidationError(
             _("“%(policy)s” cannot be extended: its regulation allows no extension.")
             % {"policy": policy.name}
         )
-    left = policy.max_extension_amount - clock.extension_amount
-    if amount > left:
-        raise ValidationError(
-            _("At most %(left)s %(unit)s more can be granted on “%(policy)s”.")
-            % {
-                "left": left,
-                "unit": UnitChoices(clock.extension_unit.value).label,
-                "policy": policy.name,
-            }
-        )
+    if amount > room.left:
+        bound = {
+            "left": room.left,
+            "unit": UnitChoices(clock.extension_unit.value).label,
+            "policy": policy.name,
+            "citation": policy.citation,
+            "bound": room.bound,
+            "bound_unit": UnitChoices(room.bound_unit.value).label,
+        }
+        if room.until is None:
+            message = _(
+                "At most %(left)s %(unit)s more can be granted on “%(policy)s”: "
+                "%(citation)s allows %(bound)s %(bound_unit)s in all."
+            )
+        else:
+            message = _(
+                "At most %(left)s %(unit)s more can be granted on “%(policy)s”: "
+                "%(citation)s allows %(bound)s %(bound_unit)s in all, to %(until)s."
+            )
+            bound["until"] = deadline_text(room.until)
+        raise ValidationError(message % bound)
     if ExtensionRequest.objects.filter(
         clock=clock, decision=ExtensionRequest.Decision.PENDING
     ).exists():
@@ -802,19 +827,39 @@ def case_decide_extension(
     approve: bool,
     note: str = "",
     citizen_told_at: datetime | None = None,
+    notice_channel: str = "",
+    notice: str = "",
 ) -> ExtensionRequest:
-    """The head approves (recording when the citizen was told) or refuses an extension."""
+    """The head (DOMAIN §1, §3) approves or refuses an extension. Approving records the
+    notice to the citizen (when, how and what they were told: the new deadline and the
+    reason, seed 001 §5(六)1) as a logged contact, which stops the clocks a word to the
+    citizen satisfies and is what the scan for extensions not told looks for."""
     case = case_lock(case)
     _allowed(case, actor, "deadlines.decide_extension")
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk, case=case)
     if extension.decision != ExtensionRequest.Decision.PENDING:
         raise CaseConflict(_("This extension request has already been decided."))
     at = timezone.now()
+    entry, stopped = None, 0
     if approve:
         if citizen_told_at is None:
             raise ValidationError(_("Record when the citizen was told of the new deadline."))
         if citizen_told_at > at:
             raise ValidationError(_("The citizen cannot have been told in the future."))
+        if citizen_told_at < extension.requested_at:
+            raise ValidationError(
+                _("The citizen is told of an extension once it is asked for (%(asked)s).")
+                % {
+                    "asked": date_format(
+                        timezone.localtime(extension.requested_at), "DATETIME_FORMAT"
+                    )
+                }
+            )
+        if not notice_channel:
+            raise ValidationError(_("Say how the citizen was told of the new deadline."))
+        notice = _required(
+            notice, _("Record what the citizen was told: the new deadline and the reason.")
+        )
         clock = (
             Clock.objects.select_for_update()
             .select_related("policy", "department")
@@ -825,6 +870,17 @@ def case_decide_extension(
                 _("This time limit has stopped since the request; nothing to extend.")
             )
         clock_extend(clock, amount=extension.amount)
+        entry = FeedbackEntry(
+            case=case,
+            audience=FeedbackEntry.Audience.CITIZEN,
+            channel=notice_channel,
+            content=notice,
+            by=actor,
+            at=citizen_told_at,
+        )
+        entry.full_clean()
+        entry.save()
+        stopped = _contact_stops(case, at, entry.audience, entry.channel)
     else:
         note = _required(note, _("Say why the extension is refused."))
     extension.decision = (
@@ -832,6 +888,7 @@ def case_decide_extension(
     )
     extension.decided_by, extension.decided_at = actor, at
     extension.decision_note, extension.citizen_told_at = note.strip(), citizen_told_at
+    extension.citizen_notice = entry
     extension.save()
     _record(
         case,
@@ -842,6 +899,11 @@ def case_decide_extension(
         reason=extension.decision_note,
         extension=extension.pk,
         citizen_told_at=citizen_told_at.isoformat() if citizen_told_at else None,
+        **(
+            {"notice": entry.pk, "channel": entry.channel, "clocks_stopped": stopped}
+            if entry
+            else {}
+        ),
     )
     return extension
 
@@ -862,6 +924,23 @@ def case_log_feedback(
     )
     entry.full_clean()
     entry.save()
+    stopped = _contact_stops(case, at, audience, channel)
+    _record(
+        case,
+        actor=actor,
+        action="feedback",
+        from_state=case.state,
+        at=at,
+        reason=entry.content,
+        audience=audience,
+        channel=channel,
+        clocks_stopped=stopped,
+    )
+    return entry
+
+
+def _contact_stops(case: Case, at: datetime, audience: str, channel: str) -> int:
+    """Stop (at `at`) the clocks a logged contact satisfies; how many stopped."""
     A = FeedbackEntry.Audience
     stopped = 0
     if audience == A.CITIZEN:
@@ -878,18 +957,7 @@ def case_log_feedback(
         stopped += _stop(case, at, [ClockKind.UNIT_TO_FIRST_RESPONDER])
     elif audience == A.LEADER:
         stopped += _restart_progress(case, at, TO_LEADER)
-    _record(
-        case,
-        actor=actor,
-        action="feedback",
-        from_state=case.state,
-        at=at,
-        reason=entry.content,
-        audience=audience,
-        channel=channel,
-        clocks_stopped=stopped,
-    )
-    return entry
+    return stopped
 
 
 def _restart_progress(case: Case, at: datetime, audience: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
@@ -54,34 +55,83 @@ def clock_due(
 ) -> Due:
     """The due moment of `clock` under `calendar`, its closed pauses excluded.
 
-    An extension in the limit's own unit lengthens the limit; one in another unit runs
-    on from the end of the limit (60 working days more after 30 calendar days)."""
+    Approved extensions count in the clock's own unit and lengthen its limit: 30 calendar
+    days extended by 20 are 50 calendar days, whatever unit the policy bounds them in."""
+    return _due(calendar, clock, clock.limit_amount + clock.extension_amount, pauses)
+
+
+def _due(
+    calendar: WorkCalendar,
+    clock: Clock,
+    amount: int,
+    pauses: Sequence[tuple[datetime, datetime]],
+    *,
+    start: datetime | None = None,
+    unit: Unit | None = None,
+) -> Due:
     policy = clock.policy
-    hours, end = hours_for(clock.department), EndRule(policy.end_rule)
-    same_unit = clock.extension_unit == clock.limit_unit
-    due = compute_due(
+    return compute_due(
         calendar,
-        start=clock.started_at,
-        amount=clock.limit_amount + (clock.extension_amount if same_unit else 0),
-        unit=clock.limit_unit,
-        hours=hours,
-        end=end,
+        start=clock.started_at if start is None else start,
+        amount=amount,
+        unit=clock.limit_unit if unit is None else unit,
+        hours=hours_for(clock.department),
+        end=EndRule(policy.end_rule),
         roll_off_rest_days=policy.roll_off_rest_days,
         pauses=pauses,
     )
-    if same_unit or not clock.extension_amount:
-        return due
-    extended = compute_due(
+
+
+@dataclass(frozen=True)
+class ExtensionRoom:
+    """How much more time a clock's policy still allows, in the clock's own unit.
+
+    ``bound`` and ``bound_unit`` are the policy's whole allowance (its unit when it names
+    none). A bound in another unit runs on from the unextended deadline (petitions: 60
+    working days after the 30 calendar days, seed 001 §5(六)1), and ``until`` is the
+    latest deadline it allows; the room is then the most of the clock's unit that stays
+    within it."""
+
+    left: int
+    bound: int
+    bound_unit: Unit
+    until: datetime | None = None
+
+
+def clock_extension_room(
+    calendar: WorkCalendar, clock: Clock, pauses: Sequence[tuple[datetime, datetime]] = ()
+) -> ExtensionRoom | None:
+    """The room for more time on `clock`, or None when its policy allows no extension
+    (a policy is extendable exactly when it sets the longest extension)."""
+    policy = clock.policy
+    if policy.max_extension_amount is None:
+        return None
+    bound, unit = policy.max_extension_amount, clock.limit_unit
+    bound_unit = Unit(policy.max_extension_unit or unit)
+    if bound_unit == unit:
+        return ExtensionRoom(max(bound - clock.extension_amount, 0), bound, bound_unit)
+    limit = clock.limit_amount
+    unextended = _due(calendar, clock, limit, pauses).at
+    until = _due(
         calendar,
-        start=due.at,
-        amount=clock.extension_amount,
-        unit=clock.extension_unit,
-        hours=hours,
-        end=end,
-        roll_off_rest_days=policy.roll_off_rest_days,
-        pauses=[(begin, finish) for begin, finish in pauses if finish > due.at],
-    )
-    return Due(at=extended.at, provisional=due.provisional or extended.provisional)
+        clock,
+        bound,
+        [(begin, finish) for begin, finish in pauses if finish > unextended],
+        start=unextended,
+        unit=bound_unit,
+    ).at
+
+    def within(more: int) -> bool:
+        return _due(calendar, clock, limit + clock.extension_amount + more, pauses).at <= until
+
+    # The deadline grows with the amount: double up past the bound, then bisect.
+    low, high = 0, 1
+    while within(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if within(middle) else (low, middle)
+    return ExtensionRoom(low, bound, bound_unit, until)
 
 
 @transaction.atomic
@@ -308,11 +358,7 @@ def clocks_recompute(*, first_day: date, last_day: date) -> int:
 
     for clock in candidates:
         policy = clock.policy
-        if (
-            clock.limit_unit == Unit.WORKING_DAYS
-            and clock.extension_unit == Unit.WORKING_DAYS
-            and not clock.pauses.all()
-        ):
+        if clock.limit_unit == Unit.WORKING_DAYS and not clock.pauses.all():
             key = (
                 clock.limit_amount + clock.extension_amount,
                 hours_for(clock.department),

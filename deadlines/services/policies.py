@@ -46,6 +46,7 @@ REVISABLE_FIELDS: Final[tuple[str, ...]] = (
     "max_extension_unit",
     "regulation",
     "article",
+    "basis",
     "note",
 )
 FILE_FIELDS: Final[tuple[str, ...]] = ("code", *REVISABLE_FIELDS)

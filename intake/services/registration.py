@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accountability.models import Department
-from deadlines.models import Case, Urgency
+from deadlines.models import Case, MatterKind, Urgency
 from deadlines.services import cases as case_services
 from intake.services.refusal import refusal_flags_record
 from outages.models import OutageEvent
@@ -20,13 +20,16 @@ from outages.services import outage_answer, outage_link_contact
 
 
 class Disposition(StrEnum):
-    """The five things a first responder does with a contact (DOMAIN §5)."""
+    """The five things a first responder does with a contact (DOMAIN §5), and, for an
+    application, registering it for review: the desk decides later whether to accept or
+    refuse it (否定备案, seed 002 附件1)."""
 
     ANSWER = "answer"  # answered on the spot
     ACCEPT = "accept"  # into the responder's own department, handled by them
     PASS_ON = "pass_on"  # to a colleague of the same department (who may be away)
     TRANSFER = "transfer"  # to the responsible department, with a handover record
     REFER_OUT = "refer_out"  # outside the utility's scope: guidance recorded
+    REVIEW = "review"  # an application left registered in the own department (登记待审)
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,11 @@ def registration_submit(
 
     Urgent matters (no water, a leak, polluted water) go straight to dispatch whatever
     the disposition, with the 1-hour feedback and 40-minute unit clocks (seed 003
-    投诉工作要求 (1), 反馈制度 (1)). A refusal phrase standing on its own in the answer or
-    the handover note is flagged for the head of the actor's department. The returned
-    case carries the receipt's ``lookup_secret``.
+    投诉工作要求 (1), 反馈制度 (1)). An application registered for review stays registered
+    in the actor's department with the actor as first responder, so that the desk may
+    still accept it or refuse it with a rejection filing. A refusal phrase standing on its
+    own in the answer or the handover note is flagged for the head of the actor's
+    department. The returned case carries the receipt's ``lookup_secret``.
     """
     profile = getattr(actor, "staff", None)
     if profile is None:
@@ -86,6 +91,13 @@ def registration_submit(
     if contact.urgency == Urgency.URGENT:
         return case_services.case_open(actor=actor, department=dispatch_department(), **fields)
 
+    if disposition == Disposition.REVIEW and contact.matter_kind != MatterKind.APPLICATION:
+        raise ValidationError(
+            _(
+                "Only an application is registered for review (to be accepted or refused "
+                "later); answer, accept, pass on, transfer or refer any other matter."
+            )
+        )
     case = case_services.case_open(actor=actor, department=own, **fields)
     secret = case.lookup_secret
     if disposition in (Disposition.ANSWER, Disposition.REFER_OUT):

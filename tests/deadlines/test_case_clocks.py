@@ -12,6 +12,7 @@ the calendar facts they rely on are checked in the first test. Calendar (2026):
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -20,11 +21,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import override
 
 from accountability.roles import Role
 from deadlines.models import (
+    Breach,
     Case,
     CaseEvent,
     CaseState,
@@ -65,6 +68,8 @@ from deadlines.services.cases import (
     case_transfer,
     case_withdraw,
 )
+from deadlines.services.clocks import clock_due
+from deadlines.services.scans import extensions_flag_untold
 from tests.deadlines.conftest import Cast, open_case
 from tests.factories import CaseFactory, StaffFactory, UserFactory
 
@@ -473,12 +478,26 @@ def _ask(cast: Cast, case: Case, clock: Clock, amount: int) -> ExtensionRequest:
     )
 
 
-def test_it_extends_a_petition_by_the_working_days_the_head_approves(cast: Cast) -> None:
+def _approve(cast: Cast, case: Case, extension: ExtensionRequest, told: datetime) -> Any:
+    return case_decide_extension(
+        actor=cast.head,
+        case=fresh(case),
+        extension=extension,
+        approve=True,
+        citizen_told_at=told,
+        notice_channel=W.PHONE,
+        notice="已电话告知延期及理由。",
+    )
+
+
+def test_it_extends_a_calendar_day_clock_in_calendar_days(cast: Cast) -> None:
+    # Changed with issue 20: the petition's 30 calendar days used to be extended in the
+    # working days of its bound; "20" now means 20 calendar days, the clock's own unit.
     case, closure = _petition(cast)
     with at(local(6, 8, 10)):
-        extension = _ask(cast, case, closure, 10)
+        extension = _ask(cast, case, closure, 20)
     assert (extension.unit, extension.due_when_requested, extension.decision) == (
-        "working_days",
+        "calendar_days",
         local(7, 2),
         ExtensionRequest.Decision.PENDING,
     )
@@ -486,24 +505,29 @@ def test_it_extends_a_petition_by_the_working_days_the_head_approves(cast: Cast)
     assert closure.due_at == local(7, 2)  # nothing moves before the decision
 
     with at(local(6, 8, 11)):
-        case_decide_extension(
-            actor=cast.head,
-            case=fresh(case),
-            extension=extension,
-            approve=True,
-            citizen_told_at=local(6, 8, 10, 45),
-        )
+        _approve(cast, case, extension, local(6, 8, 10, 45))
     closure.refresh_from_db()
-    # Ten working days after 24:00 on Wed 1 July: Thu 2, Fri 3, Mon 6 … Fri 10, Mon 13,
-    # Tue 14, Wed 15 July.
-    assert closure.due_at == local(7, 16)
-    assert closure.extension_amount == 10
+    # 50 calendar days: Tue 2 June … Tue 21 July (20 working days would have run to
+    # Wed 29 July).
+    assert closure.due_at == local(7, 22)
+    assert closure.extension_amount == 20
     extension.refresh_from_db()
     assert (extension.decision, extension.decided_by, extension.citizen_told_at) == (
         ExtensionRequest.Decision.APPROVED,
         cast.head,
         local(6, 8, 10, 45),
     )
+
+
+def test_it_rolls_a_calendar_day_extension_ending_on_a_rest_day_to_the_next_working_day(
+    cast: Cast,
+) -> None:
+    case, closure = _petition(cast)
+    with at(local(6, 8, 10)):
+        _approve(cast, case, _ask(cast, case, closure, 10), local(6, 8, 10))
+    closure.refresh_from_db()
+    # 40 calendar days end on Sat 11 July, a rest day: the period ends on Mon 13 July.
+    assert closure.due_at == local(7, 14)
 
 
 def test_it_extends_a_limit_in_its_own_unit_when_the_policy_names_no_other(cast: Cast) -> None:
@@ -513,20 +537,46 @@ def test_it_extends_a_limit_in_its_own_unit_when_the_policy_names_no_other(cast:
     # Tue 2 … Tue 16 June.
     assert (closure.policy.code, closure.due_at) == ("petition-closure-subsidiary", local(6, 17))
     with at(local(6, 8, 10)), override("en"):
-        with pytest.raises(ValidationError, match="At most 30 calendar days more"):
+        with pytest.raises(
+            ValidationError,
+            match=r"At most 30 calendar days more .* allows 30 calendar days in all",
+        ):
             _ask(cast, case, closure, 31)
         extension = _ask(cast, case, closure, 10)
         assert extension.unit == "calendar_days"
-        case_decide_extension(
-            actor=cast.head,
-            case=fresh(case),
-            extension=extension,
-            approve=True,
-            citizen_told_at=local(6, 8, 9),
-        )
+        _approve(cast, case, extension, local(6, 8, 10))
+        with pytest.raises(ValidationError, match="At most 20 calendar days more"):
+            _ask(cast, case, closure, 21)
     closure.refresh_from_db()
     # 25 calendar days: Tue 2 … Fri 26 June.
     assert closure.due_at == local(6, 27)
+
+
+def test_it_bounds_a_petitions_extension_by_sixty_working_days_after_its_thirty_days(
+    cast: Cast,
+) -> None:
+    """Seed 001 §5(六)1: at most 60 working days more. Counted from 24:00 on Wed 1 July
+    they run to Tue 22 September (Sun 20 September is a make-up working day), which
+    is 83 calendar days later: the clock's unit, in which the room is given."""
+    case, closure = _petition(cast)
+    with at(local(6, 8, 10)):
+        with pytest.raises(ValidationError) as refused:
+            _ask(cast, case, closure, 84)
+        assert refused.value.messages == [
+            f"“{closure.policy.name}”最多还可延长 83 日历日：{closure.policy.citation}"
+            "规定延长期限总共不得超过 60 工作日，即至 2026-09-22 24:00。"
+        ]
+        assert "限时办结制 第五条(六)1" in closure.policy.citation
+        extension = _ask(cast, case, closure, 10)
+        _approve(cast, case, extension, local(6, 8, 10))
+        version = fresh(case).version
+        with override("en"), pytest.raises(ValidationError, match="At most 73 calendar days more"):
+            _ask(cast, case, closure, 74)
+        assert fresh(case).version == version
+        assert ExtensionRequest.objects.filter(clock=closure).count() == 1
+        _approve(cast, case, _ask(cast, case, closure, 73), local(6, 8, 10))
+    closure.refresh_from_db()
+    assert (closure.extension_amount, closure.due_at) == (83, local(9, 23))
 
 
 def test_it_applies_an_extension_approved_during_a_suspension_once_it_resumes(
@@ -541,21 +591,15 @@ def test_it_applies_an_extension_approved_during_a_suspension_once_it_resumes(
         with override("en"), pytest.raises(ValidationError, match="The case is suspended"):
             _ask(cast, case, closure, 1)
         # …but one asked for before can be approved.
-        case_decide_extension(
-            actor=cast.head,
-            case=fresh(case),
-            extension=extension,
-            approve=True,
-            citizen_told_at=local(6, 10, 9),
-        )
+        _approve(cast, case, extension, local(6, 10, 9))
     closure.refresh_from_db()
     assert (closure.extension_amount, closure.due_at) == (10, None)
     with at(local(6, 11, 10)):
         case_resume(actor=cast.handler, case=fresh(case))
     closure.refresh_from_db()
-    # Two days paused move the 30 days to Fri 3 July; ten working days more: Mon 6 …
-    # Fri 10, Mon 13 … Fri 17 July.
-    assert closure.due_at == local(7, 18)
+    # Two days paused move the 30 days to Fri 3 July; ten calendar days more end on
+    # Mon 13 July (changed with issue 20: ten working days ran to Fri 17 July).
+    assert closure.due_at == local(7, 14)
 
 
 def test_it_refuses_to_extend_a_stopped_clock(cast: Cast) -> None:
@@ -574,25 +618,26 @@ def test_it_refuses_to_extend_a_stopped_clock(cast: Cast) -> None:
         _ask(cast, case, feedback, 1)
 
 
-def test_it_refuses_more_than_the_extension_left(cast: Cast) -> None:
+def test_it_converts_extensions_counted_in_the_bounds_unit_to_the_clocks_own(
+    cast: Cast,
+) -> None:
+    """Migration 0012: before issue 20 a petition's extension counted in working days;
+    each becomes the fewest calendar days that reach the same deadline."""
+    migration = importlib.import_module("deadlines.migrations.0012_extension_in_the_clocks_unit")
     case, closure = _petition(cast)
-    with at(local(6, 8, 10)), override("en"):
-        with pytest.raises(ValidationError, match="At most 60 working days more"):
-            _ask(cast, case, closure, 61)
-        extension = _ask(cast, case, closure, 10)
-        case_decide_extension(
-            actor=cast.head,
-            case=fresh(case),
-            extension=extension,
-            approve=True,
-            citizen_told_at=local(6, 8, 9),
-        )
-        version = fresh(case).version
-        with pytest.raises(ValidationError, match="At most 50 working days more"):
-            _ask(cast, case, closure, 51)
-        assert fresh(case).version == version
-        assert ExtensionRequest.objects.filter(clock=closure).count() == 1
-        assert _ask(cast, case, closure, 50).amount == 50
+    with at(local(6, 8, 10)):
+        pending = _ask(cast, case, closure, 5)
+    # As the old rule stored them: ten working days approved after 24:00 on Wed 1 July
+    # (due 24:00 on Wed 15 July), and five more asked for in working days.
+    Clock.objects.filter(pk=closure.pk).update(extension_amount=10, due_at=local(7, 16))
+    ExtensionRequest.objects.filter(pk=pending.pk).update(unit="working_days")
+    migration.convert_extensions(django_apps, None)
+    closure.refresh_from_db()
+    pending.refresh_from_db()
+    assert closure.extension_amount == 14  # Thu 2 … Wed 15 July
+    assert clock_due(calendar_snapshot(), closure).at == local(7, 16)
+    # Five working days after Wed 15 July run to Wed 22 July: seven calendar days.
+    assert (pending.amount, pending.unit) == (7, "calendar_days")
 
 
 def test_it_refuses_an_extension_asked_for_after_the_deadline(cast: Cast) -> None:
@@ -663,6 +708,54 @@ def test_it_needs_a_note_to_refuse_and_the_notice_to_approve(cast: Cast) -> None
     )
     closure.refresh_from_db()
     assert (closure.extension_amount, closure.due_at) == (0, local(7, 2))
+
+
+def test_it_records_the_notice_to_the_citizen_with_the_approval(cast: Cast) -> None:
+    case, closure = _petition(cast)
+    with at(local(6, 8, 10)):
+        extension = _ask(cast, case, closure, 20)
+    version = fresh(case).version
+
+    def approve(told: datetime, channel: str, notice: str) -> None:
+        case_decide_extension(
+            actor=cast.head,
+            case=fresh(case),
+            extension=extension,
+            approve=True,
+            citizen_told_at=told,
+            notice_channel=channel,
+            notice=notice,
+        )
+
+    with at(local(6, 9, 11)), override("en"):
+        with pytest.raises(ValidationError, match="once it is asked for"):
+            approve(local(6, 8, 9), W.PHONE, "已告知。")
+        with pytest.raises(ValidationError, match="Say how the citizen was told"):
+            approve(local(6, 9, 10), "", "已告知。")
+        with pytest.raises(ValidationError, match="Record what the citizen was told"):
+            approve(local(6, 9, 10), W.PHONE, " ")
+        assert not FeedbackEntry.objects.exists()
+        assert fresh(case).version == version
+        approve(local(6, 9, 10), W.PHONE, "已电话告知:延期至7月21日,理由是需现场勘查。")
+    extension.refresh_from_db()
+    entry = FeedbackEntry.objects.get(case=case)
+    assert extension.citizen_notice == entry
+    assert (entry.audience, entry.channel, entry.at, entry.by, entry.content) == (
+        A.CITIZEN,
+        W.PHONE,
+        local(6, 9, 10),
+        cast.head,
+        "已电话告知:延期至7月21日,理由是需现场勘查。",
+    )
+    event = CaseEvent.objects.filter(case=case).latest("id")
+    assert (event.action, event.data["notice"], event.data["channel"]) == (
+        "approve_extension",
+        entry.pk,
+        W.PHONE,
+    )
+    # The notice is the contact the scan for extensions not told looks for.
+    assert extensions_flag_untold(now=local(6, 20)).created == 0
+    assert not Breach.objects.exists()
 
 
 def test_it_lets_only_the_head_decide_an_extension(cast: Cast) -> None:
@@ -1040,7 +1133,9 @@ def test_it_writes_one_event_and_one_version_per_service(cast: Cast) -> None:
                     case=c,
                     extension=extension[0],
                     approve=True,
-                    citizen_told_at=local(6, 1, 9),
+                    citizen_told_at=extension[0].requested_at,
+                    notice_channel=W.PHONE,
+                    notice="已电话告知延期5日及理由。",
                 ),
             ),
             (

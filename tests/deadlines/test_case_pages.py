@@ -3,6 +3,7 @@ its clocks, timeline and the actions the viewer may take."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,14 @@ from django.test import Client
 from django.urls import reverse
 
 from deadlines.diagram import case_state_diagram
-from deadlines.models import CaseEvent, CaseState, MatterKind, Urgency
-from deadlines.services.cases import case_accept, case_resolve, case_start_work
+from deadlines.models import CaseEvent, CaseState, ClockKind, MatterKind, Urgency
+from deadlines.services.cases import (
+    case_accept,
+    case_escalate,
+    case_request_extension,
+    case_resolve,
+    case_start_work,
+)
 from tests.deadlines.conftest import Cast, open_case
 from tests.factories import PASSWORD
 
@@ -148,6 +155,73 @@ def test_it_explains_a_refusal_by_the_rules(cast: Cast) -> None:
     page = response.content.decode()
     assert "不得延期" in page
     assert "需现场勘查" in page
+
+
+def test_it_offers_an_extension_only_on_the_clocks_that_can_be_extended_in_their_unit(
+    cast: Cast,
+) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        complaint = case_accept(actor=cast.handler, case=open_case(cast))
+        petition = open_case(cast, matter_kind=MatterKind.PETITION)
+        petition = case_accept(actor=cast.head, case=petition, handler=cast.handler)
+        # Escalated: two progress-report clocks run beside the closure; neither extends.
+        case_escalate(actor=cast.handler, case=petition, leader=cast.leader, reason="重大。")
+    client = signed_in(cast.handler)
+    with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
+        # A complaint's 2 days cannot be extended: the action is not offered at all.
+        assert act(complaint.number, "request_extension") not in page_of(
+            client, detail(complaint.number)
+        )
+        page = page_of(client, detail(petition.number))
+    assert act(petition.number, "request_extension") in page
+    select = re.search(r'<select name="clock".*?</select>', page, re.S)
+    assert select is not None
+    closure = petition.clocks.get(kind=ClockKind.CLOSURE)
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select.group())
+    assert options == [
+        (
+            str(closure.pk),
+            f"{closure.policy.name}（30 日历日，截止 2026-07-01 24:00；"
+            "延长期限总共不得超过 60 工作日）",
+        )
+    ]
+    assert "延长时间（日历日）" in page
+
+
+def test_it_records_the_notice_to_the_citizen_from_the_decision_form(cast: Cast) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        petition = open_case(cast, matter_kind=MatterKind.PETITION)
+        petition = case_accept(actor=cast.head, case=petition, handler=cast.handler)
+        closure = petition.clocks.get(kind=ClockKind.CLOSURE)
+        extension = case_request_extension(
+            actor=cast.handler, case=petition, clock=closure, amount=20, reason="需现场勘查"
+        )
+    petition.refresh_from_db()
+    client = signed_in(cast.head)
+    with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
+        decision = {
+            "version": petition.version,
+            "extension": extension.pk,
+            "approve": "yes",
+            "citizen_told_at": "2026-06-01T10:30",
+            "notice_channel": "sms",
+        }
+        refused = client.post(act(petition.number, "decide_extension"), decision)
+        assert refused.status_code == 400
+        assert "请填写告知服务对象的内容" in refused.content.decode()
+        response = client.post(
+            act(petition.number, "decide_extension"),
+            decision | {"notice": "短信告知:延期20日至7月21日,理由是需现场勘查。"},
+        )
+    assert response.status_code == 302
+    extension.refresh_from_db()
+    assert extension.citizen_notice is not None
+    assert (extension.citizen_notice.channel, extension.citizen_notice.at) == (
+        "sms",
+        datetime(2026, 6, 1, 10, 30, tzinfo=SHANGHAI),
+    )
+    closure.refresh_from_db()
+    assert closure.due_at == datetime(2026, 7, 22, tzinfo=SHANGHAI)
 
 
 def test_it_refuses_an_action_the_person_may_not_take(cast: Cast) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -208,13 +209,40 @@ def test_it_cites_a_regulation_for_every_policy_and_marks_figures_of_its_own_as_
     codes = {row["code"] for row in json.loads(REGULATIONS.read_text(encoding="utf-8"))}
     for entry in _entries():
         # DOMAIN §10 adopts e-supervision practice the seeds leave out: no regulation of
-        # the register states it, and such a limit is never statutory.
-        practice = entry["regulation"] is None
-        assert entry["regulation"] in codes or practice, entry["code"]
+        # the register states it. A figure no regulation sets (practice, or a demo value
+        # where the regulation names no limit) says so, and is never statutory.
+        unregulated = entry["basis"] != "regulation"
+        assert entry["regulation"] in codes or entry["regulation"] is None, entry["code"]
+        assert entry["regulation"] is not None or unregulated, entry["code"]
         assert entry["article"], entry["code"]
-        assert not (practice and entry["is_statutory"]), entry["code"]
+        assert not (unregulated and entry["is_statutory"]), entry["code"]
         if entry["warn_share"] is not None or entry["warn_lead_amount"] is not None:
             assert "demo" in entry["note"], entry["code"]
+    bases = {
+        entry["code"]: entry["basis"] for entry in _entries() if entry["basis"] != "regulation"
+    }
+    assert bases == {
+        "appointment-callback": "demo",  # seed 004 says only "within the set limit"
+        "leader-instruction": "demo",  # the instruction sets the limit; 7 days is a default
+        "rework": "practice",  # 12345 practice (DOMAIN §10)
+    }
+
+
+def test_it_refuses_a_limit_without_a_regulation_that_claims_a_regulation_as_its_basis(
+    tmp_path: Path,
+) -> None:
+    entries = _entries()
+    rework = next(entry for entry in entries if entry["code"] == "rework")
+    rework["basis"] = "regulation"
+
+    with pytest.raises(ValidationError) as refused:
+        policies_load(actor=None, path=_write(tmp_path, entries))
+
+    message = " | ".join(refused.value.messages)
+    assert (
+        "（rework），字段 basis, regulation：未指明规章制度的时限属于通行做法或演示数值" in message
+    )
+    assert not TimeLimitPolicy.objects.exists()
 
 
 def test_it_loads_a_changed_entry_as_a_new_version(loaded: None, tmp_path: Path) -> None:
@@ -558,6 +586,7 @@ def test_it_creates_version_one_from_the_admin_add_form(
             "is_statutory": "",
             "regulation": Regulation.objects.get(code="window-service-rules").pk,
             "article": "附件7 第二条",
+            "basis": "regulation",
         },
     )
 
@@ -584,3 +613,43 @@ def test_it_lists_policies_with_their_limit_and_source(
     # The regulation as the register has it, in 《》, with the article; never a code.
     assert "《首问责任制、限时办结制、责任追究制度汇编》限时办结制 第五条(五)" in text
     assert "seed" not in text.lower()
+
+
+@pytest.mark.urls(__name__)
+def test_it_marks_exactly_the_limits_no_regulation_sets_in_the_policy_list(
+    admin_client_for_policies: Client, loaded: None
+) -> None:
+    url = reverse("admin:deadlines_timelimitpolicy_changelist")
+    page = admin_client_for_policies.get(url, {"state": "current"})
+    assert page.status_code == 200
+    # One row per policy: its code and its source column, as the list shows them.
+    rows = dict(
+        re.findall(
+            r'<th class="field-code"><a [^>]*>([^<]+)</a></th>.*?'
+            r'<td class="field-source">([^<]*)</td>',
+            page.content.decode(),
+            re.S,
+        )
+    )
+    assert len(rows) == len(_entries())
+    marked = {code for code, source in rows.items() if "非规章规定" in source}
+    assert marked == {"appointment-callback", "leader-instruction", "rework"}
+    efficiency = Regulation.objects.get(code="efficiency-discipline").title
+    assert (
+        rows["appointment-callback"] == f"演示数值，非规章规定（参照《{efficiency}》办事预约制 三）"
+    )
+    assert rows["rework"] == "通行做法，非规章规定（12345 热线与电子监察通行做法）"
+    # A regulation's own figure is cited as 《title》article, and nothing more.
+    assert (
+        rows["web-inquiry-reply"]
+        == "《首问责任制、限时办结制、责任追究制度汇编》限时办结制 第五条(五)"
+    )
+    # The basis is a column and a filter of its own.
+    demo = admin_client_for_policies.get(url, {"state": "current", "basis": "demo"})
+    assert {policy.code for policy in demo.context["cl"].result_list} == {
+        "appointment-callback",
+        "leader-instruction",
+    }
+    assert '<td class="field-basis">演示数值</td>' in demo.content.decode()
+    practice = admin_client_for_policies.get(url, {"state": "current", "basis": "practice"})
+    assert [policy.code for policy in practice.context["cl"].result_list] == ["rework"]

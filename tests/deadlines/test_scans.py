@@ -34,6 +34,7 @@ from deadlines.models import (
     Clock,
     ClockKind,
     EventAction,
+    ExtensionRequest,
     FeedbackEntry,
     MatterKind,
     Notification,
@@ -227,6 +228,8 @@ def test_it_gives_a_new_yellow_card_when_an_extension_moves_the_deadline(
         extension=extension,
         approve=True,
         citizen_told_at=timezone.now(),
+        notice_channel=FeedbackEntry.Channel.PHONE,
+        notice="已电话告知延期10日及理由。",
     )
     clock.refresh_from_db()
     assert clock.warn_at is not None
@@ -374,6 +377,8 @@ def test_it_records_a_new_breach_when_an_extension_moves_a_missed_deadline(
         extension=extension,
         approve=True,
         citizen_told_at=first_due - timedelta(hours=1),
+        notice_channel=FeedbackEntry.Channel.PHONE,
+        notice="已电话告知延期5日及理由。",
     )
     clock.refresh_from_db()
     assert clock.due_at is not None
@@ -493,14 +498,24 @@ def _approved_extension(cast: Cast, *, tell: bool) -> Any:
             )
     with time_machine.travel(at(2026, 6, 3, 16), tick=False):
         case.refresh_from_db()
-        # The head records a time the citizen was told, whether or not anyone did.
-        return case_decide_extension(
+        approved = case_decide_extension(
             actor=cast.head,
             case=case,
             extension=extension,
             approve=True,
             citizen_told_at=at(2026, 6, 3, 11),
+            notice_channel=FeedbackEntry.Channel.PHONE,
+            notice="已电话告知延期10日及理由。",
         )
+    if not tell:
+        # Since issue 20 an approval logs its notice to the citizen; one recorded before
+        # has only the head's word for when the citizen was told, and no contact.
+        notice = approved.citizen_notice
+        assert notice is not None
+        ExtensionRequest.objects.filter(pk=approved.pk).update(citizen_notice=None)
+        notice.delete()
+        approved.refresh_from_db()
+    return approved
 
 
 def test_it_flags_an_approved_extension_the_citizen_was_not_told_about(cast: Cast) -> None:

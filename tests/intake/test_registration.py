@@ -1,5 +1,6 @@
-"""First-contact registration (首问登记): the five dispositions, urgent matters to dispatch,
-refusal phrases flagged, earlier contacts, and the receipt."""
+"""First-contact registration (首问登记): the five dispositions and an application registered
+for review (then refused by the desk, 否定备案), urgent matters to dispatch, refusal phrases
+flagged, earlier contacts, and the receipt."""
 
 from __future__ import annotations
 
@@ -10,20 +11,27 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from accountability.models import Absence
 from deadlines import lookup
-from deadlines.models import Case, CaseState, ClockKind
-from intake.models import RefusalFlag
+from deadlines.models import Case, CaseState, Clock, ClockKind, MatterKind
+from intake.models import RefusalFlag, RejectionFiling
+from intake.services.registration import Contact, Disposition, registration_submit
+from intake.services.rejection import rejection_file
 from tests.deadlines.conftest import Cast, open_case
 from tests.factories import PASSWORD, DepartmentFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("intake:registration")
-MONDAY = datetime(2026, 6, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 6, 1, 9, tzinfo=SHANGHAI)
+FRIDAY_AFTERNOON = datetime(2026, 6, 5, 15, 30, tzinfo=SHANGHAI)
+REASON = "申请用水地址不在本公司供水管网覆盖范围内。"
+BASIS = "《城市供水条例》第二十一条"
 
 
 def signed_in(user: Any) -> Client:
@@ -193,3 +201,105 @@ def test_the_earlier_contacts_panel_costs_the_same_for_one_contact_or_ten(
         ten = client.get(url, {"phone": "13911112222"}).content.decode()
     assert one.count("<li>") == 1
     assert ten.count("<li>") == 10
+
+
+# -- an application registered for review, then refused (否定备案) ------------------------
+
+
+def application(**fields: Any) -> dict[str, Any]:
+    return contact(
+        channel="visit",
+        matter_kind="application",
+        subject="新装用水",
+        content="申请为新建厂房装表供水。",
+        disposition="review",
+        **fields,
+    )
+
+
+def test_it_registers_an_application_for_review_and_the_clerk_refuses_it_on_the_page(
+    cast: Cast,
+) -> None:
+    client = signed_in(cast.desk)
+    with time_machine.travel(MONDAY, tick=False):
+        receipt = client.post(URL, application(), follow=True)
+        case = Case.objects.get()
+        case_page = client.get(reverse("deadlines:case_detail", args=[case.number]))
+    # Registered in the clerk's own department, the clerk its first responder: the desk
+    # decides later whether to accept or refuse it.
+    assert (case.state, case.first_responder, case.department, case.handler) == (
+        CaseState.REGISTERED,
+        cast.desk,
+        cast.service,
+        None,
+    )
+    refuse = reverse("intake:rejection_new", args=[case.number])
+    assert refuse in receipt.content.decode()  # offered straight from the registration
+    assert refuse in case_page.content.decode()  # and on the case page
+
+    with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
+        response = client.post(
+            refuse, {"version": case.version, "reason": REASON, "legal_basis": BASIS}
+        )
+    assert response["Location"] == reverse("intake:rejection", args=[case.number])
+    case.refresh_from_db()
+    assert case.state == CaseState.REJECTED
+    filing = RejectionFiling.objects.get(case=case)
+    assert (filing.filed_by, filing.filed_at) == (cast.desk, MONDAY + timedelta(hours=1))
+    # The written refusal is owed in 3 working days: Tuesday 2 to Thursday 4 June, 24:00.
+    clock = Clock.objects.get(case=case, kind=ClockKind.WRITTEN_NOTICE)
+    assert (clock.responsible, clock.due_at) == (cast.desk, datetime(2026, 6, 5, tzinfo=SHANGHAI))
+    # On the register (台账) the department head sees it with that clock.
+    with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
+        register = signed_in(cast.head).get(reverse("intake:rejection_register"))
+    assert [row.pk for row in register.context["page"]] == [filing.pk]
+    page = register.content.decode()
+    assert case.number in page
+    assert "2026-06-04 24:00" in page
+
+
+def test_it_registers_only_an_application_for_review(cast: Cast) -> None:
+    response = signed_in(cast.desk).post(URL, contact(disposition="review"))
+    assert response.status_code == 400
+    assert "只有申请类事项可以登记待审" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_it_lets_the_clerk_refuse_an_application_registered_for_review_and_nobody_else(
+    cast: Cast,
+) -> None:
+    with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
+        case = registration_submit(
+            actor=cast.desk,
+            contact=Contact(
+                channel="visit",
+                matter_kind=MatterKind.APPLICATION,
+                urgency="normal",
+                subject="过户更名",
+                content="房屋已过户,申请将用水户名变更为新业主。",
+                citizen_name="王五",
+                citizen_phone="13700000000",
+            ),
+            disposition=Disposition.REVIEW,
+        )
+    assert case.state == CaseState.REGISTERED
+    # Leadership sees the case but does not refuse at the desk; another department's
+    # handler neither sees nor refuses it. Both are told so in Chinese.
+    for person in (cast.leader, cast.outsider):
+        with pytest.raises(PermissionDenied) as refused:
+            rejection_file(actor=person, case=case, reason=REASON, legal_basis=BASIS)
+        assert str(refused.value) == "您无权执行此操作。"
+        with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
+            page = signed_in(person).get(reverse("intake:rejection_new", args=[case.number]))
+        assert page.status_code == 403
+    with pytest.raises(ValidationError) as missing:
+        rejection_file(actor=cast.desk, case=case, reason=REASON, legal_basis="")
+    assert "请填写不予受理的法律依据" in " ".join(missing.value.messages)
+
+    with time_machine.travel(FRIDAY_AFTERNOON + timedelta(minutes=20), tick=False):
+        filing = rejection_file(actor=cast.desk, case=case, reason=REASON, legal_basis=BASIS)
+    assert Case.objects.get(pk=case.pk).state == CaseState.REJECTED
+    # Filed on a Friday: Monday 8, Tuesday 9 and Wednesday 10 June count, to 24:00.
+    clock = Clock.objects.get(case=filing.case, kind=ClockKind.WRITTEN_NOTICE)
+    assert clock.started_at == FRIDAY_AFTERNOON + timedelta(minutes=20)
+    assert clock.due_at == datetime(2026, 6, 11, tzinfo=SHANGHAI)
