@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from accountability import services
+from accountability.business_dates import ADMIN_FORMFIELD_OVERRIDES
 from accountability.models import (
     Absence,
     ApiClient,
@@ -116,6 +117,7 @@ class RegulationAdmin(admin.ModelAdmin):
     list_filter = ("issuing_body",)
     date_hierarchy = "issued_on"
     fields = ("title", "issuing_body", "document_number", "issued_on", "articles", "note", "code")
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
     @admin.display(description=_("document title"), ordering="title")
     def cited_title(self, obj: Regulation) -> str:
@@ -139,6 +141,7 @@ class AbsenceAdmin(admin.ModelAdmin):
     search_fields = ("staff__username", "staff__first_name", "substitute__username")
     autocomplete_fields = ("staff", "substitute")
     date_hierarchy = "starts_at"
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A recorded absence is history; a correction is a new record.
@@ -264,3 +267,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         for client in queryset:
             services.api_client_revoke(actor=request.user, client=client)
         messages.success(request, gettext("The tokens are revoked."))
+
+
+# Failed sign-ins and their unlocking register themselves.
+from accountability import admin_signin  # noqa: E402, F401

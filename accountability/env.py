@@ -95,6 +95,30 @@ def read_database(
     return config
 
 
+def read_database_owner(
+    name: str, database: Mapping[str, Any], environ: Mapping[str, str] = os.environ
+) -> dict[str, Any] | None:
+    """Parse DATABASE_OWNER_URL: the database of DATABASE_URL (`database`), reached as the
+    role that owns its tables, for `migrate` and `db_grant_app_role`. Only the connection
+    details (user, password, host, port) are kept: the database is DATABASE_URL's, so that
+    the test suite's own database is migrated, never the one this URL names."""
+    url = (environ.get(name) or "").strip()
+    if not url:
+        return None
+    owner = read_database(name, default_url=url, environ={})
+    if owner["ENGINE"] != "django.db.backends.postgresql" or owner["ENGINE"] != database["ENGINE"]:
+        raise ImproperlyConfigured(
+            f"{name} is for PostgreSQL, with DATABASE_URL on PostgreSQL too; leave it unset "
+            "otherwise."
+        )
+    if owner["NAME"] != database["NAME"]:
+        raise ImproperlyConfigured(
+            f"{name} names the database {owner['NAME']!r} but DATABASE_URL names "
+            f"{database['NAME']!r}; both must name the same database."
+        )
+    return {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
+
 def read_redis_url(name: str, environ: Mapping[str, str] = os.environ) -> str | None:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
@@ -130,3 +154,18 @@ def read_choice(
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
     return value
+
+
+def read_proxy_ssl_header(
+    name: str, environ: Mapping[str, str] = os.environ
+) -> tuple[str, str] | None:
+    """A header name such as ``X-Forwarded-Proto`` -> Django's SECURE_PROXY_SSL_HEADER:
+    the request came over HTTPS when the proxy set that header to ``https``."""
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return None
+    if not all(part.isalnum() for part in raw.split("-")):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a header name; use one such as X-Forwarded-Proto."
+        )
+    return "HTTP_" + raw.upper().replace("-", "_"), "https"

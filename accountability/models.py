@@ -272,6 +272,11 @@ class AuditEntry(AppendOnlyModel):
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    # The hash chain (accountability.audit): each row's hash covers its content and the
+    # hash of the row before it, so a row changed, removed or slipped in afterwards breaks
+    # the chain from there on (`manage.py audit_verify`).
+    prev_hash = models.CharField(_("previous entry's hash"), max_length=64, blank=True)
+    row_hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -280,6 +285,12 @@ class AuditEntry(AppendOnlyModel):
         verbose_name_plural = _("audit log")
         ordering: ClassVar = ["-at", "-id"]
         indexes: ClassVar = [models.Index(fields=["content_type", "object_id", "at"])]
+        constraints: ClassVar = [
+            # One successor per row (and one first row, whose prev_hash is empty): two
+            # writers that chained onto the same row cannot both commit, and a row
+            # written past accountability.audit (unchained) is refused.
+            models.UniqueConstraint(fields=["prev_hash"], name="audit_chain_never_forks"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
@@ -404,3 +415,34 @@ class ApiClient(models.Model):
 
     def allows(self, scope: str) -> bool:
         return self.is_active and scope in (self.scopes or [])
+
+
+class OutboxMessage(models.Model):
+    """A Celery task owed by a committed transaction (accountability.outbox): written in
+    the same transaction as the work it is for, sent once that commits, and sent again by
+    beat until a worker takes it, so that a broker down at commit time strands nothing."""
+
+    task = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("send attempts"), default=0)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    # The Celery id of the delivery that took it: a later copy of the message (sent again
+    # while the first still waited in the queue) is told apart and skipped, while the same
+    # delivery redelivered after its worker was lost (acks_late) runs again.
+    taken_by = models.CharField(_("taken by"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes: ClassVar = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(taken_at__isnull=True),
+                name="outbox_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from accountability import services
 from accountability.models import Department, StaffProfile
 from accountability.roles import Role
+from accountability.spreadsheets import FormulaSafeResource
 
 User = get_user_model()
 
@@ -34,8 +35,9 @@ class LookupWidget(widgets.ForeignKeyWidget):
             ) from None
 
 
-class AllOrNothingResource(resources.ModelResource):
-    """Roll the whole file back when any row is invalid, not only when one fails to save."""
+class AllOrNothingResource(FormulaSafeResource):
+    """Roll the whole file back when any row is invalid, not only when one fails to save.
+    Exports escape formulae (accountability.spreadsheets)."""
 
     def import_data(self, dataset: Any, **kwargs: Any) -> Any:
         kwargs["rollback_on_validation_errors"] = True

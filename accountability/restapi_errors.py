@@ -4,22 +4,30 @@ Every error answers with
 
     {"error": {"status": 404, "code": "not_found", "message": "…", "details": {…}}}
 
-``details`` only for validation errors: field name → list of messages.
+``details`` only for validation errors: field name → list of messages. An error the
+API did not foresee answers 500 in the same shape (and is logged with its traceback), so
+that a client system never has to read an HTML page.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("django.request")
+
+API_PREFIXES = ("/api/", "/open311/")
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -51,6 +59,7 @@ ERROR_CODES = {
     409: "conflict",
     415: "unsupported_media_type",
     429: "throttled",
+    500: "server_error",
 }
 
 
@@ -80,7 +89,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        request = context.get("request")
+        logger.error(
+            "Internal Server Error: %s",
+            getattr(request, "path", ""),
+            exc_info=exc,
+            extra={"status_code": 500, "request": getattr(request, "_request", None)},
+        )
+        return Response(_server_error_body(), status=500)
     status = response.status_code
     code = ERROR_CODES.get(status, "error")
     if isinstance(exc, exceptions.ValidationError):
@@ -93,9 +109,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def _server_error_body() -> dict[str, Any]:
+    return _error(500, "server_error", _("The server failed to answer. Please try again later."))
+
+
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown addresses under /api/ and /open311/ answer in the API's shape, not HTML."""
     return JsonResponse(_error(404, "not_found", _("No such endpoint.")), status=404)
+
+
+def bad_request(request: HttpRequest, message: str) -> JsonResponse:
+    return JsonResponse(_error(400, "invalid", message), status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an error outside the API's views (in a middleware, say) still answers
+    the API's clients in its shape; pages get Django's plain error page."""
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse(_server_error_body(), status=500)
+    return defaults.server_error(request)
 
 
 ERROR_SCHEMA = inline_serializer(

@@ -20,6 +20,21 @@ def has_role(user: Any, role: Role) -> bool:
     return role.value in names
 
 
+def may(user: Any, perm: str, obj: Any = None) -> bool:
+    """Whether `user` may `perm` (on `obj`), asked of the rules themselves.
+
+    Django grants every permission to an active superuser; administering the system is
+    not acting in it, so a permission the rules define (every case, sanction and export
+    permission) comes from the user's roles and relation to the object alone. Only the
+    permissions the rules do not define, the admin's own model permissions, are asked of
+    Django."""
+    if not user.is_active:
+        return False
+    if rules.perm_exists(perm):
+        return bool(rules.has_perm(perm, user, obj))
+    return bool(user.has_perm(perm, obj))
+
+
 def roles_of(user: Any) -> list[Role]:
     return [role for role in Role if has_role(user, role)]
 

@@ -23,11 +23,12 @@ from accountability.models import (
     StaffProfile,
 )
 from accountability.roles import Role
+from accountability.rules import may
 
 
 def require_permission(actor: Any, perm: str, obj: Any = None) -> None:
     """Raise PermissionDenied, with a message for the user, unless `actor` has `perm`."""
-    if not actor.has_perm(perm, obj):
+    if not may(actor, perm, obj):
         raise PermissionDenied(_("You are not allowed to do this."))
 
 

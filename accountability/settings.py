@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -48,6 +49,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     STATE_DIR.mkdir(parents=True, exist_ok=True)
+# The role that owns the tables, for `migrate` and `db_grant_app_role` only
+# (accountability.db_roles); the portal itself connects as DATABASE_URL's application role,
+# which owns nothing. None: those commands connect as DATABASE_URL too.
+DATABASE_OWNER = env.read_database_owner("DATABASE_OWNER_URL", DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.read_redis_url("REDIS_URL")
@@ -63,6 +68,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_celery_beat",
     "import_export",
+    "accountability.apps.SignInThrottleConfig",  # django-axes
     # DRF and django-filter work without being installed apps; installed, their
     # zh_Hans catalogues would override Django's own wording across the portal.
     "drf_spectacular",
@@ -76,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accountability.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "accountability.urls"
@@ -109,6 +118,8 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account or address before any password is checked.
+    "accountability.signin.SignInThrottleBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -121,6 +132,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# How many reverse proxies in front of the portal append the client's address to
+# X-Forwarded-For; 0 takes the connection's address (accountability.addresses).
+TRUSTED_PROXIES = env.read_int("TRUSTED_PROXIES", default=0, minimum=0)
+
+# Failed sign-ins (accountability.signin, django-axes): past the limit, by account name or
+# by address, sign-in is refused until the lock time has passed since the last failure or
+# an administrator unlocks it.
+SIGN_IN_FAILURE_LIMIT = env.read_int("SIGN_IN_FAILURE_LIMIT", default=5, minimum=1)
+SIGN_IN_LOCK_MINUTES = env.read_int("SIGN_IN_LOCK_MINUTES", default=15, minimum=1)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCK_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accountability.signin.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "accountability.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# The admin's list is accountability.admin_signin (unlocking audited), not axes' own.
+AXES_ENABLE_ADMIN = False
+# Successful sign-ins are not logged: only failures matter here.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # Chinese first, English available through the language switch.
 LANGUAGE_CODE = "zh-hans"
@@ -149,9 +181,16 @@ STORAGES = {
 # The worker writes them and the web server reads them: one folder both can reach.
 OVERSIGHT_EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", "").strip() or STATE_DIR / "exports")
 
+# The cache holds throttling's counters only; when Redis does not answer, each process
+# counts on its own (accountability.cache). A Redis that stopped answering (rather than
+# refusing connections) must not hold a request longer than a second.
 CACHES = {
     "default": (
-        {"BACKEND": "accountability.cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "accountability.cache.ReusedClientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -249,6 +288,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.read_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS: on by default unless DEBUG. A plain-HTTP request is redirected, except /healthz,
+# which the container's health check calls from inside; browsers are told to use HTTPS
+# only (HSTS) for SECURE_HSTS_SECONDS. Behind a proxy that ends TLS, SECURE_PROXY_SSL_HEADER
+# names the header by which it says the request came in over HTTPS.
+SECURE_SSL_REDIRECT = env.read_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.read_int(
+    "SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.read_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.read_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_PROXY_SSL_HEADER = env.read_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 
 LOGGING = {
     "version": 1,

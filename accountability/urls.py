@@ -10,6 +10,9 @@ from deadlines import apis as case_apis
 from intake import apis as intake_apis
 from outages import apis as outage_apis
 
+# Errors outside the views: the API's clients get its JSON shape, pages Django's page.
+handler500 = restapi_errors.server_error
+
 # The schema and its documentation are public: they describe, they hold no data.
 _public = {"permission_classes": [AllowAny], "authentication_classes": [], "throttle_classes": []}
 

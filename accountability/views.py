@@ -24,7 +24,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    problems = {"database": health.database_problem(), "broker": health.broker_problem()}
+    problems = {
+        "database": health.database_problem(),
+        "cache": health.cache_problem(),
+        "broker": health.broker_problem(),
+    }
     body: dict[str, object] = {
         "status": "ok" if not any(problems.values()) else "error",
         **{part: problem or "ok" for part, problem in problems.items()},

@@ -52,6 +52,7 @@ def server_environment(url: str) -> dict[str, str]:
         SECRET_KEY=SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_COOKIES="0",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on the loopback
         LOG_LEVEL="WARNING",
     )
     return env

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from accountability.admin import ReadOnlyAdmin
+from accountability.business_dates import ADMIN_FORMFIELD_OVERRIDES
 from accountability.rules import is_inspection_office
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import (
@@ -73,6 +74,7 @@ class CalendarDayAdmin(ImportExportModelAdmin):
     date_hierarchy = "date"
     search_fields = ("name",)
     fields = ("date", "is_working_day", "kind", "name", "source")
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
         saved = calendar_day_set(
@@ -254,12 +256,15 @@ class CaseAdmin(ExportMixin, ReadOnlyAdmin):
     ) -> tuple[QuerySet[Case], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
-        if term and not is_inspection_office(request.user):
+        if term:
             # A hit on a protected identity would tell who complained: protected cases
-            # are found by their number or subject only.
-            by_identity = Case.objects.filter(accused__isnull=False).exclude(
-                Q(number__icontains=term) | Q(subject__icontains=term)
-            )
+            # are found by their number or subject only. The inspection office sees
+            # identities, except on a case about one of its own (recusal binds the
+            # search too, seed 002 附件10 §5–6).
+            protected = Case.objects.filter(accused__isnull=False)
+            if is_inspection_office(request.user):
+                protected = protected.filter(accused=request.user.pk)
+            by_identity = protected.exclude(Q(number__icontains=term) | Q(subject__icontains=term))
             results = results.exclude(pk__in=by_identity.values("pk"))
         return results, may_have_duplicates
 

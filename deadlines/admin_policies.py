@@ -51,6 +51,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
         "unit",
         "matter_kind",
         "urgency",
+        "extension_approver",
         "is_statutory",
     )
     search_fields = (
@@ -82,6 +83,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
                         "clock_kind",
                         "matter_kind",
                         "urgency",
+                        "channels",
                         "service_item_code",
                         "variant",
                     )
@@ -96,6 +98,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
                         "end_rule",
                         "roll_off_rest_days",
                         "is_statutory",
+                        "extension_approver",
                         "max_extension_amount",
                         "max_extension_unit",
                     )

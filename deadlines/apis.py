@@ -19,11 +19,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accountability.business_dates import validate_business_date
 from accountability.models import ApiScope
 from accountability.restapi import SyncCursorPagination
 from accountability.restapi_errors import CONFLICT_EXCEPTIONS, error_responses
 from deadlines.models import Case, CaseState, Channel, MatterKind, Urgency
-from deadlines.selectors.clocks import Colour
+from deadlines.selectors.clocks import Colour, case_colour
 from deadlines.selectors.public import (
     PublicCase,
     PublicClock,
@@ -31,6 +32,7 @@ from deadlines.selectors.public import (
     case_public_list,
 )
 from deadlines.services.cases import CaseConflict
+from deadlines.templatetags.moments import deadline_text
 
 CONFLICT_EXCEPTIONS.append(CaseConflict)
 
@@ -63,11 +65,19 @@ class CaseSerializer(CaseBaseSerializer):
         allow_null=True,
         help_text="The earliest running public deadline (feedback, result, closure, review).",
     )
-    overdue = serializers.SerializerMethodField()
+    next_due_display = serializers.SerializerMethodField(
+        help_text="next_due_at as people read it: a deadline at midnight is its last day "
+        "with 24:00 (2026-12-07 24:00), never 00:00 of the next day."
+    )
+    overdue = serializers.SerializerMethodField(
+        help_text="A running public deadline has passed (the case is red)."
+    )
+
+    def get_next_due_display(self, case: Case) -> str | None:
+        return _deadline(getattr(case, "next_due", None))
 
     def get_overdue(self, case: Case) -> bool:
-        due = getattr(case, "next_due", None)
-        return due is not None and due <= self.context["now"]
+        return case_colour(case, self.context["now"]) == Colour.RED
 
 
 class ClockSerializer(serializers.Serializer):
@@ -76,15 +86,28 @@ class ClockSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(
         allow_null=True, help_text="Empty while the clock is paused."
     )
+    due_display = serializers.SerializerMethodField(
+        help_text="due_at as people read it: a deadline at midnight is its last day with "
+        "24:00 (2026-12-07 24:00). Empty while the clock is paused."
+    )
     due_is_provisional = serializers.BooleanField()
     remaining_seconds = serializers.SerializerMethodField(
         help_text="Wall-clock seconds to the due moment; negative when overdue."
     )
     colour = serializers.ChoiceField(choices=[(c.value, c.value) for c in Colour])
+    colour_display = serializers.SerializerMethodField(
+        help_text="The colour's name, as the staff pages and the status page show it."
+    )
+
+    def get_due_display(self, clock: PublicClock) -> str | None:
+        return _deadline(clock.due_at)
 
     def get_remaining_seconds(self, clock: PublicClock) -> int | None:
         left = clock.remaining
         return None if left is None else int(left.total_seconds())
+
+    def get_colour_display(self, clock: PublicClock) -> str:
+        return str(clock.colour.label)
 
 
 class TimelineEntrySerializer(serializers.Serializer):
@@ -117,7 +140,9 @@ class CaseFilter(filters.FilterSet):
         method="noop", help_text="A running public deadline has passed (or not)."
     )
     updated_since = filters.IsoDateTimeFilter(
-        method="noop", help_text="Changed at or after this moment (ISO 8601 with offset)."
+        method="noop",
+        help_text="Changed at or after this moment (ISO 8601 with offset).",
+        validators=[validate_business_date],
     )
 
     def noop(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
@@ -189,6 +214,11 @@ def _moment(value: datetime | None) -> str | None:
     return None if value is None else timezone.localtime(value).isoformat()
 
 
+def _deadline(value: datetime | None) -> str | None:
+    # The human-readable twin of a machine moment: 24:00 of the last day, not 00:00.
+    return None if value is None else deadline_text(value)
+
+
 def case_detail_data(case: PublicCase) -> dict[str, Any]:
     """CaseDetailSerializer's output, written out by hand: client systems poll this
     endpoint, and building a serializer tree per request costs more than the queries.
@@ -211,11 +241,13 @@ def case_detail_data(case: PublicCase) -> dict[str, Any]:
                 "kind": clock.kind,
                 "kind_display": clock.kind_display,
                 "due_at": _moment(clock.due_at),
+                "due_display": _deadline(clock.due_at),
                 "due_is_provisional": clock.due_is_provisional,
                 "remaining_seconds": None
                 if clock.remaining is None
                 else int(clock.remaining.total_seconds()),
                 "colour": clock.colour.value,
+                "colour_display": str(clock.colour.label),
             }
             for clock in case.clocks
         ],

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accountability.business_dates import BusinessDateTimeField
 from accountability.models import Department
 from accountability.roles import Role
 from deadlines.models import (
@@ -23,7 +24,7 @@ from deadlines.models import (
     Urgency,
 )
 from deadlines.selectors.cases import CaseFilters
-from deadlines.selectors.clocks import clocks_extendable
+from deadlines.selectors.clocks import Colour, clocks_extendable
 from deadlines.templatetags.moments import deadline_text
 
 User = get_user_model()
@@ -45,8 +46,10 @@ class CaseFilterForm(forms.Form):
     urgency = forms.ChoiceField(
         label=_("Urgency"), required=False, choices=[("", _("All")), *Urgency.choices]
     )
-    overdue = forms.BooleanField(label=_("Overdue"), required=False)
-    due_soon = forms.BooleanField(label=_("Due within a day"), required=False)
+    overdue = forms.BooleanField(label=Colour.RED.label, required=False)
+    # The yellow cases, as the case page, the dashboard's "at risk" figure and its list
+    # colour them (deadlines.selectors.clocks): not a window of its own.
+    at_risk = forms.BooleanField(label=Colour.YELLOW.label, required=False)
 
     def filters(self) -> CaseFilters:
         """The filters asked for. Without a state in the link, open cases; a tampered
@@ -59,7 +62,7 @@ class CaseFilterForm(forms.Form):
             matter_kind=data["matter_kind"],
             urgency=data["urgency"],
             overdue=data["overdue"],
-            due_soon=data["due_soon"],
+            at_risk=data["at_risk"],
         )
 
 
@@ -168,9 +171,25 @@ class NoteForm(ActionForm):
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
 
 
+class ComplexForm(ActionForm):
+    reason = forms.CharField(
+        label=_("What makes it complex"),
+        widget=TEXT,
+        help_text=_("The result is then due in 7 days from the same start instead of 2."),
+    )
+
+
+class AgreementForm(ActionForm):
+    note = forms.CharField(
+        label=_("The proposed handling both sides accepted"),
+        widget=TEXT,
+        help_text=_("The matter is then closed within 30 working days."),
+    )
+
+
 class SuspendForm(ActionForm):
     kind = forms.ChoiceField(label=_("Special procedure"), choices=Suspension.Kind.choices)
-    expected_end = forms.DateTimeField(label=_("Expected to end"), widget=MOMENT)
+    expected_end = BusinessDateTimeField(label=_("Expected to end"), widget=MOMENT)
     place = forms.CharField(label=_("Place"), max_length=200)
     citizen_notice = forms.CharField(
         label=_("Notice to the citizen"),
@@ -188,20 +207,28 @@ class SuspendForm(ActionForm):
 def _extendable_label(clock: Clock) -> str:
     """信访办结(30 日历日,截止 2026-07-01 24:00;延期总共不超过 60 工作日)."""
     policy = clock.policy
-    return str(
-        _(
+    values = {
+        "policy": policy.name,
+        "amount": clock.limit_amount,
+        "unit": UnitChoices(clock.limit_unit.value).label,
+        "due": deadline_text(clock.due_at),
+        "approver": policy.get_extension_approver_display(),
+    }
+    if policy.max_extension_amount is None:
+        text = _(
             "%(policy)s (%(amount)s %(unit)s, due %(due)s; "
-            "extensions at most %(bound)s %(bound_unit)s in all)"
+            "extensions approved by %(approver)s, no fixed bound)"
         )
-        % {
-            "policy": policy.name,
-            "amount": clock.limit_amount,
-            "unit": UnitChoices(clock.limit_unit.value).label,
-            "due": deadline_text(clock.due_at),
-            "bound": policy.max_extension_amount,
-            "bound_unit": UnitChoices(policy.max_extension_unit or clock.limit_unit.value).label,
-        }
-    )
+    else:
+        text = _(
+            "%(policy)s (%(amount)s %(unit)s, due %(due)s; "
+            "extensions approved by %(approver)s, at most %(bound)s %(bound_unit)s in all)"
+        )
+        values["bound"] = policy.max_extension_amount
+        values["bound_unit"] = UnitChoices(
+            policy.max_extension_unit or clock.limit_unit.value
+        ).label
+    return str(text % values)
 
 
 class ExtensionRequestForm(ActionForm):
@@ -213,7 +240,7 @@ class ExtensionRequestForm(ActionForm):
         label=_("More time"),
         min_value=1,
         max_value=365,
-        help_text=_("In the time limit's own unit. The department head decides."),
+        help_text=_("In the time limit's own unit. Who decides is named with each time limit."),
     )
     reason = forms.CharField(label=_("Reason"), widget=TEXT)
 
@@ -249,7 +276,9 @@ class ExtensionDecisionForm(ActionForm):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    citizen_told_at = forms.DateTimeField(label=_("Citizen told at"), required=False, widget=MOMENT)
+    citizen_told_at = BusinessDateTimeField(
+        label=_("Citizen told at"), required=False, widget=MOMENT
+    )
     notice_channel = forms.ChoiceField(
         label=_("Citizen told by"),
         required=False,

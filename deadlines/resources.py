@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from accountability.resources import AllOrNothingResource
+from accountability.spreadsheets import FormulaSafeResource
 from deadlines.models import CalendarDay, Case
 from deadlines.rules import sees_complainant
 from deadlines.services.calendar import calendar_day_set
@@ -54,7 +55,7 @@ IDENTITY_COLUMNS = (
 )
 
 
-class CaseResource(resources.ModelResource):
+class CaseResource(FormulaSafeResource):
     """Export of the case register (export only: cases change through their services).
 
     The citizen's identity and the content of a complaint about staff are exported only to

@@ -18,6 +18,7 @@ from accountability.rules import (
     is_inspection_office,
     is_leadership,
 )
+from accountability.selectors import department_leaders
 
 
 def _department_id(user: Any) -> int | None:
@@ -56,6 +57,17 @@ def is_case_leader(user: Any, case: Any) -> bool:
 
 
 @rules.predicate
+def leads_case_department(user: Any, case: Any) -> bool:
+    """The user is the supervising leader of the case's handling department (inherited
+    from the nearest ancestor department that names one)."""
+    return (
+        case is not None
+        and user.pk is not None
+        and department_leaders().get(case.department_id) == user.pk
+    )
+
+
+@rules.predicate
 def is_case_accused(user: Any, case: Any) -> bool:
     """The user is named in the complaint (or report) the case is about."""
     return case is not None and user.pk is not None and user.pk in case.accused_ids
@@ -90,24 +102,36 @@ rules.add_perm(
     "deadlines.view_case",
     is_on_case | is_case_leader | in_case_department | is_leadership | is_inspection_office,
 )
-rules.add_perm("deadlines.answer_case", is_case_first_responder)
-rules.add_perm("deadlines.accept_case", department_desk | heads_case_department)
-rules.add_perm("deadlines.transfer_case", is_on_case)
-rules.add_perm("deadlines.decide_transfer", heads_case_department)
-rules.add_perm("deadlines.assign_case", heads_case_department)
-rules.add_perm("deadlines.work_case", works_case)
-rules.add_perm("deadlines.close_case", heads_case_department)
-rules.add_perm("deadlines.reopen_case", is_case_first_responder | works_case)
-rules.add_perm("deadlines.reject_case", is_case_first_responder | department_desk)
-rules.add_perm("deadlines.terminate_case", heads_case_department)
-rules.add_perm("deadlines.withdraw_case", is_case_first_responder | works_case)
-rules.add_perm("deadlines.request_extension", works_case)
-rules.add_perm("deadlines.decide_extension", heads_case_department)
-rules.add_perm("deadlines.log_feedback", is_on_case | in_case_department | is_case_leader)
-rules.add_perm("deadlines.rate_case", is_case_first_responder | in_case_department)
-rules.add_perm("deadlines.supervise_case", heads_case_department | is_leadership)
-rules.add_perm("deadlines.escalate_case", works_case)
-rules.add_perm("deadlines.instruct_case", is_case_leader)
-rules.add_perm(
+
+
+def _act(perm: str, predicate: Any) -> None:
+    """Register an action on a case. Recusal (seed 002 附件10 §6) is part of every one: a
+    person the complaint or report is about never acts on it, whatever else they are
+    (intake's actions on a case add the same predicate)."""
+    rules.add_perm(perm, predicate & ~is_case_accused)
+
+
+_act("deadlines.answer_case", is_case_first_responder)
+_act("deadlines.accept_case", department_desk | heads_case_department)
+_act("deadlines.transfer_case", is_on_case)
+_act("deadlines.decide_transfer", heads_case_department)
+_act("deadlines.assign_case", heads_case_department)
+_act("deadlines.work_case", works_case)
+_act("deadlines.close_case", heads_case_department)
+_act("deadlines.reopen_case", is_case_first_responder | works_case)
+_act("deadlines.reject_case", is_case_first_responder | department_desk)
+_act("deadlines.terminate_case", heads_case_department)
+_act("deadlines.withdraw_case", is_case_first_responder | works_case)
+_act("deadlines.request_extension", works_case)
+_act("deadlines.decide_extension", heads_case_department)
+_act("deadlines.approve_leader_extension", leads_case_department)
+_act("deadlines.mark_complex", heads_case_department)
+_act("deadlines.record_agreement", works_case)
+_act("deadlines.log_feedback", is_on_case | in_case_department | is_case_leader)
+_act("deadlines.rate_case", is_case_first_responder | in_case_department)
+_act("deadlines.supervise_case", heads_case_department | is_leadership)
+_act("deadlines.escalate_case", works_case)
+_act("deadlines.instruct_case", is_case_leader)
+_act(
     "deadlines.name_accused", is_case_first_responder | heads_case_department | is_inspection_office
 )

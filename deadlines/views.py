@@ -21,18 +21,18 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import has_transition_perm
 
 from accountability.models import Department, StaffProfile
-from accountability.rules import is_inspection_office, is_leadership
+from accountability.rules import is_inspection_office, is_leadership, may
 from deadlines import forms
-from deadlines.models import Case, CaseState, ExtensionRequest
+from deadlines.models import Case, CaseState, ExtensionApprover, ExtensionRequest, MatterKind
 from deadlines.rules import sees_complainant
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import (
-    DUE_SOON,
     case_get,
     case_list_for_department,
     case_list_for_person,
 )
-from deadlines.selectors.clocks import clock_status, clocks_extendable
+from deadlines.selectors.clocks import case_colour, clock_status, clocks_extendable
+from deadlines.selectors.explain import case_clock_explanations
 from deadlines.services import cases as services
 
 PAGE_SIZE = 25
@@ -56,11 +56,20 @@ def _transition(name: str) -> Allowed:
 
 
 def _perm(perm: str, *, when: Callable[[Case], bool] = lambda case: not case.is_ended) -> Allowed:
-    return lambda user, case: when(case) and user.has_perm(perm, case)
+    return lambda user, case: when(case) and may(user, perm, case)
 
 
-def _has_pending_extension(case: Case) -> bool:
-    return any(e.decision == ExtensionRequest.Decision.PENDING for e in case.extensions.all())
+def _decides_an_extension(user: Any, case: Case) -> bool:
+    """A request waits that the user approves: the head, or the supervising leader where
+    the clock's policy names the leader (DOMAIN §3)."""
+    for extension in case.extensions.all():
+        if extension.decision != ExtensionRequest.Decision.PENDING:
+            continue
+        leader = extension.clock.policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER
+        perm = "deadlines.approve_leader_extension" if leader else "deadlines.decide_extension"
+        if may(user, perm, case):
+            return True
+    return False
 
 
 ACTIONS: dict[str, Action] = {
@@ -164,16 +173,13 @@ ACTIONS: dict[str, Action] = {
             lambda u, c, d: services.case_request_extension(
                 actor=u, case=c, clock=d["clock"], amount=d["amount"], reason=d["reason"]
             ),
-            _("Extension requested; the head decides."),
+            _("Extension requested; it waits for the approver's decision."),
         ),
         Action(
             "decide_extension",
             _("Decide the extension"),
             forms.ExtensionDecisionForm,
-            _perm(
-                "deadlines.decide_extension",
-                when=lambda case: not case.is_ended and _has_pending_extension(case),
-            ),
+            lambda user, case: not case.is_ended and _decides_an_extension(user, case),
             lambda u, c, d: services.case_decide_extension(
                 actor=u,
                 case=c,
@@ -185,6 +191,32 @@ ACTIONS: dict[str, Action] = {
                 notice=d["notice"],
             ),
             _("Extension decided."),
+        ),
+        Action(
+            "mark_complex",
+            _("Mark the complaint complex"),
+            forms.ComplexForm,
+            _perm(
+                "deadlines.mark_complex",
+                when=lambda case: (
+                    not case.is_ended
+                    and case.matter_kind == MatterKind.COMPLAINT
+                    and case.variant != services.COMPLEX
+                ),
+            ),
+            lambda u, c, d: services.case_mark_complex(actor=u, case=c, reason=d["reason"]),
+            _("Marked complex; the result is due in 7 days."),
+        ),
+        Action(
+            "record_agreement",
+            _("Record that both sides accepted the proposed handling"),
+            forms.AgreementForm,
+            _perm(
+                "deadlines.record_agreement",
+                when=lambda case: not case.is_ended and case.matter_kind == MatterKind.REPORT,
+            ),
+            lambda u, c, d: services.case_record_agreement(actor=u, case=c, note=d["note"]),
+            _("Agreement recorded; the closure time limit runs from now."),
         ),
         Action(
             "suspend",
@@ -324,19 +356,10 @@ def _list_page(request: HttpRequest, cases: Any, context: dict[str, Any]) -> Htt
         {
             **context,
             "page": page,
-            "rows": [(case, _list_colour(case, now)) for case in page],
+            "rows": [(case, case_colour(case, now)) for case in page],
             "query": query.urlencode(),
         },
     )
-
-
-def _list_colour(case: Any, now: Any) -> str:
-    """Red when a deadline has passed, yellow when one falls within a day."""
-    if case.next_due is None:
-        return ""
-    if case.next_due <= now:
-        return "red"
-    return "yellow" if case.next_due <= now + DUE_SOON else "green"
 
 
 @login_required
@@ -355,7 +378,7 @@ def department_cases(request: HttpRequest) -> HttpResponse:
     """A department's cases: staff see their own; leadership and the inspection office may
     pick any department."""
     user = request.user
-    sees_all = is_leadership(user) or is_inspection_office(user) or user.is_superuser
+    sees_all = is_leadership(user) or is_inspection_office(user)
     profile = StaffProfile.objects.select_related("department").filter(user=user.pk).first()
     department = profile.department if profile is not None else None
     choices = Department.objects.order_by("code") if sees_all else None
@@ -397,7 +420,7 @@ def _viewable(request: HttpRequest, number: str) -> Case:
         case = case_get(number=number)
     except Case.DoesNotExist:
         raise Http404(_("No case has this number.")) from None
-    if not request.user.has_perm("deadlines.view_case", case):
+    if not may(request.user, "deadlines.view_case", case):
         raise PermissionDenied(_("This case is not one you may see."))
     return case
 
@@ -415,7 +438,6 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    calendar = calendar_snapshot()
     user = request.user
     available = []
     for action in ACTIONS.values():
@@ -433,13 +455,14 @@ def _page(
         "deadlines/case_detail.html",
         {
             "case": case,
-            "clocks": [clock_status(calendar, clock, now) for clock in case.clocks.all()],
+            "clocks": [clock_status(clock, now) for clock in case.clocks.all()],
             "events": case.events.all(),
+            "explanations": case_clock_explanations(case, calendar=calendar_snapshot()),
             "actions": available,
             "now": now,
             "show_identity": show_identity,
             "show_accused": case.is_about_staff
-            and (show_identity or user.has_perm("deadlines.name_accused", case)),
+            and (show_identity or may(user, "deadlines.name_accused", case)),
         },
         status=status,
     )

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accountability.rules import may
 from deadlines.bell import SOURCES
 from deadlines.models import Notification, Reminder
 from deadlines.selectors.notifications import (
@@ -76,8 +77,8 @@ def reminder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except Reminder.DoesNotExist:
         raise Http404(_("No such reminder notice.")) from None
     user, breach = request.user, reminder.breach
-    if user.pk not in (reminder.addressee_id, reminder.copied_to_id) and not user.has_perm(
-        "deadlines.view_case", breach.case
+    if user.pk not in (reminder.addressee_id, reminder.copied_to_id) and not may(
+        user, "deadlines.view_case", breach.case
     ):
         raise PermissionDenied(_("This reminder notice is not one you may see."))
     return render(

@@ -5,7 +5,10 @@ about staff is shown only as deadlines.rules.may_see_complainant allows
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accountability.admin import ReadOnlyAdmin
 from intake.admin_confidentiality import ProtectedCaseAdmin
@@ -33,9 +36,14 @@ class RejectionFilingAdmin(ProtectedCaseAdmin, ReadOnlyAdmin):
         "filed_by",
         "materials_returned_at",
     )
-    list_filter = ("case__department", ("materials_returned_at", admin.EmptyFieldListFilter))
-    list_select_related = ("case", "filed_by")
+    list_filter = ("case__department", ("materials_return", admin.EmptyFieldListFilter))
+    list_select_related = ("case", "filed_by", "materials_return")
     search_fields = ("case__number", "case__citizen_name", "reason", "legal_basis")
     date_hierarchy = "filed_at"
+
+    @admin.display(description=_("materials returned at"), ordering="materials_return__returned_at")
+    def materials_returned_at(self, filing: RejectionFiling) -> Any:
+        return filing.materials_returned_at
+
     # The filing itself names no citizen: its change screen has nothing to hide.
     safe_search_fields = ("case__number", "reason", "legal_basis")

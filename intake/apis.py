@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accountability.business_dates import validate_business_date
 from accountability.models import ApiClient, ApiScope
 from accountability.restapi_errors import error_responses
 from deadlines.models import ENDED_STATES, Case, MatterKind, Urgency
@@ -171,9 +172,9 @@ def _date(request: Request, name: str) -> datetime | None:
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
-    field = serializers.DateTimeField()
+    field = serializers.DateTimeField(validators=[validate_business_date])
     try:
-        return field.to_internal_value(raw)
+        return field.run_validation(raw)
     except serializers.ValidationError as error:
         raise serializers.ValidationError({name: error.detail}) from error
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Department
-from deadlines.models import Channel, MatterKind, Urgency
+from deadlines.models import Channel, Circumstance, MatterKind, Urgency
 from intake.selectors import service_item_list
 from intake.services.registration import Disposition
 from outages.models import OutageEvent
@@ -49,6 +49,12 @@ class RegistrationForm(forms.Form):
     )
     citizen_address = forms.CharField(label=_("Address"), max_length=200, required=False)
     service_item = forms.ChoiceField(label=_("Service item"), required=False)
+    circumstance = forms.ChoiceField(
+        label=_("Circumstance"),
+        choices=[("", "—"), *Circumstance.choices],
+        required=False,
+        help_text=_("Only where it applies: it selects the time limit the regulation sets."),
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     content = forms.CharField(label=_("Content"), widget=TEXT)
     disposition = forms.ChoiceField(
@@ -108,6 +114,7 @@ class RegistrationForm(forms.Form):
         "citizen_account",
         "citizen_address",
         "service_item",
+        "circumstance",
         "subject",
         "content",
     )
@@ -134,6 +141,16 @@ class RegistrationForm(forms.Form):
         ):
             self.add_error(
                 "citizen_phone", _("Give a phone number, an account number or an address.")
+            )
+        circumstance = data.get("circumstance")
+        if circumstance and Circumstance.kind_of(circumstance) != data.get("matter_kind"):
+            self.add_error(
+                "circumstance",
+                _("“%(circumstance)s” applies only to a matter of the kind “%(kind)s”.")
+                % {
+                    "circumstance": Circumstance(circumstance).label,
+                    "kind": MatterKind(Circumstance.kind_of(circumstance)).label,
+                },
             )
         if data.get("urgency") == Urgency.URGENT or data.get("outage"):
             return data  # dispatch takes it, or the outage's information answers it

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from accountability.business_dates import BusinessDateTimeField
 from deadlines.models import FeedbackEntry
 from intake.models import Appointment
 from intake.selectors_appointments import staff_with_absences
@@ -57,7 +58,7 @@ class AppointmentForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Appointment.Reason.AWAY,
     )
-    scheduled_for = forms.DateTimeField(
+    scheduled_for = BusinessDateTimeField(
         label=_("Time"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

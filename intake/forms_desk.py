@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accountability.business_dates import BusinessDateField, BusinessDateTimeField
 from accountability.models import Department
 from accountability.regulations import cite_code
 
@@ -32,7 +33,7 @@ class PledgeForm(_CaseForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Secondary materials the notice lists as missing or deficient."),
     )
-    due_at = forms.DateTimeField(
+    due_at = BusinessDateTimeField(
         label=_("To be handed in by"),
         widget=MOMENT,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -76,8 +77,8 @@ class DeliveredForm(forms.Form):
 
 class RegisterFilterForm(forms.Form):
     department = forms.ChoiceField(label=_("Department"), required=False)
-    filed_from = forms.DateField(label=_("Filed from"), required=False, widget=DAY)
-    filed_to = forms.DateField(label=_("Filed to"), required=False, widget=DAY)
+    filed_from = BusinessDateField(label=_("Filed from"), required=False, widget=DAY)
+    filed_to = BusinessDateField(label=_("Filed to"), required=False, widget=DAY)
 
     def __init__(self, *args: Any, departments: list[Department], all_label: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar, Final
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from accountability.models import AppendOnlyModel
 from accountability.regulations import cite_code
 from deadlines.models import UnitChoices
+from deadlines.templatetags.moments import deadline_day, deadline_text
 from deadlines.worktime import LOCAL_TZ, Unit, WorkCalendar, compute_due
 
 # A limit longer than this is a typing error, and the comparison calendar must hold it.
@@ -85,13 +86,9 @@ def promised_limit_overrun(
 
 
 def _moment(at: datetime) -> str:
-    """A local moment for a message; a period's end at midnight reads as 24:00 of its last
-    day, as the Civil Code counts it."""
-    local = timezone.localtime(at, LOCAL_TZ)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        day = local - timedelta(days=1)
-        return f"{formats.date_format(day, 'Y-m-d')} 24:00 ({formats.date_format(day, 'l')})"
-    return f"{formats.date_format(local, 'Y-m-d H:i')} ({formats.date_format(local, 'l')})"
+    """A deadline for a message, with the weekday of its last day: 24:00 of that day for
+    a period ending at midnight."""
+    return f"{deadline_text(at)} ({formats.date_format(deadline_day(at), 'l')})"
 
 
 def _limit_label(amount: int, unit: str) -> str:
@@ -827,10 +824,11 @@ class Pledge(models.Model):
 # -- rejection filing (否定备案) ------------------------------------------------------------
 
 
-class RejectionFiling(models.Model):
+class RejectionFiling(AppendOnlyModel):
     """A refusal on the record (否定备案台账, seed 002 附件1): reason and legal basis, the
     written notice to the citizen within 3 working days (§8) carrying the right to
-    administrative review or litigation (附件6 §6), materials returned on request (§9)."""
+    administrative review or litigation (附件6 §6), materials returned on request (§9,
+    a row of its own: the filing is history and never changes)."""
 
     case = models.OneToOneField(
         "deadlines.Case",
@@ -847,7 +845,6 @@ class RejectionFiling(models.Model):
         related_name="+",
     )
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
-    materials_returned_at = models.DateTimeField(_("materials returned at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rejection filing")
@@ -856,6 +853,44 @@ class RejectionFiling(models.Model):
 
     def __str__(self) -> str:
         return str(self.case_id)
+
+    @property
+    def materials_returned_at(self) -> datetime | None:
+        """When the materials went back, from the filing's MaterialsReturn (select it with
+        the filing: ``select_related("materials_return")``)."""
+        try:
+            return self.materials_return.returned_at
+        except MaterialsReturn.DoesNotExist:
+            return None
+
+
+class MaterialsReturn(AppendOnlyModel):
+    """The application materials of a refused application handed back on the citizen's
+    request (seed 002 附件1 §9): once per filing."""
+
+    filing = models.OneToOneField(
+        RejectionFiling,
+        verbose_name=_("rejection filing"),
+        on_delete=models.PROTECT,
+        related_name="materials_return",
+    )
+    returned_at = models.DateTimeField(_("materials returned at"), default=timezone.now)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("returned by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for a return recorded before returns had rows of their own."),
+    )
+
+    class Meta:
+        verbose_name = _("materials returned")
+        verbose_name_plural = _("materials returned")
+
+    def __str__(self) -> str:
+        return str(self.filing_id)
 
 
 # -- appointments (办事预约) ----------------------------------------------------------------

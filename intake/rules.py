@@ -20,6 +20,7 @@ from accountability.rules import (
     is_handler,
     is_inspection_office,
     is_leadership,
+    may,
 )
 from deadlines.rules import (
     department_desk,
@@ -33,7 +34,7 @@ from deadlines.rules import (
 @rules.predicate
 def may_view_case(user: Any, case: Any) -> bool:
     # One definition of who sees a case: deadlines' own rule.
-    return case is not None and bool(user.has_perm("deadlines.view_case", case))
+    return case is not None and bool(may(user, "deadlines.view_case", case))
 
 
 # The one-time notice and later requests for materials (一次性告知, seed 002 附件6 §3):

@@ -129,8 +129,8 @@ def callback_clock_filter(appointment: Appointment) -> Q:
 
 
 def callback_clocks(appointments: list[Appointment]) -> dict[int, Clock]:
-    """Each appointment's callback clock (with policy, department and pauses, for its
-    colour), by appointment id: two queries whatever the number of appointments."""
+    """Each appointment's callback clock (its stored moments give its colour), by
+    appointment id: one query whatever the number of appointments."""
     if not appointments:
         return {}
     clocks = {
@@ -138,8 +138,6 @@ def callback_clocks(appointments: list[Appointment]) -> dict[int, Clock]:
         for clock in Clock.objects.filter(
             case_id__in={a.case_id for a in appointments}, kind=ClockKind.CALLBACK
         )
-        .select_related("policy", "department")
-        .prefetch_related("pauses")
     }
     found = {}
     for appointment in appointments:

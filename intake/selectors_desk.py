@@ -9,10 +9,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import formats, timezone
 
 from accountability.models import Department
-from accountability.rules import is_inspection_office, is_leadership
+from accountability.rules import is_inspection_office, is_leadership, may
 from deadlines.models import Case, CaseState, Clock, ClockKind
 from deadlines.worktime import LOCAL_TZ
 from intake.models import OneTimeNotice, Pledge, RejectionFiling
@@ -92,7 +91,7 @@ class RegisterScope:
 
 
 def register_scope(user: Any) -> RegisterScope:
-    if is_inspection_office(user) or is_leadership(user) or user.is_superuser:
+    if is_inspection_office(user) or is_leadership(user):
         return RegisterScope(sees_all=True, departments=list(Department.objects.order_by("code")))
     return RegisterScope(
         sees_all=False, departments=list(Department.objects.filter(head=user).order_by("code"))
@@ -112,7 +111,8 @@ def _local_midnight(day: date) -> datetime:
 
 def rejection_register(*, scope: RegisterScope, filters: RegisterFilters) -> QuerySet[Any]:
     """The filings `scope` may read, newest first, each with its case, department, filer,
-    the due and stop moments of its written-refusal clock and ``case_protected`` (a
+    the due, warning and stop moments of its written-refusal clock (for its colour,
+    deadlines.selectors.clocks.clock_colour) and ``case_protected`` (a
     complaint about staff, whose citizen the register does not show): one query for any
     number of rows."""
     filings = RejectionFiling.objects.all()
@@ -130,9 +130,10 @@ def rejection_register(*, scope: RegisterScope, filters: RegisterFilters) -> Que
         policy__variant=REJECTION_NOTICE_VARIANT,
     ).order_by("-started_at", "-id")
     return (
-        filings.select_related("case__department", "filed_by")
+        filings.select_related("case__department", "filed_by", "materials_return")
         .annotate(
             notice_due_at=Subquery(notice.values("due_at")[:1]),
+            notice_warn_at=Subquery(notice.values("warn_at")[:1]),
             notice_given_at=Subquery(notice.values("stopped_at")[:1]),
             case_protected=protected_flag(),
         )
@@ -161,7 +162,11 @@ def case_desk_for(*, case: Case, user: Any) -> CaseDesk:
     pledges = list(
         Pledge.objects.filter(case=case).select_related("taken_by").order_by("-taken_at", "-id")
     )
-    filing = RejectionFiling.objects.filter(case=case).select_related("filed_by").first()
+    filing = (
+        RejectionFiling.objects.filter(case=case)
+        .select_related("filed_by", "materials_return")
+        .first()
+    )
     notice = latest_notice(case)
     open_pledge = any(pledge.state == Pledge.State.OPEN for pledge in pledges)
     return CaseDesk(
@@ -173,21 +178,11 @@ def case_desk_for(*, case: Case, user: Any) -> CaseDesk:
             notice is not None
             and not open_pledge
             and case.state in PLEDGE_CASE_STATES
-            and user.has_perm("intake.take_pledge", case)
+            and may(user, "intake.take_pledge", case)
         ),
         may_file_rejection=(
             filing is None
             and case.state == CaseState.REGISTERED
-            and user.has_perm("intake.file_rejection", case)
+            and may(user, "intake.file_rejection", case)
         ),
     )
-
-
-def moment_label(at: datetime) -> str:
-    """A local moment for a message or a printed form; a period's end at midnight reads as
-    24:00 of its last day, as the Civil Code counts it (and a citizen reads it)."""
-    local = timezone.localtime(at, LOCAL_TZ)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        day = local - timedelta(days=1)
-        return f"{formats.date_format(day, 'Y-m-d')} 24:00"
-    return formats.date_format(local, "Y-m-d H:i")

@@ -13,10 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accountability.models import StaffProfile
+from accountability.rules import may
 from deadlines.models import Case, CaseState, MatterKind
 from deadlines.selectors.cases import promised_clock
 from deadlines.services.cases import CaseConflict, case_new_lookup_secret
 from intake.forms import RegistrationForm
+from intake.models import ServiceItem
 from intake.selectors import earlier_contacts
 from intake.selectors_confidentiality import refuse_the_accused
 from intake.services.registration import (
@@ -65,6 +67,7 @@ def registration(request: HttpRequest) -> HttpResponse:
                 citizen_address=data["citizen_address"],
                 citizen_account=data["citizen_account"],
                 service_item_code=data["service_item"],
+                variant=data["circumstance"],
             )
             outage = data.get("outage")
             told = ""
@@ -135,10 +138,19 @@ def _receipt_case(request: HttpRequest, number: str) -> Case:
     )
     if case is None:
         raise Http404(_("No case has this number."))
-    if not request.user.has_perm("deadlines.view_case", case):
+    if not may(request.user, "deadlines.view_case", case):
         raise PermissionDenied(_("This case is not one you may see."))
     refuse_the_accused(request.user, case)
     return case
+
+
+def _awaited_limit(case: Case) -> str:
+    """An application not yet accepted runs no clock: the receipt states the promised
+    limit its acceptance will start (DOMAIN §4), or nothing without an item."""
+    if case.state != CaseState.REGISTERED or case.matter_kind != MatterKind.APPLICATION:
+        return ""
+    item = ServiceItem.objects.filter(code=case.service_item_code, retired_at__isnull=True).first()
+    return item.promised_limit_label if item is not None and item.promised_limit_amount else ""
 
 
 @login_required
@@ -152,12 +164,13 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
             "case": case,
             "secret": request.session.get(SECRETS_KEY, {}).get(number, ""),
             "promised": promised_clock(case),
+            "awaited_limit": _awaited_limit(case),
             "status_url": request.build_absolute_uri(reverse("intake:public_status")),
             # An application registered for review may be refused from here (否定备案).
             "may_refuse": (
                 case.state == CaseState.REGISTERED
                 and case.matter_kind == MatterKind.APPLICATION
-                and request.user.has_perm("intake.file_rejection", case)
+                and may(request.user, "intake.file_rejection", case)
             ),
         },
     )

@@ -26,9 +26,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accountability.models import StaffProfile
+from accountability.rules import may
 from deadlines.models import Case
 from deadlines.rules import sees_complainant
-from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.clocks import clock_status
 from deadlines.services.cases import CaseConflict, case_log_complainant_view
 from intake.forms_appointments import AppointmentForm, CallBackForm, CancelForm, KeepForm
@@ -72,7 +72,7 @@ def _bookable_case(request: HttpRequest, number: str) -> Case:
     )
     if case is None:
         raise Http404(_("No case has this number."))
-    if not request.user.has_perm("intake.book_appointment", case):
+    if not may(request.user, "intake.book_appointment", case):
         raise PermissionDenied(_("You are not allowed to do this."))
     refuse_the_accused(request.user, case)
     return case
@@ -208,7 +208,6 @@ def _list_page(
     appointments = list(page.object_list)
     clocks = callback_clocks(appointments)
     now = timezone.now()
-    calendar = calendar_snapshot() if clocks else None
     rows = []
     for appointment in appointments:
         clock = clocks.get(appointment.pk)
@@ -216,12 +215,12 @@ def _list_page(
         for act in ACTS.values():
             if bound is not None and bound[:2] == (appointment.pk, act.name):
                 acts.append((act, bound[2]))
-            elif appointment.state in act.states and request.user.has_perm(act.perm, appointment):
+            elif appointment.state in act.states and may(request.user, act.perm, appointment):
                 acts.append((act, act.form(auto_id=f"id_{act.name}_{appointment.pk}_%s")))
         rows.append(
             Row(
                 appointment=appointment,
-                status=clock_status(calendar, clock, now) if clock and calendar else None,
+                status=clock_status(clock, now) if clock else None,
                 acts=acts,
             )
         )
@@ -256,7 +255,7 @@ def appointment_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     )
     if appointment is None:
         raise Http404(_("No such appointment."))
-    if not request.user.has_perm(act.perm, appointment):
+    if not may(request.user, act.perm, appointment):
         raise PermissionDenied(_("You are not allowed to do this."))
     refuse_the_accused(request.user, appointment.case)
     form = act.form(request.POST, auto_id=f"id_{act.name}_{pk}_%s")

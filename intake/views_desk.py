@@ -21,16 +21,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accountability.rules import may
 from deadlines.models import Case
 from deadlines.rules import sees_complainant
+from deadlines.selectors.clocks import clock_colour
 from deadlines.services.cases import CaseConflict, case_log_complainant_view
+from deadlines.templatetags.moments import deadline_text
 from intake.forms_desk import DeliveredForm, PledgeForm, RegisterFilterForm, RejectionForm
 from intake.models import Pledge, RejectionFiling
 from intake.selectors_confidentiality import refuse_the_accused
 from intake.selectors_desk import (
     RegisterFilters,
     latest_notice,
-    moment_label,
     pledgeable_materials,
     register_scope,
     rejection_notice_clock,
@@ -64,7 +66,7 @@ def _case(number: str) -> Case:
 
 
 def _allowed(request: HttpRequest, perm: str, case: Case) -> None:
-    if not request.user.has_perm(perm, case):
+    if not may(request.user, perm, case):
         raise PermissionDenied(_("You are not allowed to do this."))
     refuse_the_accused(request.user, case)
 
@@ -123,7 +125,7 @@ def pledge_new(request: HttpRequest, number: str) -> HttpResponse:
     )
     context.update(
         form=form,
-        latest=moment_label(latest),
+        latest=deadline_text(latest),
         limit=notice.service_item,
         show_identity=_shows_identity(request, case, "pledge_new"),
     )
@@ -182,12 +184,12 @@ def pledge(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "item": pledge.notice.service_item,
             "materials": materials,
-            "due": moment_label(pledge.due_at),
+            "due": deadline_text(pledge.due_at),
             "show_identity": _shows_identity(request, case, "pledge"),
             "may_keep": (
                 pledge.state == Pledge.State.OPEN
                 and not case.is_ended
-                and request.user.has_perm("intake.keep_pledge", case)
+                and may(request.user, "intake.keep_pledge", case)
             ),
         },
     )
@@ -251,7 +253,7 @@ def rejection_new(request: HttpRequest, number: str) -> HttpResponse:
 def _filing(number: str) -> RejectionFiling:
     filing = (
         RejectionFiling.objects.select_related(
-            "case__department", "case__first_responder", "filed_by__staff"
+            "case__department", "case__first_responder", "filed_by__staff", "materials_return"
         )
         .prefetch_related("case__accused")
         .filter(case__number=number)
@@ -271,7 +273,7 @@ def rejection(request: HttpRequest, number: str) -> HttpResponse:
     case = filing.case
     _allowed(request, "deadlines.view_case", case)
     clock = rejection_notice_clock(case)
-    may_record = request.user.has_perm("intake.file_rejection", case)
+    may_record = may(request.user, "intake.file_rejection", case)
     return render(
         request,
         "intake/rejection.html",
@@ -279,12 +281,12 @@ def rejection(request: HttpRequest, number: str) -> HttpResponse:
             "filing": filing,
             "case": case,
             "clock": clock,
-            "clock_due": moment_label(clock.due_at) if clock and clock.due_at else "",
+            "clock_due": deadline_text(clock.due_at) if clock and clock.due_at else "",
             "delivered_form": DeliveredForm(),
             "may_deliver": (
                 clock is not None
                 and clock.stopped_at is None
-                and request.user.has_perm("deadlines.log_feedback", case)
+                and may(request.user, "deadlines.log_feedback", case)
             ),
             "may_return": may_record and filing.materials_returned_at is None,
             "show_identity": _shows_identity(request, case, "rejection"),
@@ -329,7 +331,7 @@ def rejection_materials_returned(request: HttpRequest, number: str) -> HttpRespo
 def rejection_register_page(request: HttpRequest) -> HttpResponse:
     """The register of refusals (否定备案台账, seed 002 附件1 §6): every department for the
     inspection office and leadership, their own for a department head."""
-    if not request.user.has_perm("intake.view_rejection_register"):
+    if not may(request.user, "intake.view_rejection_register"):
         raise PermissionDenied(_("The rejection register is not one you may see."))
     scope = register_scope(request.user)
     allowed = {department.code: department for department in scope.departments}
@@ -352,13 +354,18 @@ def rejection_register_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(rejection_register(scope=scope, filters=filters), REGISTER_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    now = timezone.now()
     for filing in page.object_list:
-        # A deadline at midnight reads as 24:00 of its last day, as the citizen counts it.
-        filing.notice_due_label = moment_label(filing.notice_due_at) if filing.notice_due_at else ""
+        filing.notice_colour = clock_colour(
+            due_at=filing.notice_due_at,
+            warn_at=filing.notice_warn_at,
+            stopped_at=filing.notice_given_at,
+            now=now,
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "intake/rejection_register.html",
-        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
+        {"form": form, "page": page, "query": query.urlencode()},
     )

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accountability.rules import may
 from deadlines.models import Case
 from deadlines.rules import sees_complainant
 from deadlines.services.cases import CaseConflict, case_log_complainant_view
@@ -45,7 +46,7 @@ def _case(request: HttpRequest, number: str, perm: str) -> Case:
     )
     if case is None:
         raise Http404(_("No case has this number."))
-    if not request.user.has_perm(perm, case):
+    if not may(request.user, perm, case):
         raise PermissionDenied(_("You are not allowed to do this."))
     refuse_the_accused(request.user, case)
     return case
@@ -175,7 +176,7 @@ def notice(request: HttpRequest, number: str) -> HttpResponse:
         issued = notice_get(number)
     except OneTimeNotice.DoesNotExist:
         raise Http404(_("No one-time notice has this number.")) from None
-    if not request.user.has_perm("deadlines.view_case", issued.case):
+    if not may(request.user, "deadlines.view_case", issued.case):
         raise PermissionDenied(_("This case is not one you may see."))
     refuse_the_accused(request.user, issued.case)
     content: dict[str, Any] = issued.content

@@ -1,16 +1,21 @@
 """The public status page: a case number and the receipt's secret show the state, the
 deadlines and a public timeline, without signing in and without staff details.
 
-A wrong secret and an unknown number get the same answer, and failed tries are counted
-per address and per case number, so that guessing is slow (HTTP 429 past the limit).
+A wrong secret and an unknown number get the same answer. Failed tries are counted per
+address and per case number, so that guessing is slow without letting a stranger lock a
+case's owner out: an address past MAX_FAILURES in a quarter of an hour is refused
+(HTTP 429) whatever number it asks; a case number past MAX_FAILURES is not refused, but
+each address may then try it only once every NUMBER_PACE_S seconds, so that its owner,
+from their own address, is answered at once. The counters live in the cache and go on
+(per process) when Redis does not answer (accountability.cache).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,13 +23,21 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accountability.addresses import client_address
+from accountability.cache import count_in_window, counts_in_window
 from deadlines import lookup
 from deadlines.models import Case, CaseEvent
-from deadlines.selectors.public import PUBLIC_ACTIONS, PUBLIC_CLOCKS
+from deadlines.selectors.calendar import calendar_snapshot
+from deadlines.selectors.explain import public_clock_explanations, public_clocks
+from deadlines.selectors.public import PUBLIC_ACTIONS
 
-# Failed tries allowed per window, per client address and per case number.
+logger = logging.getLogger(__name__)
+
+# Failed tries allowed per window from one address; past as many on one case number,
+# each address may try that number once every NUMBER_PACE_S seconds.
 MAX_FAILURES = 10
 WINDOW_S = 15 * 60
+NUMBER_PACE_S = 60
 
 
 class LookupForm(forms.Form):
@@ -36,19 +49,17 @@ class LookupForm(forms.Form):
     )
 
 
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _failures(*keys: str) -> int:
-    counts = cache.get_many(keys)
-    return max(counts.values(), default=0)
-
-
-def _count_failure(*keys: str) -> None:
-    for key in keys:
-        cache.add(key, 0, WINDOW_S)
-        cache.incr(key)
+def _count_failure(address_key: str, number_key: str, number: str) -> None:
+    count_in_window(address_key, WINDOW_S)
+    if count_in_window(number_key, WINDOW_S) == MAX_FAILURES:
+        logger.warning(
+            "Case number %s had %d wrong lookup secrets in %d minutes; each address may now "
+            "try it once every %d s.",
+            number,
+            MAX_FAILURES,
+            WINDOW_S // 60,
+            NUMBER_PACE_S,
+        )
 
 
 def _found(number: str, secret: str) -> Case | None:
@@ -71,23 +82,36 @@ def public_status(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if request.method != "POST" or not form.is_valid():
         return render(request, "intake/public_status.html", context)
-    number, secret = form.cleaned_data["number"], form.cleaned_data["secret"]
-    keys = (f"status-fail:ip:{_client(request)}", f"status-fail:case:{number.strip()}")
-    if _failures(*keys) >= MAX_FAILURES:
+    number, secret = form.cleaned_data["number"].strip(), form.cleaned_data["secret"]
+    address = client_address(request)
+    address_key, number_key = f"status-fail:ip:{address}", f"status-fail:case:{number}"
+    address_failures, number_failures = counts_in_window(address_key, number_key)
+    if address_failures >= MAX_FAILURES:
         context["problem"] = _("Too many tries. Please wait a quarter of an hour and try again.")
         return render(request, "intake/public_status.html", context, status=429)
+    if (
+        number_failures >= MAX_FAILURES
+        and count_in_window(f"status-pace:{address}:{number}", NUMBER_PACE_S) > 1
+    ):
+        context["problem"] = _(
+            "This case number has had many wrong tries. Please wait a minute before "
+            "trying it again."
+        )
+        response = render(request, "intake/public_status.html", context, status=429)
+        response["Retry-After"] = str(NUMBER_PACE_S)
+        return response
     case = _found(number, secret)
     if case is None:
-        _count_failure(*keys)
+        _count_failure(address_key, number_key, number)
         context["problem"] = _(
             "No case matches this number and secret. Check both against your receipt."
         )
         return render(request, "intake/public_status.html", context, status=404)
+    clocks = list(public_clocks(case))
     context.update(
         case=case,
-        clocks=case.clocks.filter(kind__in=PUBLIC_CLOCKS, stopped_at__isnull=True)
-        .exclude(due_at__isnull=True)
-        .order_by("due_at"),
+        clocks=clocks,
+        explanations=public_clock_explanations(case, clocks, calendar=calendar_snapshot()),
         events=CaseEvent.objects.filter(case=case, action__in=PUBLIC_ACTIONS).order_by("at", "id"),
         now=timezone.now(),
     )

@@ -13,6 +13,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from accountability.business_dates import validate_business_date
 from accountability.models import ApiScope
 from accountability.restapi import SyncCursorPagination
 from accountability.restapi_errors import error_responses
@@ -64,7 +65,9 @@ class OutageFilter(filters.FilterSet):
     )
     kind = filters.ChoiceFilter(choices=OutageKind.choices)
     updated_since = filters.IsoDateTimeFilter(
-        method="since", help_text="Changed at or after this moment (ISO 8601 with offset)."
+        method="since",
+        help_text="Changed at or after this moment (ISO 8601 with offset).",
+        validators=[validate_business_date],
     )
 
     def since(

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accountability.business_dates import BusinessDateTimeField
 from accountability.models import Department
 from outages.models import NoticeChannel, OutageKind, ReportMethod, ReportRecipient
 
@@ -20,8 +21,8 @@ class OutageForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     area = forms.CharField(label=_("Area"), widget=TEXT, help_text=AREA_HELP)
     households = forms.IntegerField(label=_("Households affected"), min_value=0)
-    starts_at = forms.DateTimeField(label=_("Water off at"), widget=MOMENT)
-    expected_restoration_at = forms.DateTimeField(label=_("Expected restoration"), widget=MOMENT)
+    starts_at = BusinessDateTimeField(label=_("Water off at"), widget=MOMENT)
+    expected_restoration_at = BusinessDateTimeField(label=_("Expected restoration"), widget=MOMENT)
     cause = forms.CharField(label=_("Cause"), widget=TEXT)
     department = forms.ModelChoiceField(
         label=_("Responsible department"), queryset=Department.objects.none()
@@ -34,9 +35,9 @@ class OutageForm(forms.Form):
 
 class ChangeForm(forms.Form):
     households = forms.IntegerField(label=_("Households affected"), min_value=0)
-    expected_restoration_at = forms.DateTimeField(label=_("Expected restoration"), widget=MOMENT)
+    expected_restoration_at = BusinessDateTimeField(label=_("Expected restoration"), widget=MOMENT)
     area = forms.CharField(label=_("Area"), widget=TEXT, help_text=AREA_HELP)
-    restored_at = forms.DateTimeField(
+    restored_at = BusinessDateTimeField(
         label=_("Water back at"),
         widget=MOMENT,
         required=False,
@@ -48,13 +49,13 @@ class ChangeForm(forms.Form):
 class ReportForm(forms.Form):
     recipient = forms.ChoiceField(label=_("Reported to"), choices=ReportRecipient.choices)
     method = forms.ChoiceField(label=_("How"), choices=ReportMethod.choices)
-    reported_at = forms.DateTimeField(label=_("Reported at"), widget=MOMENT)
+    reported_at = BusinessDateTimeField(label=_("Reported at"), widget=MOMENT)
     received_by = forms.CharField(label=_("Received by"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), widget=TEXT, required=False)
 
 
 class NoticeForm(forms.Form):
-    published_at = forms.DateTimeField(label=_("Published at"), widget=MOMENT)
+    published_at = BusinessDateTimeField(label=_("Published at"), widget=MOMENT)
     channels = forms.MultipleChoiceField(
         label=_("Channels"), choices=NoticeChannel.choices, widget=forms.CheckboxSelectMultiple
     )

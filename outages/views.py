@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accountability.rules import may
 from outages import forms, services
 from outages.models import OutageEvent, OutageKind
 from outages.selectors import (
@@ -32,7 +33,7 @@ STATES = {"running": _("Running"), "planned": _("Planned"), "ended": _("Ended")}
 
 
 def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
-    if not request.user.has_perm(perm, obj):
+    if not may(request.user, perm, obj):
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
@@ -63,7 +64,7 @@ def outage_list_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "state": state,
             "states": STATES,
-            "may_record": request.user.has_perm("outages.record_event"),
+            "may_record": may(request.user, "outages.record_event"),
         },
     )
 
@@ -135,7 +136,7 @@ def _detail(
             event.kind != OutageKind.PLANNED or event.cancelled_at or event.starts_at <= now
         ):
             continue
-        if user.has_perm(perm, event):
+        if may(user, perm, event):
             initial = (
                 {
                     "households": event.households,

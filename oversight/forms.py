@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accountability.business_dates import BusinessDateField
 from accountability.models import Department
 from deadlines.models import MatterKind
 from oversight.selectors import DashboardFilters, Figure
@@ -27,8 +28,8 @@ def default_period(today: date) -> tuple[date, date]:
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(label=_("Period from"), required=False, widget=ISO_DATE)
-    end = forms.DateField(label=_("Period to"), required=False, widget=ISO_DATE)
+    start = BusinessDateField(label=_("Period from"), required=False, widget=ISO_DATE)
+    end = BusinessDateField(label=_("Period to"), required=False, widget=ISO_DATE)
     department = forms.ChoiceField(label=_("Department"), required=False)
     matter_kind = forms.ChoiceField(
         label=_("Kind of matter"), required=False, choices=[("", _("All")), *MatterKind.choices]
@@ -112,8 +113,8 @@ class ExportForm(forms.Form):
     of raising for violations, of proposal for sanctions) and a department."""
 
     kind = forms.ChoiceField(label=_("Records"))
-    start = forms.DateField(label=_("From"), required=False, widget=ISO_DATE)
-    end = forms.DateField(label=_("To"), required=False, widget=ISO_DATE)
+    start = BusinessDateField(label=_("From"), required=False, widget=ISO_DATE)
+    end = BusinessDateField(label=_("To"), required=False, widget=ISO_DATE)
     department = forms.ChoiceField(label=_("Department"), required=False)
 
     def __init__(

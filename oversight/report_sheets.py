@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from accountability.spreadsheets import escape_row
 from outages.models import BreachKind
 from sanctions.models import SanctionKind
 
@@ -109,13 +110,13 @@ def report_workbook(*, title: str, view: dict[str, Any], tables: dict[str, Any])
             ws.title = str(name)
         else:
             ws = book.create_sheet(str(name))
-        ws.append([title])
+        ws.append(escape_row([title]))
         ws["A1"].font = bold
-        ws.append([str(h) for h in heading])
+        ws.append(escape_row(heading))
         for cell in ws[2]:
             cell.font = bold
         for row in rows:
-            ws.append([str(v) if isinstance(v, Promise) else v for v in row])
+            ws.append(escape_row(row))  # department names are typed in by administrators
 
     rows = list(tables["rows"])
     if tables["total"] is not None:

@@ -14,9 +14,9 @@ What the figures mean (DOMAIN §9, §10; seed 003 投诉反馈制度, 投诉工�
 - overdue (red): an open case with a running clock past its due moment: a step that is
   overdue counts even when the whole case is not;
 - at risk (yellow): an open case not overdue with a running clock past its warning
-  moment. Both moments are the ones deadlines stores on the clock (``due_at``,
-  ``warn_at``, computed by deadlines.services.clocks), so the dashboard and the case
-  page show the same colour;
+  moment. Both are deadlines' one colour rule (deadlines.selectors.clocks: its SQL
+  predicates here, its ORM predicates in the lists, its ``case_colour`` for a row), so
+  the dashboard, its lists, the staff lists and the case page show the same colour;
 - completed: a case closed (signed off) in the period; on time when none of its
   handling clocks (result, closure, review) stopped after its due moment;
 - handling time: working days from the day the case was opened to the day it was
@@ -44,6 +44,12 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from deadlines.models import ENDED_STATES, Case, CaseState, Clock, ClockKind, MatterKind
+from deadlines.selectors.clocks import (
+    Colour,
+    cases_of_colour,
+    clock_colour_sql,
+    running_clocks,
+)
 from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
 
@@ -183,11 +189,13 @@ def _snapshot_sql(where: str) -> str:
     summed per case before the join (MATERIALIZED: left to itself, the planner may
     put that aggregate on the inner side of a nested loop and run it once per case)."""
     counts = "count(*), count(*) FILTER (WHERE red), count(*) FILTER (WHERE yellow)"
+    red = clock_colour_sql(Colour.RED, now="%(now)s")
+    yellow = clock_colour_sql(Colour.YELLOW, now="%(now)s")
     return f"""
     WITH running AS {sql.materialized()} (
         SELECT case_id,
-               {sql.bool_or("due_at <= %(now)s")} AS red,
-               {sql.bool_or("warn_at <= %(now)s")} AS warned
+               {sql.bool_or(red)} AS red,
+               {sql.bool_or(yellow)} AS yellow
         FROM {Clock._meta.db_table}
         WHERE stopped_at IS NULL AND due_at IS NOT NULL
         GROUP BY case_id
@@ -195,7 +203,7 @@ def _snapshot_sql(where: str) -> str:
         SELECT c.department_id, c.service_item_code,
                CAST(NULL AS date) AS week, CAST(NULL AS date) AS month,
                coalesce(r.red, false) AS red,
-               coalesce(r.warned AND NOT r.red, false) AS yellow
+               coalesce(r.yellow AND NOT r.red, false) AS yellow
         FROM {Case._meta.db_table} AS c
         LEFT JOIN running AS r ON r.case_id = c.id
         WHERE {sql.any_of("c.department_id", "departments")}
@@ -297,10 +305,6 @@ def dashboard_figures(
 # -- the lists behind the figures ------------------------------------------------------------
 
 
-def _running_clock(**where: Any) -> Exists:
-    return Exists(Clock.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True, **where))
-
-
 def _late_handling_clock(now: datetime) -> Exists:
     return Exists(
         Clock.objects.filter(
@@ -329,8 +333,9 @@ def _feedback_decided(start: datetime, end: datetime, now: datetime, *, late: bo
 def case_list_for_figure(
     *, figure: str, filters: DashboardFilters, now: datetime, department_ids: Sequence[int]
 ) -> QuerySet[Case]:
-    """The cases behind one figure of the dashboard, with the next due moment and its
-    colour annotated (two queries for a page: count and rows): open cases by their next
+    """The cases behind one figure of the dashboard, with the next due moment and the
+    first warning moment annotated, for the row's colour (deadlines.selectors.clocks.
+    case_colour; two queries for a page: count and rows): open cases by their next
     deadline, completions latest first, the others by when they were registered."""
     start, end = filters.bounds()
     # The departments the viewer may see: also lets open cases be found through the
@@ -343,13 +348,11 @@ def case_list_for_figure(
     if filters.service_item_code is not None:
         code = "" if filters.service_item_code == NO_SERVICE_ITEM else filters.service_item_code
         cases = cases.filter(service_item_code=code)
-    red = _running_clock(due_at__lte=now)
-    yellow = _running_clock(warn_at__lte=now, due_at__gt=now)
     completed = Q(state=CaseState.CLOSED, closed_at__gte=start, closed_at__lt=end)
     wanted: dict[str, Any] = {
         Figure.OPEN: Q(state__in=OPEN_STATES),
-        Figure.RED: Q(state__in=OPEN_STATES) & red,
-        Figure.YELLOW: Q(state__in=OPEN_STATES) & ~red & yellow,
+        Figure.RED: Q(state__in=OPEN_STATES) & cases_of_colour(Colour.RED, now),
+        Figure.YELLOW: Q(state__in=OPEN_STATES) & cases_of_colour(Colour.YELLOW, now),
         Figure.OPENED: Q(opened_at__gte=start, opened_at__lt=end),
         Figure.COMPLETED: completed,
         Figure.ON_TIME: completed & ~_late_handling_clock(now),
@@ -358,17 +361,18 @@ def case_list_for_figure(
         Figure.FEEDBACK: _feedback_decided(start, end, now, late=False),
         Figure.FEEDBACK_LATE: _feedback_decided(start, end, now, late=True),
     }
-    next_due = (
-        Clock.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
-        .order_by("due_at")
-        .values("due_at")[:1]
-    )
+    running = Clock.objects.filter(running_clocks(), case=OuterRef("pk"))
+
+    def first(moment: str) -> Subquery:
+        earliest = running.filter(**{f"{moment}__isnull": False}).order_by(moment)
+        return Subquery(earliest.values(moment)[:1])
+
     # Plain subqueries, not a join and an aggregate: a count drops them, and a page
     # computes them for its own rows only.
     listed = (
         cases.filter(wanted[figure])
         .select_related("department", "handler")
-        .annotate(next_due=Subquery(next_due), is_red=red, is_yellow=yellow)
+        .annotate(next_due=first("due_at"), first_warning=first("warn_at"))
     )
     if figure in (Figure.OPEN, Figure.YELLOW, Figure.RED):
         return listed.order_by(F("next_due").asc(nulls_last=True), "-opened_at", "-id")

@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accountability.models import Department, StaffProfile
+from accountability.rules import may
 from deadlines.models import MatterKind
+from deadlines.selectors.clocks import case_colour
 from intake.models import ServiceItem
 from oversight import charts
 from oversight.forms import DashboardFilterForm, FigureListForm
@@ -56,7 +58,7 @@ class Scope:
 
     def __init__(self, request: HttpRequest) -> None:
         user = request.user
-        if not user.has_perm("oversight.view_dashboard"):
+        if not may(user, "oversight.view_dashboard"):
             raise PermissionDenied(_("The dashboard is for department heads and leadership."))
         self.departments: list[Department] | None = None
         self.own: Department | None = None
@@ -347,6 +349,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             else _("All departments"),
             "service_item": form.cleaned_data.get("service_item") or "",
             "page": page,
+            "rows": [(case, case_colour(case, now)) for case in page],
             "query": query.urlencode(),
             "back": f"{reverse('oversight:dashboard')}?{back.urlencode()}",
         },

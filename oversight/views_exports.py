@@ -31,9 +31,7 @@ def _form(request: HttpRequest, data: object = None) -> ExportForm:
     if not kinds:
         raise PermissionDenied(_("You may not export these records."))
     labels = dict(ExportKind.choices)
-    departments = (
-        list(Department.objects.order_by("code")) if sees_all(user) or user.is_superuser else None
-    )
+    departments = list(Department.objects.order_by("code")) if sees_all(user) else None
     return ExportForm(data, kinds=[(k, labels[k]) for k in kinds], departments=departments)
 
 

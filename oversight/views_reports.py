@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accountability.rules import may
 from oversight.exports import XLSX, own_department
 from oversight.models import PeriodicReport
 from oversight.report_sheets import report_tables, report_workbook
@@ -26,9 +27,9 @@ PAGE_SIZE = 48  # two years of half months
 def _viewer_department(request: HttpRequest) -> str | None:
     """None: the whole report; else the code of the head's department."""
     user = request.user
-    if not user.has_perm("oversight.view_reports"):
+    if not may(user, "oversight.view_reports"):
         raise PermissionDenied(_("The reports are for department heads and leadership."))
-    if sees_all(user) or user.is_superuser:
+    if sees_all(user):
         return None
     own = own_department(user)
     if own is None:

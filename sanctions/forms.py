@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accountability.business_dates import BusinessDateTimeField
 from accountability.models import Department
 from accountability.roles import Role
 from sanctions.authority import principal_leader
@@ -233,7 +234,7 @@ class ServeForm(StepForm):
             "leader; another decision by whoever decided it or a leader (empty: the decider)."
         ),
     )
-    served_at = forms.DateTimeField(
+    served_at = BusinessDateTimeField(
         label=_("Handed over at"),
         required=False,
         widget=MOMENT,
@@ -261,7 +262,7 @@ class ReferForm(StepForm):
             "The body that decides it: the discipline inspection commission, the judiciary."
         ),
     )
-    referred_at = forms.DateTimeField(
+    referred_at = BusinessDateTimeField(
         label=_("Referred at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
     )
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
@@ -274,7 +275,7 @@ class ReferralOutcomeForm(StepForm):
         widget=forms.RadioSelect,
     )
     outcome = forms.CharField(label=_("What was decided"), widget=TEXT)
-    received_at = forms.DateTimeField(
+    received_at = BusinessDateTimeField(
         label=_("Outcome received at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
     )
 
@@ -283,7 +284,7 @@ class SelfCriticismForm(StepForm):
     countersigned_by = _PersonChoice(
         label=_("Countersigned by (unit head)"), queryset=User.objects.none()
     )
-    received_at = forms.DateTimeField(
+    received_at = BusinessDateTimeField(
         label=_("Received at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
     )
 
@@ -297,7 +298,7 @@ class SelfCriticismForm(StepForm):
 class AppealForm(StepForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=AppealKind.choices)
     grounds = forms.CharField(label=_("Grounds"), widget=TEXT)
-    filed_at = forms.DateTimeField(
+    filed_at = BusinessDateTimeField(
         label=_("Filed at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
     )
 

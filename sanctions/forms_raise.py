@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from accountability.business_dates import BusinessDateTimeField
 from accountability.models import Department
 from deadlines.models import Case
 from sanctions.models import Severity, ViolationType
@@ -82,7 +83,7 @@ class ComplaintForm(forms.Form):
         help_text=_("One complaint may be founded on several: one violation each."),
         error_messages={"required": _("Choose at least one violation type.")},
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = BusinessDateTimeField(
         label=_("When it happened"),
         widget=MOMENT,
         error_messages={"required": _("Say when it happened.")},
@@ -126,7 +127,7 @@ class FindingForm(forms.Form):
         queryset=ViolationType.objects.none(),
         error_messages={"required": _("Choose the violation type.")},
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = BusinessDateTimeField(
         label=_("When it happened"),
         widget=MOMENT,
         error_messages={"required": _("Say when it happened.")},

@@ -29,7 +29,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from deadlines.models import Case, CaseEvent
 from deadlines.rules import sees_complainant
+from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import case_get
+from deadlines.selectors.explain import case_clock_explanations
 from deadlines.services.cases import case_log_complainant_view
 from sanctions import forms, services
 from sanctions.authority import AUTHORITY_LABELS, authority_for, who_decides
@@ -398,17 +400,30 @@ def _violation(pk: int) -> Violation:
         raise Http404(_("No such violation.")) from None
 
 
-def _case_part(request: HttpRequest, case: Case | None) -> dict[str, Any]:
+def _case_part(
+    request: HttpRequest, case: Case | None, clock_id: int | None = None
+) -> dict[str, Any]:
     """The case the evidence is about, with its timeline (from deadlines' selector) and,
-    only as deadlines.rules allows, the complainant, each showing logged."""
+    only as deadlines.rules allows, the complainant, each showing logged; for a missed
+    deadline (the clock `clock_id`), why that deadline fell where it did."""
     if case is None:
-        return {"case": None, "timeline": [], "show_identity": False}
+        return {"case": None, "timeline": [], "show_identity": False, "explanations": []}
     full = case_get(number=case.number)
     show_identity = sees_complainant(request.user, full)
     if show_identity:
         case_log_complainant_view(actor=request.user, case=full, where="violation_page")
     events: list[CaseEvent] = list(full.events.all())
-    return {"case": full, "timeline": events, "show_identity": show_identity}
+    explanations = (
+        []
+        if clock_id is None
+        else case_clock_explanations(full, calendar=calendar_snapshot(), clock_ids=[clock_id])
+    )
+    return {
+        "case": full,
+        "timeline": events,
+        "show_identity": show_identity,
+        "explanations": explanations,
+    }
 
 
 def _violation_page(
@@ -451,7 +466,9 @@ def _violation_page(
             "suggestions": suggestions,
             "history": history(violation.events.all()),
             "steps": _available(VIOLATION_STEPS, user, violation, bound),
-            **_case_part(request, violation.case),
+            **_case_part(
+                request, violation.case, violation.breach.clock_id if violation.breach else None
+            ),
         },
         status=status,
     )

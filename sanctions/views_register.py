@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accountability.models import Department
+from accountability.spreadsheets import escape_row
+from deadlines.templatetags.moments import deadline_text
 from sanctions.forms import RegisterFilterForm
 from sanctions.models import DecisionState, Review, SanctionDecision, SanctionKind
 from sanctions.selectors import decision_register
@@ -78,22 +80,24 @@ def register_dataset(rows: QuerySet[SanctionDecision]) -> tablib.Dataset:
     for decision in rows:
         latest = decision.latest[0] if decision.latest else None  # type: ignore[attr-defined]
         data.append(
-            [
-                decision.notice_number or "",
-                _name(decision.person),
-                decision.department.name,
-                decision.violation.type.name,
-                decision.violation.type.citation,
-                f"{decision.rule.number}. {decision.rule.title}",
-                "、".join(str(labels.get(kind, kind)) for kind in decision.chosen_kinds),
-                str(decision.get_state_display()),
-                _name(decision.decided_by),
-                _moment(decision.decided_at),
-                _moment(decision.served_at),
-                _moment(decision.self_criticism_due_at),
-                _moment(decision.self_criticism_received_at),
-                str(latest.get_outcome_display()) if latest else "",
-            ]
+            escape_row(
+                [
+                    decision.notice_number or "",
+                    _name(decision.person),
+                    decision.department.name,
+                    decision.violation.type.name,
+                    decision.violation.type.citation,
+                    f"{decision.rule.number}. {decision.rule.title}",
+                    "、".join(str(labels.get(kind, kind)) for kind in decision.chosen_kinds),
+                    str(decision.get_state_display()),
+                    _name(decision.decided_by),
+                    _moment(decision.decided_at),
+                    _moment(decision.served_at),
+                    deadline_text(decision.self_criticism_due_at),
+                    _moment(decision.self_criticism_received_at),
+                    str(latest.get_outcome_display()) if latest else "",
+                ]
+            )
         )
     return data
 

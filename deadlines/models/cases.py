@@ -8,7 +8,8 @@ the same transaction.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -19,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accountability.models import AppendOnlyModel
-from deadlines.models.working_time import MatterKind, UnitChoices, Urgency
+from accountability.rules import may
+from deadlines.models.working_time import Channel, MatterKind, UnitChoices, Urgency
 
 
 class CaseState(models.TextChoices):
@@ -53,14 +55,6 @@ class HandlingMode(models.TextChoices):
     ESCALATED = "escalated", _("Escalated (呈办)")
 
 
-class Channel(models.TextChoices):
-    VISIT = "visit", _("Visit")
-    PHONE = "phone", _("Phone call")
-    LETTER = "letter", _("Letter")
-    WEB = "web", _("Web message")
-    HOTLINE = "hotline", _("12345 hotline transfer")
-
-
 class CaseSequence(models.Model):
     """The last case number handed out in a year; bumped atomically by the services."""
 
@@ -76,6 +70,12 @@ class CaseSequence(models.Model):
 
 
 CASE_NUMBER = RegexValidator(r"^\d{4}-\d{6,}$", _("A case number looks like 2026-000123."))
+
+
+def rule(perm: str) -> Callable[[Any, Any], bool]:
+    """A transition's permission, asked of the rules (accountability.rules.may): an
+    administrator's superuser flag moves no case."""
+    return lambda case, user: may(user, perm, case)
 
 
 class Case(FSMModelMixin, models.Model):
@@ -239,14 +239,17 @@ class Case(FSMModelMixin, models.Model):
     # -- transitions: state only; permission is checked with the rules of the same name --
 
     @transition(
-        field=state, source=S.REGISTERED, target=S.CLOSED, permission="deadlines.answer_case"
+        field=state, source=S.REGISTERED, target=S.CLOSED, permission=rule("deadlines.answer_case")
     )
     def answer(self) -> None:
         """The first responder answers on the spot, or gives guidance to the competent body
         for a matter outside the utility's scope: closed at once, and still counted."""
 
     @transition(
-        field=state, source=S.REGISTERED, target=S.ACCEPTED, permission="deadlines.accept_case"
+        field=state,
+        source=S.REGISTERED,
+        target=S.ACCEPTED,
+        permission=rule("deadlines.accept_case"),
     )
     def accept(self) -> None:
         """The department takes the case on and names its handler."""
@@ -255,7 +258,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[S.REGISTERED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED],
         target=S.AWAITING_TRANSFER,
-        permission="deadlines.transfer_case",
+        permission=rule("deadlines.transfer_case"),
     )
     def transfer(self) -> None:
         """Sent to another department, whose head accepts or returns it."""
@@ -264,7 +267,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=S.AWAITING_TRANSFER,
         target=S.ACCEPTED,
-        permission="deadlines.decide_transfer",
+        permission=rule("deadlines.decide_transfer"),
     )
     def accept_transfer(self) -> None:
         """The receiving head accepts the transfer and assigns a handler."""
@@ -273,7 +276,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=S.AWAITING_TRANSFER,
         target=S.REGISTERED,
-        permission="deadlines.decide_transfer",
+        permission=rule("deadlines.decide_transfer"),
     )
     def return_transfer(self) -> None:
         """The receiving head returns a misrouted transfer to the sender, with a reason."""
@@ -282,7 +285,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[S.ACCEPTED, S.REOPENED],
         target=S.IN_PROGRESS,
-        permission="deadlines.work_case",
+        permission=rule("deadlines.work_case"),
     )
     def start_work(self) -> None:
         """The handler starts working the case."""
@@ -291,13 +294,16 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[S.ACCEPTED, S.IN_PROGRESS, S.REOPENED],
         target=S.SUSPENDED,
-        permission="deadlines.work_case",
+        permission=rule("deadlines.work_case"),
     )
     def suspend(self) -> None:
         """A special procedure pauses the case's clocks."""
 
     @transition(
-        field=state, source=S.SUSPENDED, target=S.IN_PROGRESS, permission="deadlines.work_case"
+        field=state,
+        source=S.SUSPENDED,
+        target=S.IN_PROGRESS,
+        permission=rule("deadlines.work_case"),
     )
     def resume(self) -> None:
         """The special procedure is over; the clocks run again."""
@@ -306,27 +312,37 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[S.ACCEPTED, S.IN_PROGRESS, S.REOPENED],
         target=S.RESOLVED,
-        permission="deadlines.work_case",
+        permission=rule("deadlines.work_case"),
     )
     def resolve(self) -> None:
         """The handler records the result; the head signs it off to close the case."""
 
-    @transition(field=state, source=S.RESOLVED, target=S.CLOSED, permission="deadlines.close_case")
+    @transition(
+        field=state, source=S.RESOLVED, target=S.CLOSED, permission=rule("deadlines.close_case")
+    )
     def close(self) -> None:
         """The department head signs off and the case is archived."""
 
     @transition(
-        field=state, source=S.RESOLVED, target=S.IN_PROGRESS, permission="deadlines.close_case"
+        field=state,
+        source=S.RESOLVED,
+        target=S.IN_PROGRESS,
+        permission=rule("deadlines.close_case"),
     )
     def send_back(self) -> None:
         """The head refuses to sign off and sends the case back to the handler."""
 
-    @transition(field=state, source=S.CLOSED, target=S.REOPENED, permission="deadlines.reopen_case")
+    @transition(
+        field=state, source=S.CLOSED, target=S.REOPENED, permission=rule("deadlines.reopen_case")
+    )
     def reopen(self) -> None:
         """A review request or a poor rating caused by the unit reopens a closed case."""
 
     @transition(
-        field=state, source=S.REGISTERED, target=S.REJECTED, permission="deadlines.reject_case"
+        field=state,
+        source=S.REGISTERED,
+        target=S.REJECTED,
+        permission=rule("deadlines.reject_case"),
     )
     def reject(self) -> None:
         """Refused with a legal reason (rejection filing, seed 002 附件1)."""
@@ -335,7 +351,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED, S.REOPENED],
         target=S.TERMINATED,
-        permission="deadlines.terminate_case",
+        permission=rule("deadlines.terminate_case"),
     )
     def terminate(self) -> None:
         """Ended without a result, such as a broken pledge (seed 002 附件4 §12)."""
@@ -351,7 +367,7 @@ class Case(FSMModelMixin, models.Model):
             S.REOPENED,
         ],
         target=S.WITHDRAWN,
-        permission="deadlines.withdraw_case",
+        permission=rule("deadlines.withdraw_case"),
     )
     def withdraw(self) -> None:
         """The citizen withdraws the matter."""
@@ -396,6 +412,10 @@ class EventAction(models.TextChoices):
     APPOINTMENT_FORFEITED = "appointment_forfeited", _("Appointment forfeited")
     APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
     NAME_ACCUSED = "name_accused", _("Staff complained about named")
+    # Steps that choose a time limit (DOMAIN §3).
+    MARK_COMPLEX = "mark_complex", _("Marked complex by the handling unit's head")
+    RECORD_AGREEMENT = "record_agreement", _("Both sides accepted the proposed handling")
+    START_CLOCK = "start_clock", _("Time limit started")
 
 
 class CaseEvent(AppendOnlyModel):
@@ -646,9 +666,10 @@ class Suspension(models.Model):
         return f"{self.case.number}: {self.get_kind_display()}"
 
 
-class FeedbackEntry(models.Model):
+class FeedbackEntry(AppendOnlyModel):
     """One contact about the case: with the citizen, or a report to the first responder
-    or the leader. "Every matter has an answer" (seed 003 投诉责任制度 (1))."""
+    or the leader. "Every matter has an answer" (seed 003 投诉责任制度 (1)). History:
+    written once, never changed (a trigger refuses it on PostgreSQL)."""
 
     class Channel(models.TextChoices):
         PHONE = "phone", _("Phone")

@@ -214,7 +214,8 @@ class Notification(models.Model):
         related_name="+",
         db_index=False,
     )
-    # The moment the notification is about: the warning point, the missed deadline.
+    # The deadline the notification is about: the due moment a yellow card warns of (as
+    # it stood then), the deadline missed, the moment the citizen was to be told by.
     moment = models.DateTimeField(_("moment"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

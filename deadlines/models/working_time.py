@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -103,6 +104,56 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class Channel(models.TextChoices):
+    """How a contact reached the utility (DOMAIN §5); the limit depends on it (§3)."""
+
+    VISIT = "visit", _("Visit")
+    PHONE = "phone", _("Phone call")
+    LETTER = "letter", _("Letter")
+    WEB = "web", _("Web message")
+    HOTLINE = "hotline", _("12345 hotline transfer")
+
+
+def validate_channels(value: str) -> None:
+    """A policy's channels: channel codes separated by commas, each known, none twice."""
+    codes = value.split(",") if value else []
+    unknown = [code for code in codes if code not in Channel.values]
+    if unknown or len(set(codes)) != len(codes):
+        raise ValidationError(
+            _("Choose channels from the list, each once: %(known)s.")
+            % {"known": ", ".join(str(label) for label in Channel.labels)}
+        )
+
+
+class Circumstance(models.TextChoices):
+    """What the first responder records at registration that selects a narrower limit
+    (stored as the case's variant; the policies name it in theirs)."""
+
+    REAL_NAME_REPORT = "real_name", _("Real-name report, single and simple in content")
+    TRANSFERRED_PETITION = (
+        "transferred",
+        _("Petition transferred by a superior body or assigned by a leader"),
+    )
+
+    @classmethod
+    def kind_of(cls, value: str) -> str:
+        """The kind of matter a circumstance belongs to."""
+        return {
+            cls.REAL_NAME_REPORT: MatterKind.REPORT,
+            cls.TRANSFERRED_PETITION: MatterKind.PETITION,
+        }[cls(value)]
+
+
+class ExtensionApprover(models.TextChoices):
+    """Who approves more time on a clock (DOMAIN §3): the handling department's head, or
+    its supervising leader where the regulation names the leader (a complaint beyond its
+    7 days, seed 003 投诉工作程序 (2)e; a petition a superior body transferred, seed 001
+    限时办结制 第五条(六)5). Blank: the regulation allows no extension."""
+
+    HEAD = "head", _("the handling department's head")
+    SUPERVISING_LEADER = "supervising_leader", _("the handling department's supervising leader")
+
+
 class ClockKind(models.TextChoices):
     """What a running time limit measures (DOMAIN §3, §6)."""
 
@@ -127,7 +178,8 @@ class TimeLimitPolicy(models.Model):
     so clocks already started keep the version they started under.
     """
 
-    code = models.SlugField(_("code"), max_length=60)
+    # Room for "promised-" and a catalogue item's code (intake.services.catalogue).
+    code = models.SlugField(_("code"), max_length=80)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=120)
     clock_kind = models.CharField(_("clock"), max_length=40, choices=ClockKind.choices)
@@ -136,6 +188,13 @@ class TimeLimitPolicy(models.Model):
         _("kind of matter"), max_length=20, choices=MatterKind.choices, blank=True
     )
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, blank=True)
+    channels = models.CharField(
+        _("channels"),
+        max_length=100,
+        blank=True,
+        validators=[validate_channels],
+        help_text=_("The channels the limit applies to; empty: any channel."),
+    )
     service_item_code = models.SlugField(
         _("service item"), max_length=60, blank=True, help_text=_("Code of a catalogue item.")
     )
@@ -175,8 +234,18 @@ class TimeLimitPolicy(models.Model):
         choices=UnitChoices.choices,
         blank=True,
     )
+    extension_approver = models.CharField(
+        _("extension approved by"),
+        max_length=20,
+        choices=ExtensionApprover.choices,
+        blank=True,
+        help_text=_("Empty: the regulation allows no extension."),
+    )
     max_extension_amount = models.PositiveIntegerField(
-        _("longest extension"), null=True, blank=True
+        _("longest extension"),
+        null=True,
+        blank=True,
+        help_text=_("Empty on an extendable limit: the regulation sets no bound."),
     )
     max_extension_unit = models.CharField(
         _("unit of the longest extension"),
@@ -240,6 +309,13 @@ class TimeLimitPolicy(models.Model):
                 violation_error_message=_("A warning lead needs its unit."),
             ),
             models.CheckConstraint(
+                condition=Q(max_extension_amount__isnull=True) | ~Q(extension_approver=""),
+                name="policy_extension_bound_has_approver",
+                violation_error_message=_(
+                    "A longest extension is set on an extendable limit: say who approves it."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(regulation__isnull=False) | ~Q(basis=Basis.REGULATION),
                 name="policy_regulation_basis_names_one",
                 violation_error_message=_(
@@ -250,6 +326,14 @@ class TimeLimitPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def channel_list(self) -> list[str]:
+        return self.channels.split(",") if self.channels else []
+
+    @property
+    def extendable(self) -> bool:
+        return bool(self.extension_approver)
 
     @property
     def citation(self) -> str:

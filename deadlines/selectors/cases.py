@@ -1,16 +1,17 @@
 """Reads of cases: the lists staff work from and one case with everything its page shows.
 
-Lists carry each case's next deadline as an annotation, so a page of them costs the same
-number of queries whatever its size.
+Lists carry each case's next deadline and first warning moment as annotations (its
+colour: deadlines.selectors.clocks.case_colour), so a page of them costs the same number
+of queries whatever its size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
 
 from deadlines.models import (
     ENDED_STATES,
@@ -21,8 +22,7 @@ from deadlines.models import (
     ExtensionRequest,
     Transfer,
 )
-
-DUE_SOON = timedelta(days=1)
+from deadlines.selectors.clocks import Colour, cases_of_colour, running_clocks
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,8 @@ class CaseFilters:
     state: str = ""  # a CaseState, or "open" for every state not ended
     matter_kind: str = ""
     urgency: str = ""
-    overdue: bool = False
-    due_soon: bool = False  # a running deadline within DUE_SOON
-
-
-def _running_clock(**where: Any) -> Exists:
-    return Exists(Clock.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True, **where))
+    overdue: bool = False  # red: a running deadline has passed
+    at_risk: bool = False  # yellow: a warning moment has come, no deadline has passed
 
 
 def _listed(cases: QuerySet[Case], filters: CaseFilters, now: datetime) -> QuerySet[Case]:
@@ -50,16 +46,15 @@ def _listed(cases: QuerySet[Case], filters: CaseFilters, now: datetime) -> Query
     if filters.urgency:
         cases = cases.filter(urgency=filters.urgency)
     if filters.overdue:
-        cases = cases.filter(_running_clock(due_at__lte=now))
-    if filters.due_soon:
-        cases = cases.filter(_running_clock(due_at__gt=now, due_at__lte=now + DUE_SOON))
+        cases = cases.filter(cases_of_colour(Colour.RED, now))
+    if filters.at_risk:
+        cases = cases.filter(cases_of_colour(Colour.YELLOW, now))
+    running = running_clocks("clocks__")
     return (
         cases.select_related("department", "handler", "first_responder")
         .annotate(
-            next_due=Min(
-                "clocks__due_at",
-                filter=Q(clocks__stopped_at__isnull=True, clocks__due_at__isnull=False),
-            )
+            next_due=Min("clocks__due_at", filter=running),
+            first_warning=Min("clocks__warn_at", filter=running),
         )
         .order_by("next_due", "-opened_at", "-id")
     )

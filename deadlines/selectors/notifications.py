@@ -8,12 +8,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from deadlines.bell import SOURCES
 from deadlines.models import Notification, NotificationKind, Reminder
+from deadlines.templatetags.moments import deadline_text
 
 
 def bell_counts(*, user: Any) -> tuple[int, int]:
@@ -51,12 +50,14 @@ def notification_link(notification: Notification) -> str:
 
 
 def notification_text(notification: Notification) -> str:
-    """One line saying what happened, in the active language."""
+    """One line saying what happened, in the active language. Every notification's
+    moment is a deadline (the one warned of, the one missed, the one for telling the
+    citizen), so it reads as one: 24:00 of its last day, not 00:00 of the next."""
     values = {
         "clock": notification.clock.get_kind_display(),
         "number": notification.case.number,
         "subject": notification.case.subject,
-        "moment": date_format(timezone.localtime(notification.moment), "DATETIME_FORMAT"),
+        "moment": deadline_text(notification.moment),
     }
     kind = notification.kind
     if kind == NotificationKind.WARNING:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from accountability.models import Department
 from accountability.rawsql import placeholders, stored_moment
@@ -21,7 +21,7 @@ from deadlines.models import (
     ClockKind,
     EventAction,
 )
-from deadlines.selectors.clocks import Colour
+from deadlines.selectors.clocks import Colour, cases_of_colour, clock_colour, running_clocks
 
 # What a citizen sees of the history: the steps of their matter, not the internal ones
 # (assignments, supervision, extension requests, ratings).
@@ -66,11 +66,7 @@ PUBLIC_FIELDS = (
 
 
 def _running(kinds: tuple[str, ...] = PUBLIC_CLOCKS) -> Q:
-    return Q(
-        clocks__stopped_at__isnull=True,
-        clocks__due_at__isnull=False,
-        clocks__kind__in=list(kinds),
-    )
+    return running_clocks("clocks__") & Q(clocks__kind__in=list(kinds))
 
 
 def case_public_list(
@@ -82,8 +78,9 @@ def case_public_list(
     overdue: bool | None = None,
     updated_since: datetime | None = None,
 ) -> QuerySet[Case]:
-    """Cases as client systems see them, each with its next public deadline and its
-    result deadline as annotations: one query per page, whatever the page size.
+    """Cases as client systems see them, each with its next public deadline, its first
+    public warning moment (for deadlines.selectors.clocks.case_colour) and its result
+    deadline as annotations: one query per page, whatever the page size.
 
     ``state`` is a CaseState or "open" (not ended); ``department`` a department code."""
     cases = Case.objects.select_related("department").only(*PUBLIC_FIELDS)
@@ -96,19 +93,13 @@ def case_public_list(
     if kind:
         cases = cases.filter(matter_kind=kind)
     if overdue is not None:
-        late = Exists(
-            Clock.objects.filter(
-                case=OuterRef("pk"),
-                kind__in=PUBLIC_CLOCKS,
-                stopped_at__isnull=True,
-                due_at__lte=now,
-            )
-        )
+        late = cases_of_colour(Colour.RED, now, kind__in=PUBLIC_CLOCKS)
         cases = cases.filter(late if overdue else ~late)
     if updated_since is not None:
         cases = cases.filter(updated_at__gte=updated_since)
     return cases.annotate(
         next_due=Min("clocks__due_at", filter=_running()),
+        first_warning=Min("clocks__warn_at", filter=_running()),
         result_due=Min("clocks__due_at", filter=_running((ClockKind.RESULT,))),
     )
 
@@ -138,17 +129,6 @@ class PublicEvent:
     @property
     def action_display(self) -> str:
         return str(EventAction(self.action).label)
-
-
-def public_colour(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> Colour:
-    """The colour deadlines.selectors.clocks.clock_status gives a running clock, read from
-    the stored yellow-card moment (``warn_at`` is the inverse of ``warning_reached``),
-    so a status costs no calendar arithmetic."""
-    if due_at is None:
-        return Colour.PAUSED
-    if due_at <= now:
-        return Colour.RED
-    return Colour.YELLOW if warn_at is not None and warn_at <= now else Colour.GREEN
 
 
 # Client systems poll the case-status endpoint, so it costs one plain statement, written
@@ -234,7 +214,9 @@ def case_public_get(*, number: str, now: datetime) -> PublicCase:
                     kind=text1,
                     due_at=(due := stored_moment(moment)),
                     due_is_provisional=bool(provisional),
-                    colour=public_colour(due, stored_moment(warn_at), now),
+                    colour=clock_colour(
+                        due_at=due, warn_at=stored_moment(warn_at), stopped_at=None, now=now
+                    ),
                     remaining=None if due is None else due - now,
                 )
             )

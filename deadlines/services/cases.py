@@ -11,6 +11,7 @@ entries kept.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -26,17 +27,20 @@ from accountability import audit
 from accountability.models import Department
 from accountability.regulations import cite_code
 from accountability.roles import Role
-from accountability.rules import has_role
+from accountability.rules import has_role, may
 from accountability.selectors import who_covers
 from accountability.services import require_permission
 from deadlines import lookup
 from deadlines.models import (
+    ENDED_STATES,
     Case,
     CaseEvent,
     CaseState,
     Clock,
     ClockKind,
     ClockPause,
+    EventAction,
+    ExtensionApprover,
     ExtensionRequest,
     FeedbackEntry,
     HandlingMode,
@@ -50,9 +54,11 @@ from deadlines.models.cases import CaseSequence
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.policies import policy_for
 from deadlines.services.clocks import (
+    DUE_FIELDS,
     clock_extend,
     clock_extension_room,
     clock_start,
+    clock_store_due,
     clocks_pause,
     clocks_resume,
     closed_pauses,
@@ -215,6 +221,7 @@ def _policy(case: Case, kind: str, variant: str | None = None) -> TimeLimitPolic
     return policy_for(
         clock_kind=kind,
         matter_kind=case.matter_kind,
+        channel=case.channel,
         urgency=case.urgency,
         service_item_code=case.service_item_code,
         variant=case.variant if variant is None else variant,
@@ -231,10 +238,13 @@ def _start(
     variant: str | None = None,
     amount: int | None = None,
     unit: str = "",
+    stage: bool = False,
 ) -> Clock | None:
-    """Start the clock of `kind` the case's policy calls for, if any policy does."""
+    """Start the clock of `kind` the case's policy calls for, if any policy does. With
+    `stage`, only a policy that names the variant (a stage: accepted, agreed) counts,
+    not one for any variant."""
     policy = _policy(case, kind, variant)
-    if policy is None:
+    if policy is None or (stage and policy.variant != variant):
         return None
     clock = clock_start(
         case=case,
@@ -274,6 +284,30 @@ def _hand_clocks_to(case: Case, handler: Any) -> None:
     """The handling department's clocks now answer to the handler."""
     _running(case, [ClockKind.RESULT, ClockKind.CLOSURE, ClockKind.REVIEW]).update(
         responsible=handler
+    )
+
+
+# Variants of the policies whose clock starts at a stage rather than at registration
+# (DOMAIN §3): an application's promised limit runs from its acceptance, a report's
+# closure from the day both sides accepted the proposed handling (seed 002 附件10 §12).
+ACCEPTED = "accepted"
+AGREED = "agreed"
+COMPLEX = "complex"
+
+
+def _start_on_acceptance(case: Case, at: datetime) -> Clock | None:
+    """An accepted application starts its catalogue item's promised limit (承诺时限,
+    seed 002 附件9 三3), once: a case accepted again after a transfer keeps its clock."""
+    if Clock.objects.filter(case=case, kind=ClockKind.CLOSURE, policy__variant=ACCEPTED).exists():
+        return None
+    return _start(
+        case,
+        ClockKind.CLOSURE,
+        at=at,
+        department=case.department,
+        responsible=case.handler,
+        variant=ACCEPTED,
+        stage=True,
     )
 
 
@@ -406,6 +440,7 @@ def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
     at = timezone.now()
     case.handler, cover = _handler_for(case, handler, at)
     _hand_clocks_to(case, case.handler)
+    _start_on_acceptance(case, at)
     _record(
         case,
         actor=actor,
@@ -539,6 +574,7 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
         department=case.department,
         responsible=case.handler,
     )
+    _start_on_acceptance(case, at)
     _record(
         case,
         actor=actor,
@@ -573,6 +609,103 @@ def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
         at=at,
         reason=reason,
         to_department=transfer.from_department_id,
+    )
+    return case
+
+
+# -- steps that choose a time limit ----------------------------------------------------
+
+
+@transaction.atomic
+def case_mark_complex(*, actor: Any, case: Case, reason: str) -> Case:
+    """The handling unit's head marks a complaint complex, with a reason: its result is
+    then due in 7 days instead of 2, counted from the same start (seed 003 投诉工作程序
+    (2)e). Beyond the 7 days only the supervising leader may extend it. Marked before
+    the 2 days run out: a deadline already missed stays missed."""
+    case = case_lock(case)
+    _open_or_conflict(case)
+    _allowed(case, actor, "deadlines.mark_complex")
+    reason = _required(reason, _("Say what makes the complaint complex."))
+    if case.matter_kind != MatterKind.COMPLAINT:
+        raise ValidationError(_("Only a complaint is marked complex."))
+    if case.variant == COMPLEX:
+        raise ValidationError(_("This complaint is already marked complex."))
+    clock = (
+        _running(case, [ClockKind.RESULT])
+        .select_for_update(of=("self",))
+        .select_related("policy", "department")
+        .first()
+    )
+    if clock is None:
+        raise ValidationError(_("No result time limit is running on this complaint."))
+    at = timezone.now()
+    if clock.due_at is not None and clock.due_at < at:  # red once the due moment has passed
+        raise ValidationError(
+            _(
+                "The result was due at %(due)s. A complaint is marked complex before its "
+                "deadline; this one is overdue and stays so."
+            )
+            % {"due": deadline_text(clock.due_at)}
+        )
+    before_due = clock.due_at
+    case.variant = COMPLEX
+    policy = _policy(case, ClockKind.RESULT)
+    if policy is None or policy.variant != COMPLEX:
+        raise ValidationError(
+            _("No time limit for complex complaints is in force; an administrator must add one.")
+        )
+    clock.policy = policy
+    clock_store_due(calendar_snapshot(), clock, closed_pauses(clock))
+    clock.save(update_fields=["policy", *DUE_FIELDS])
+    _record(
+        case,
+        actor=actor,
+        action=EventAction.MARK_COMPLEX,
+        from_state=case.state,
+        at=at,
+        reason=reason,
+        clock=clock.pk,
+        due_before=before_due.isoformat() if before_due else None,
+        due_after=clock.due_at.isoformat() if clock.due_at else None,
+    )
+    return case
+
+
+@transaction.atomic
+def case_record_agreement(*, actor: Any, case: Case, note: str) -> Case:
+    """Record the day both sides accepted the proposed handling (双方认可, seed 002 附件10
+    §11–§12): the matter is then closed within 30 working days of it. Recorded once."""
+    case = case_lock(case)
+    _open_or_conflict(case)
+    _allowed(case, actor, "deadlines.record_agreement")
+    note = _required(note, _("Record the proposed handling both sides accepted."))
+    if case.events.filter(action=EventAction.RECORD_AGREEMENT).exists():
+        raise ValidationError(_("The agreement on this case is already recorded."))
+    at = timezone.now()
+    if _running(case, [ClockKind.CLOSURE]).exists():
+        clock = None  # a closure limit already runs (a real-name report's 30 days)
+    else:
+        clock = _start(
+            case,
+            ClockKind.CLOSURE,
+            at=at,
+            department=case.department,
+            responsible=case.handler,
+            variant=AGREED,
+            stage=True,
+        )
+        if clock is None:
+            raise ValidationError(
+                _("No time limit runs from an agreement for this kind of matter.")
+            )
+    _record(
+        case,
+        actor=actor,
+        action=EventAction.RECORD_AGREEMENT,
+        from_state=case.state,
+        at=at,
+        reason=note,
+        clock=clock.pk if clock else None,
     )
     return case
 
@@ -747,14 +880,14 @@ def case_request_extension(
         raise ValidationError(_("This time limit has already stopped; there is nothing to extend."))
     if clock.due_at is None:
         raise ValidationError(_("The case is suspended; ask for an extension once it resumes."))
-    if at >= clock.due_at:
+    if clock.due_at < at:  # red once the due moment has passed, as on every page
         raise ValidationError(
             _(
                 "The deadline passed at %(due)s. An extension has to be asked for before the "
                 "deadline (%(regulation)s); this one is overdue and stays so."
             )
             % {
-                "due": date_format(timezone.localtime(clock.due_at), "DATETIME_FORMAT"),
+                "due": deadline_text(clock.due_at),
                 "regulation": cite_code("service-accountability-systems", "限时办结制 第六条(二)"),
             }
         )
@@ -765,7 +898,8 @@ def case_request_extension(
             _("“%(policy)s” cannot be extended: its regulation allows no extension.")
             % {"policy": policy.name}
         )
-    if amount > room.left:
+    # An unbounded room (the regulation sets no bound) has neither left nor bound.
+    if room.left is not None and room.bound is not None and room.bound_unit and amount > room.left:
         bound = {
             "left": room.left,
             "unit": UnitChoices(clock.extension_unit.value).label,
@@ -818,6 +952,22 @@ def case_request_extension(
     return extension
 
 
+def _may_approve_extension(case: Case, actor: Any, policy: TimeLimitPolicy) -> None:
+    """The policy names the approver (DOMAIN §3): the handling department's head, or its
+    supervising leader where the regulation asks the leader (seed 003 投诉工作程序 (2)e)."""
+    if policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER:
+        if not may(actor, "deadlines.approve_leader_extension", case):
+            raise PermissionDenied(
+                _(
+                    "More time on “%(policy)s” is approved by the supervising leader of "
+                    "the handling department (%(citation)s)."
+                )
+                % {"policy": policy.name, "citation": policy.citation}
+            )
+        return
+    _allowed(case, actor, "deadlines.decide_extension")
+
+
 @transaction.atomic
 def case_decide_extension(
     *,
@@ -835,8 +985,12 @@ def case_decide_extension(
     reason, seed 001 §5(六)1) as a logged contact, which stops the clocks a word to the
     citizen satisfies and is what the scan for extensions not told looks for."""
     case = case_lock(case)
-    _allowed(case, actor, "deadlines.decide_extension")
-    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk, case=case)
+    extension = (
+        ExtensionRequest.objects.select_for_update(of=("self",))
+        .select_related("clock__policy")
+        .get(pk=extension.pk, case=case)
+    )
+    _may_approve_extension(case, actor, extension.clock.policy)
     if extension.decision != ExtensionRequest.Decision.PENDING:
         raise CaseConflict(_("This extension request has already been decided."))
     at = timezone.now()
@@ -1317,3 +1471,73 @@ def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
         reason=reason,
         missing=_("Write down how the citizen withdrew."),
     )
+
+
+# -- clocks the limit selection calls for on cases opened before it ---------------------
+
+
+def _accepted_at(case: Case) -> datetime | None:
+    """When the case was first accepted, from its prefetched events; None if never."""
+    moments = [
+        event.at
+        for event in case.events.all()
+        if event.action in (EventAction.ACCEPT, EventAction.ACCEPT_TRANSFER)
+    ]
+    return min(moments, default=None)
+
+
+def clocks_start_missing() -> Counter[str]:
+    """Start, on every open case, the clocks today's limit selection calls for and the
+    case lacks: the clocks registration starts, and an accepted application's promised
+    limit. Each starts from the case's acceptance (its registration if never accepted),
+    so no time is gained or lost by the late start; each is a case event. Run after the
+    policies and the catalogue are loaded; safe to repeat. Returns the count per policy."""
+    started: Counter[str] = Counter()
+    cases = (
+        Case.objects.exclude(state__in=ENDED_STATES)
+        .select_related("department", "first_responder__staff__department", "handler")
+        .prefetch_related("clocks", "events")
+        .order_by("pk")
+    )
+    for case in cases.iterator(chunk_size=200):
+        present = {clock.kind for clock in case.clocks.all()}
+        if {ClockKind.FIRST_FEEDBACK, ClockKind.RESULT, ClockKind.CLOSURE} <= present:
+            continue
+        accepted_at = _accepted_at(case)
+        at = accepted_at or case.opened_at
+        own = case.first_responder.staff.department
+        wanted: list[tuple[str, str | None, Department, Any]] = [
+            (ClockKind.FIRST_FEEDBACK, None, own, case.first_responder),
+            (ClockKind.RESULT, None, case.department, case.handler),
+            (ClockKind.CLOSURE, None, case.department, case.handler),
+        ]
+        if accepted_at is not None:
+            wanted.append((ClockKind.CLOSURE, ACCEPTED, case.department, case.handler))
+        with transaction.atomic():
+            for kind, variant, department, responsible in wanted:
+                if kind in present:
+                    continue
+                clock = _start(
+                    case,
+                    kind,
+                    at=at,
+                    department=department,
+                    responsible=responsible,
+                    variant=variant,
+                    stage=variant is not None,
+                )
+                if clock is None:
+                    continue
+                present.add(kind)
+                started[clock.policy.code] += 1
+                _record(
+                    case,
+                    actor=None,
+                    action=EventAction.START_CLOCK,
+                    from_state=case.state,
+                    at=timezone.now(),
+                    reason=_("Started when the limit selection was brought up to date."),
+                    clock=clock.pk,
+                    started_at=at.isoformat(),
+                )
+    return started

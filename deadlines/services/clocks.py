@@ -22,6 +22,7 @@ from accountability.models import Department
 from deadlines.models import Case, Clock, ClockPause, TimeLimitPolicy
 from deadlines.selectors.calendar import calendar_snapshot, hours_for
 from deadlines.selectors.clocks import _unit_length, warning_reached
+from deadlines.selectors.explain import clock_due_terms
 from deadlines.worktime import (
     LOCAL_TZ,
     BusinessHours,
@@ -69,16 +70,9 @@ def _due(
     start: datetime | None = None,
     unit: Unit | None = None,
 ) -> Due:
-    policy = clock.policy
+    # The question the explanation of the deadline asks too (deadlines.selectors.explain).
     return compute_due(
-        calendar,
-        start=clock.started_at if start is None else start,
-        amount=amount,
-        unit=clock.limit_unit if unit is None else unit,
-        hours=hours_for(clock.department),
-        end=EndRule(policy.end_rule),
-        roll_off_rest_days=policy.roll_off_rest_days,
-        pauses=pauses,
+        calendar, **clock_due_terms(clock, pauses, amount=amount, start=start, unit=unit)
     )
 
 
@@ -86,15 +80,16 @@ def _due(
 class ExtensionRoom:
     """How much more time a clock's policy still allows, in the clock's own unit.
 
+    ``left`` is None when the regulation sets no bound (the approver decides how much).
     ``bound`` and ``bound_unit`` are the policy's whole allowance (its unit when it names
     none). A bound in another unit runs on from the unextended deadline (petitions: 60
     working days after the 30 calendar days, seed 001 §5(六)1), and ``until`` is the
     latest deadline it allows; the room is then the most of the clock's unit that stays
     within it."""
 
-    left: int
-    bound: int
-    bound_unit: Unit
+    left: int | None
+    bound: int | None = None
+    bound_unit: Unit | None = None
     until: datetime | None = None
 
 
@@ -102,10 +97,12 @@ def clock_extension_room(
     calendar: WorkCalendar, clock: Clock, pauses: Sequence[tuple[datetime, datetime]] = ()
 ) -> ExtensionRoom | None:
     """The room for more time on `clock`, or None when its policy allows no extension
-    (a policy is extendable exactly when it sets the longest extension)."""
+    (a policy is extendable exactly when it names who approves an extension)."""
     policy = clock.policy
-    if policy.max_extension_amount is None:
+    if not policy.extendable:
         return None
+    if policy.max_extension_amount is None:
+        return ExtensionRoom(None)
     bound, unit = policy.max_extension_amount, clock.limit_unit
     bound_unit = Unit(policy.max_extension_unit or unit)
     if bound_unit == unit:

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ REVISABLE_FIELDS: Final[tuple[str, ...]] = (
     "clock_kind",
     "matter_kind",
     "urgency",
+    "channels",
     "service_item_code",
     "variant",
     "amount",
@@ -42,6 +44,7 @@ REVISABLE_FIELDS: Final[tuple[str, ...]] = (
     "warn_share",
     "warn_lead_amount",
     "warn_lead_unit",
+    "extension_approver",
     "max_extension_amount",
     "max_extension_unit",
     "regulation",
@@ -67,18 +70,20 @@ def _user_or_none(actor: Any) -> Any:
 
 @transaction.atomic
 def policy_create(*, actor: Any, policy: TimeLimitPolicy, reason: str = "") -> TimeLimitPolicy:
-    """Save a new policy code as its version 1."""
+    """Save a new policy code as its version 1, or bring back a code whose versions are
+    all retired as its next version."""
     require_permission_or_system(actor, "deadlines.add_timelimitpolicy")
     if not policy._state.adding:
         raise ValidationError(_("This policy is already saved; revise it instead."))
-    if TimeLimitPolicy.objects.filter(code=policy.code).exists():
+    if TimeLimitPolicy.objects.filter(code=policy.code, retired_at__isnull=True).exists():
         raise ValidationError(
             {
                 "code": _("A policy with the code %(code)s already exists; revise it instead.")
                 % {"code": policy.code}
             }
         )
-    policy.version = 1
+    last = TimeLimitPolicy.objects.filter(code=policy.code).aggregate(last=Max("version"))["last"]
+    policy.version = (last or 0) + 1
     policy.retired_at = None
     policy.created_at = timezone.now()
     policy.created_by = _user_or_none(actor)
@@ -152,6 +157,26 @@ def policy_revise(
         reason=reason,
     )
     return revised
+
+
+@transaction.atomic
+def policy_retire(*, actor: Any, policy: TimeLimitPolicy, reason: str) -> TimeLimitPolicy:
+    """Take a policy out of force without a successor (clocks started under it keep it)."""
+    require_permission_or_system(actor, "deadlines.change_timelimitpolicy")
+    current = TimeLimitPolicy.objects.select_for_update().get(pk=policy.pk)
+    if current.retired_at is not None:
+        return current
+    current.retired_at = timezone.now()
+    current.save(update_fields=["retired_at"])
+    audit.record(
+        actor=actor,
+        action="policy.retire",
+        obj=current,
+        before={"retired_at": None},
+        after={"retired_at": current.retired_at.isoformat()},
+        reason=reason,
+    )
+    return current
 
 
 def _entry_errors(index: int, entry: Any) -> tuple[TimeLimitPolicy | None, list[str]]:

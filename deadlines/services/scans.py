@@ -50,6 +50,7 @@ from deadlines.models import (
     ReminderStage,
 )
 from deadlines.selectors.calendar import calendar_snapshot
+from deadlines.selectors.clocks import Colour, clock_colour_sql
 from deadlines.worktime import LOCAL_TZ, WorkCalendar
 
 # Clocks (or breaches) per transaction: small enough that a killed worker loses little
@@ -193,8 +194,10 @@ def _mark(column: str, *, order: str, due: str, now: datetime, batch: int) -> li
 
 def clocks_warn_due(*, now: datetime, batch: int = BATCH) -> ScanResult:
     """Mark the running clocks whose warning point has come (黄牌) and notify the
-    responsible person (else the head) and the department head. A clock already past
-    its deadline is marked without a yellow card: its red card says more."""
+    responsible person (else the head) and the department head of the deadline itself:
+    the notification's moment is the clock's due moment, which its text states. A clock
+    already red (deadlines.selectors.clocks) is marked without a yellow card: its red
+    card says more."""
     result = ScanResult()
     while True:
         with transaction.atomic():
@@ -215,11 +218,12 @@ def clocks_warn_due(*, now: datetime, batch: int = BATCH) -> ScanResult:
                 f"""
                 INSERT INTO {NOTIFICATION}
                     (recipient_id, kind, case_id, clock_id, moment, created_at)
-                SELECT {who}, %s, c.case_id, c.id, c.warn_at, %s
+                SELECT {who}, %s, c.case_id, c.id, c.due_at, %s
                 FROM {CLOCK} c
                 JOIN {DEPARTMENT} d ON d.id = c.department_id
                 {cross}
-                WHERE {in_batch} AND c.due_at > %s AND {who} IS NOT NULL
+                WHERE {in_batch} AND NOT {clock_colour_sql(Colour.RED, now="%s", alias="c")}
+                      AND {who} IS NOT NULL
                 ON CONFLICT DO NOTHING
                 """,
                 [NotificationKind.WARNING, _at(now), *params, _at(now)],
@@ -247,7 +251,7 @@ def clocks_breach_due(*, now: datetime, batch: int = BATCH) -> ScanResult:
             ids = _mark(
                 "breached_at",
                 order="due_at",
-                due="due_at IS NOT NULL AND NOT due_is_provisional AND due_at < %(now)s",
+                due=f"{clock_colour_sql(Colour.RED, now='%(now)s')} AND NOT due_is_provisional",
                 now=now,
                 batch=batch,
             )
@@ -317,8 +321,8 @@ _OVERDUE_BREACHES = f"""
     FROM {CLOCK} c
     JOIN {BREACH} b ON b.clock_id = c.id AND b.kind = %(overdue)s AND b.moment = c.due_at
 """
-_STILL_OVERDUE = """
-    WHERE c.stopped_at IS NULL AND c.breached_at IS NOT NULL AND c.due_at < %(now)s
+_STILL_OVERDUE = f"""
+    WHERE {clock_colour_sql(Colour.RED, now="%(now)s", alias="c")} AND c.breached_at IS NOT NULL
 """
 _NOT_YET = f"""
     AND NOT EXISTS (SELECT 1 FROM {REMINDER} x WHERE x.breach_id = b.id AND x.stage = %(stage)s)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from accountability import audit
 from accountability.models import Department
+from accountability.rules import may
 from accountability.services import require_permission
 from deadlines.models import (
     CalendarDay,
@@ -286,7 +287,7 @@ def appointment_call_back(
         action=EventAction.CALLBACK,
         reason=note,
     )
-    if actor.has_perm("deadlines.log_feedback", case):
+    if may(actor, "deadlines.log_feedback", case):
         case_log_feedback(
             actor=actor,
             case=case,

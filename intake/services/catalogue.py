@@ -14,17 +14,23 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accountability import audit
-from accountability.models import Department
+from accountability.models import Department, Regulation
+from accountability.regulations import Basis
 from accountability.services import require_permission_or_system
+from deadlines.models import ClockKind, MatterKind, TimeLimitPolicy
+from deadlines.services.policies import policy_create, policy_retire, policy_revise
+from deadlines.worktime import EndRule
 from intake.models import ServiceItem, ServiceItemMaterial, material_errors
 
 # What a revision may change; the identity (code), the version and the bookkeeping
@@ -69,6 +75,69 @@ class CatalogueLoadReport:
     revised: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     without_department: list[str] = field(default_factory=list)
+
+
+# Each catalogue item's promised limit is a time-limit policy of its own (DOMAIN §3, §4):
+# an accepted application runs it from its acceptance. The catalogue keeps it in step;
+# its code is the item's, prefixed.
+PROMISED_LIMIT_CODE: Final = "promised-{code}"
+PROMISED_LIMIT_VARIANT: Final = "accepted"  # deadlines.services.cases.ACCEPTED
+
+
+def _promised_limit_fields(item: ServiceItem) -> dict[str, Any]:
+    with translation.override(settings.LANGUAGE_CODE):
+        name = _("%(item)s: promised limit") % {"item": item.name}
+        note = _(
+            "The promised limit of the catalogue item “%(item)s”, kept in step with the "
+            "catalogue; it may only be shorter than the statutory limit."
+        ) % {"item": item.name}
+    return {
+        "name": name[:120],
+        "clock_kind": ClockKind.CLOSURE,
+        "matter_kind": MatterKind.APPLICATION,
+        "urgency": "",
+        "channels": "",
+        "service_item_code": item.code,
+        "variant": PROMISED_LIMIT_VARIANT,
+        "amount": item.promised_limit_amount,
+        "unit": item.promised_limit_unit,
+        "end_rule": EndRule.MIDNIGHT.value,
+        "roll_off_rest_days": True,
+        "is_statutory": False,
+        "extension_approver": "",
+        "warn_share": Decimal("0.80"),
+        "warn_lead_amount": None,
+        "warn_lead_unit": "",
+        "max_extension_amount": None,
+        "max_extension_unit": "",
+        "regulation": Regulation.objects.get(code="window-service-rules"),
+        "article": "附件7 第一条;附件9 第三条3",
+        "basis": Basis.REGULATION,
+        "note": note,
+    }
+
+
+def promised_limit_policy_sync(item: ServiceItem) -> TimeLimitPolicy | None:
+    """Bring the policy of `item`'s promised limit in line with the item: created,
+    revised (clocks already running keep their version) or, for an item without a
+    promised limit, retired. The system acts: the catalogue change is the audited step."""
+    code = PROMISED_LIMIT_CODE.format(code=item.code)
+    current = TimeLimitPolicy.objects.filter(code=code, retired_at__isnull=True).first()
+    reason = _("Catalogue item %(code)s, version %(version)s.") % {
+        "code": item.code,
+        "version": item.version,
+    }
+    if item.promised_limit_amount is None:
+        if current is not None:
+            policy_retire(actor=None, policy=current, reason=reason)
+        return None
+    fields = _promised_limit_fields(item)
+    if current is None:
+        return policy_create(actor=None, policy=TimeLimitPolicy(code=code, **fields), reason=reason)
+    changes = {name: value for name, value in fields.items() if getattr(current, name) != value}
+    if not changes:
+        return current
+    return policy_revise(actor=None, policy=current, changes=changes, reason=reason)
 
 
 def _user_or_none(actor: Any) -> Any:
@@ -171,6 +240,7 @@ def service_item_create(
     _validate(item, materials)
     item.save()
     saved = _save_materials(item, materials)
+    promised_limit_policy_sync(item)
     audit.record(
         actor=actor,
         action="service_item.create",
@@ -242,6 +312,7 @@ def service_item_revise(
     revised.save()
     saved = _save_materials(revised, new_materials)
     item.retired_at = now  # the caller's copy tells the truth too
+    promised_limit_policy_sync(revised)
     audit.record(
         actor=actor,
         action="service_item.revise",
@@ -443,5 +514,7 @@ def catalogue_load(*, actor: Any, path: Path) -> CatalogueLoadReport:
             )
             report.revised.append(code)
         else:
+            # An item loaded before its promised limit became a policy gets it now.
+            promised_limit_policy_sync(existing)
             report.unchanged.append(code)
     return report

@@ -25,6 +25,7 @@ from deadlines.services.cases import (
     case_lock,
     case_log_step,
 )
+from deadlines.templatetags.moments import deadline_text
 from deadlines.worktime import Unit, compute_due
 from intake.models import TO_SUPPLY, OneTimeNotice, Pledge, ServiceItem
 from intake.selectors_desk import (
@@ -32,7 +33,6 @@ from intake.selectors_desk import (
     PLEDGE_CASE_STATES,
     citizen_broken_pledge,
     latest_notice,
-    moment_label,
 )
 
 logger = logging.getLogger(__name__)
@@ -114,8 +114,8 @@ def _check_citizen(case: Case, at: datetime) -> None:
             )
             % {
                 "case": broken.case.number,
-                "due": moment_label(broken.due_at),
-                "until": moment_label(broken.settled_at + BAR_PERIOD),
+                "due": deadline_text(broken.due_at),
+                "until": deadline_text(broken.settled_at + BAR_PERIOD),
                 "regulation": _source("附件4 第十三条"),
             }
         )
@@ -235,7 +235,7 @@ def pledge_take(
             )
             % {
                 "limit": notice.service_item.promised_limit_label,
-                "latest": moment_label(latest),
+                "latest": deadline_text(latest),
                 "regulation": _source("附件4 第六条"),
             }
         ]
@@ -260,7 +260,7 @@ def pledge_take(
         case=current,
         action=EventAction.PLEDGE,
         reason=_("Pledged to hand in %(materials)s by %(due)s.")
-        % {"materials": "、".join(pledge.materials), "due": moment_label(due_at)},
+        % {"materials": "、".join(pledge.materials), "due": deadline_text(due_at)},
         pledge=pledge.pk,
         notice=notice.number,
         materials=pledge.materials,
@@ -285,7 +285,7 @@ def pledge_keep(*, actor: Any, pledge: Pledge) -> Pledge:
                 "The pledge's deadline passed at %(due)s: materials handed in late do not keep "
                 "it, and the case ends (%(regulation)s)."
             )
-            % {"due": moment_label(pledge.due_at), "regulation": _source("附件4 第十二条")}
+            % {"due": deadline_text(pledge.due_at), "regulation": _source("附件4 第十二条")}
         )
     pledge.state, pledge.settled_at = Pledge.State.KEPT, now
     pledge.save(update_fields=["state", "settled_at"])
@@ -314,7 +314,7 @@ def _lapse_one(pledge: Pledge, at: datetime) -> bool:
                 )
                 % {
                     "materials": "、".join(pledge.materials),
-                    "due": moment_label(pledge.due_at),
+                    "due": deadline_text(pledge.due_at),
                     "regulation": _source("附件4 第十二条"),
                 },
                 responsible=pledge.taken_by,

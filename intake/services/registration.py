@@ -46,6 +46,7 @@ class Contact:
     citizen_address: str = ""
     citizen_account: str = ""
     service_item_code: str = ""
+    variant: str = ""  # a deadlines.models.Circumstance that selects a narrower limit
 
 
 def dispatch_department() -> Department:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +16,9 @@ from accountability.regulations import cite_code
 from accountability.services import require_permission
 from deadlines.models import Case, CaseState, EventAction, FeedbackEntry
 from deadlines.services.cases import CaseConflict, case_log_feedback, case_log_step, case_reject
-from intake.models import RejectionFiling
-from intake.selectors_desk import moment_label, rejection_notice_clock
+from deadlines.templatetags.moments import deadline_text
+from intake.models import MaterialsReturn, RejectionFiling
+from intake.selectors_desk import rejection_notice_clock
 
 
 @transaction.atomic
@@ -90,7 +91,7 @@ def rejection_notice_delivered(
     if clock is not None and clock.stopped_at is not None:
         raise CaseConflict(
             _("The written refusal was recorded as handed over on %(at)s.")
-            % {"at": moment_label(clock.stopped_at)}
+            % {"at": deadline_text(clock.stopped_at)}
         )
     content = _("Written refusal notice for case %(number)s handed over.") % {
         "number": filing.case.number
@@ -108,27 +109,33 @@ def rejection_notice_delivered(
 
 @transaction.atomic
 def rejection_record_materials_returned(*, actor: Any, filing: RejectionFiling) -> RejectionFiling:
-    """Record that the citizen asked for and got the application materials back (§9)."""
-    filing = (
-        RejectionFiling.objects.select_for_update(of=("self",))
-        .select_related("case")
-        .get(pk=filing.pk)
-    )
+    """Record that the citizen asked for and got the application materials back (§9): a
+    row of its own, once; the filing itself never changes."""
+    filing = RejectionFiling.objects.select_related("case", "materials_return").get(pk=filing.pk)
     require_permission(actor, "intake.file_rejection", filing.case)
-    if filing.materials_returned_at is not None:
-        raise CaseConflict(
-            _("The materials were recorded as returned on %(at)s.")
-            % {"at": moment_label(filing.materials_returned_at)}
+
+    def returned_already() -> CaseConflict:
+        at = MaterialsReturn.objects.get(filing=filing).returned_at
+        return CaseConflict(
+            _("The materials were recorded as returned on %(at)s.") % {"at": deadline_text(at)}
         )
-    before = audit.snapshot(filing)
-    filing.materials_returned_at = timezone.now()
-    filing.save(update_fields=["materials_returned_at"])
+
+    if filing.materials_returned_at is not None:
+        raise returned_already()
+    # No row lock (the filing is history: the portal's role may not lock it for update);
+    # of two people recording the return at once, the one-per-filing constraint keeps one.
+    try:
+        with transaction.atomic():
+            filing.materials_return = MaterialsReturn.objects.create(
+                filing=filing, returned_at=timezone.now(), returned_by=actor
+            )
+    except IntegrityError:
+        raise returned_already() from None
     # The case has ended, so the step goes to the audit log rather than the case's events.
     audit.record(
         actor=actor,
         action="rejection_filing.materials_returned",
         obj=filing,
-        before=before,
-        after=audit.snapshot(filing),
+        after={"materials_returned_at": filing.materials_return.returned_at.isoformat()},
     )
     return filing

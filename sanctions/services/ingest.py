@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accountability import audit
 from accountability.models import AuditEntry, Department, StaffProfile
 from deadlines.models import Breach, BreachKind, Case, Clock, ClockKind
 from intake.models import NoticeBreach, OneTimeNotice, RefusalFlag
@@ -198,17 +199,19 @@ def _raise_batch(
 def _record_raised(ids: list[int], source: str, now: datetime) -> None:
     """Each new violation's first event and its audit row (the system acted)."""
     content_type = ContentType.objects.get_for_model(Violation)
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=None,
-            action="violation.raise",
-            content_type=content_type,
-            object_id=str(pk),
-            object_repr=f"{Violation._meta.verbose_name} #{pk}",
-            after={"source_kind": source, "state": ViolationState.RAISED},
-            at=now,
-        )
-        for pk in ids
+    audit.record_many(
+        [
+            AuditEntry(
+                actor=None,
+                action="violation.raise",
+                content_type=content_type,
+                object_id=str(pk),
+                object_repr=f"{Violation._meta.verbose_name} #{pk}",
+                after={"source_kind": source, "state": ViolationState.RAISED},
+                at=now,
+            )
+            for pk in ids
+        ]
     )
     ViolationEvent.objects.bulk_create(
         ViolationEvent(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ from deadlines.services.cases import (
     case_log_feedback,
     case_new_lookup_secret,
     case_rate,
+    case_record_agreement,
     case_reject,
     case_request_extension,
     case_request_review,
@@ -440,8 +441,16 @@ def test_it_moves_a_calendar_day_deadline_by_the_paused_time(cast: Cast) -> None
     assert (pause.started_at, pause.ended_at) == (local(6, 2, 10), local(6, 4, 10))
 
 
+def agreed_report(cast: Cast, moment: datetime) -> Case:
+    """A report accepted at `moment`, both sides accepting the proposed handling at once:
+    its closure runs from then (seed 002 附件10 §12)."""
+    case = accepted(cast, moment, matter_kind=MatterKind.REPORT)
+    with at(moment):
+        return case_record_agreement(actor=cast.handler, case=case, note="双方认可处理建议。")
+
+
 def test_it_moves_a_working_day_deadline_by_the_paused_working_days(cast: Cast) -> None:
-    case = accepted(cast, local(6, 1, 10), matter_kind=MatterKind.REPORT)
+    case = agreed_report(cast, local(6, 1, 10))
     brief = the_running(case, K.FIRST_FEEDBACK)
     closure = the_running(case, K.CLOSURE)
     # 7 working days, Tue 2 … Wed 10 June; 30 working days, Tue 2 June … Tue 14 July
@@ -642,11 +651,13 @@ def test_it_converts_extensions_counted_in_the_bounds_unit_to_the_clocks_own(
 
 def test_it_refuses_an_extension_asked_for_after_the_deadline(cast: Cast) -> None:
     case, closure = _petition(cast)
-    with at(local(7, 1, 23, 59)):
+    # 24:00 of 1 July is still within the period (red only after it, as on every page).
+    with at(local(7, 2)):
         assert _ask(cast, case, closure, 5).amount == 5
     other, late = _petition(cast)
     version = fresh(other).version
-    with at(local(7, 2)), override("en"), pytest.raises(ValidationError, match="deadline passed"):
+    just_after = local(7, 2) + timedelta(microseconds=1)
+    with at(just_after), override("en"), pytest.raises(ValidationError, match="deadline passed"):
         _ask(cast, other, late, 5)
     assert fresh(other).version == version
     assert not ExtensionRequest.objects.filter(clock=late).exists()
@@ -971,7 +982,7 @@ def test_it_stops_result_clocks_on_resolve_and_all_but_first_feedback_on_close(
 
 
 def test_it_keeps_a_closure_clock_running_until_the_case_is_closed(cast: Cast) -> None:
-    case = accepted(cast, local(6, 1, 10), matter_kind=MatterKind.REPORT)
+    case = agreed_report(cast, local(6, 1, 10))
     with at(local(6, 3, 10)):
         case_resolve(actor=cast.handler, case=fresh(case), resolution="已查实并处理。")
     assert policies(running(case)) == {"report-brief-reply", "report-closure"}

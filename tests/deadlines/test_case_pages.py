@@ -61,7 +61,8 @@ def test_it_shows_a_case_with_each_clocks_due_moment_and_colour(cast: Cast) -> N
     # Due at 24:00 on Wednesday 3 June; the yellow card comes one day before.
     with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
         page = page_of(client, detail(case.number))
-    assert "2026-06-04 00:00" in page
+    assert "2026-06-03 24:00" in page  # its last day, never 00:00 of the next
+    assert "2026-06-04 00:00" not in page
     assert 'class="light green"' in page
     assert "水压不足" in page
     with time_machine.travel(datetime(2026, 6, 3, 1, tzinfo=SHANGHAI), tick=False):
@@ -182,7 +183,7 @@ def test_it_offers_an_extension_only_on_the_clocks_that_can_be_extended_in_their
         (
             str(closure.pk),
             f"{closure.policy.name}（30 日历日，截止 2026-07-01 24:00；"
-            "延长期限总共不得超过 60 工作日）",
+            "延期由承办部门负责人批准，总共不超过 60 工作日）",
         )
     ]
     assert "延长时间（日历日）" in page
@@ -275,16 +276,17 @@ def test_it_filters_the_department_list(cast: Cast) -> None:
     # have passed; the complaint's result (Wednesday 24:00) has not.
     with time_machine.travel(datetime(2026, 6, 1, 20, 30, tzinfo=SHANGHAI), tick=False):
         overdue = page_of(client, url, {"overdue": "on"})
-        soon = page_of(client, url, {"due_soon": "on"})
+        at_risk = page_of(client, url, {"at_risk": "on"})
         accepted = page_of(client, url, {"state": "accepted"})
         by_kind = page_of(client, url, {"matter_kind": "consultation"})
         by_urgency = page_of(client, url, {"urgency": "urgent"})
     assert urgent.subject in overdue
     assert consultation.subject in overdue
     assert complaint.subject not in overdue
-    # Within a day: the urgent help's 24-hour result is due Tuesday 09:00.
-    assert urgent.subject in soon
-    assert complaint.subject not in soon
+    # At risk is yellow, as the rows colour it: the urgent help is red (its first
+    # feedback is overdue), the complaint green (its result is due Wednesday 24:00).
+    assert urgent.subject not in at_risk
+    assert complaint.subject not in at_risk
     assert complaint.subject in accepted
     assert urgent.subject not in accepted
     assert consultation.subject in by_kind

@@ -354,8 +354,8 @@ def test_it_refuses_to_accept_with_the_accused_as_handler(cast: Cast, accused: A
     with pytest.raises(ValidationError) as refused:
         case_accept(actor=cast.head, case=case, handler=accused)
     _refused_for(refused, accused, case)
-    with pytest.raises(ValidationError):
-        case_accept(actor=accused, case=Case.objects.get(pk=case.pk))  # themselves
+    with pytest.raises(PermissionDenied):  # recusal: the accused takes no action on it
+        case_accept(actor=accused, case=Case.objects.get(pk=case.pk))
     assert Case.objects.get(pk=case.pk).state == "registered"
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accountability.models import AuditEntry, Regulation
 from deadlines.admin_policies import TimeLimitPolicyAdmin
-from deadlines.models import Clock, ClockKind, MatterKind, TimeLimitPolicy, Urgency
+from deadlines.models import Channel, Clock, ClockKind, MatterKind, TimeLimitPolicy, Urgency
 from deadlines.selectors.policies import policy_current, policy_for
 from deadlines.services.policies import policies_load, policy_create, policy_revise
 from tests.factories import CaseFactory, DepartmentFactory, UserFactory
@@ -383,7 +383,7 @@ def test_it_refuses_to_create_a_code_that_exists() -> None:
     [
         (
             ClockKind.FIRST_FEEDBACK,
-            {"matter_kind": MatterKind.CONSULTATION},
+            {"matter_kind": MatterKind.CONSULTATION, "channel": Channel.PHONE},
             "consultation-first-feedback",
         ),
         (
@@ -404,7 +404,7 @@ def test_it_refuses_to_create_a_code_that_exists() -> None:
         ),
         (
             ClockKind.RESULT,
-            {"matter_kind": MatterKind.COMPLAINT, "variant": "web"},
+            {"matter_kind": MatterKind.CONSULTATION, "channel": Channel.WEB},
             "web-inquiry-reply",
         ),
         (ClockKind.CLOSURE, {"matter_kind": MatterKind.PETITION}, "petition-closure"),

@@ -388,7 +388,7 @@ def test_it_shows_the_callback_deadline_and_its_colour(cast: Cast) -> None:
     with time_machine.travel(datetime(2026, 6, 9, 9, 0, tzinfo=SHANGHAI), tick=False):
         late = client.get(LIST).content.decode()
     assert 'class="light green"' in fresh
-    assert "2026-06-09 00:00" in fresh
+    assert "2026-06-08 24:00" in fresh  # its last day, never 00:00 of the next
     assert 'class="light red"' in late
 
 

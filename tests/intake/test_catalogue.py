@@ -160,7 +160,12 @@ def test_it_loads_every_item_with_its_materials_and_changes_nothing_the_second_t
     assert second.created == second.revised == []
     assert sorted(second.unchanged) == sorted(codes)
     assert ServiceItem.objects.count() == len(codes)
-    assert AuditEntry.objects.count() == len(codes)
+    # Each item once, and each promised limit once as its policy: nothing the second time.
+    promised = [entry["code"] for entry in entries if entry["promised_limit_amount"] is not None]
+    assert AuditEntry.objects.count() == len(codes) + len(promised)
+    assert sorted(
+        AuditEntry.objects.filter(action="policy.create").values_list("object_repr", flat=True)
+    ) == sorted(f"{service_item_current(code).name}：承诺时限 v1" for code in promised)
 
 
 def test_it_names_the_items_whose_department_is_missing_and_attaches_it_later() -> None:

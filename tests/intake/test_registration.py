@@ -173,7 +173,7 @@ def test_the_receipt_carries_number_secret_deadline_and_desk_phone(cast: Cast) -
     assert case.number in page
     secret = re.search(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}\b", page).group(0)  # type: ignore[union-attr]
     assert lookup.matches(case.number, secret, case.lookup_digest)
-    assert "2026-06-04 00:00" in page  # the complaint's result, 2 calendar days
+    assert "2026-06-03 24:00" in page  # the complaint's result, 2 calendar days
     assert cast.desk.staff.desk_phone in page
     # Another person reprinting sees no secret, and may issue a new one.
     head = signed_in(cast.head)

@@ -28,7 +28,7 @@ from deadlines.models import (
     MatterKind,
 )
 from deadlines.services.cases import CaseConflict, case_accept
-from intake.models import RejectionFiling
+from intake.models import MaterialsReturn, RejectionFiling
 from intake.services.rejection import (
     rejection_file,
     rejection_notice_delivered,
@@ -166,6 +166,11 @@ def test_it_records_the_materials_returned_once(cast: Cast) -> None:
     with time_machine.travel(MONDAY, tick=False):
         returned = rejection_record_materials_returned(actor=cast.desk, filing=filing)
     assert returned.materials_returned_at == MONDAY
+    # A row of its own: the filing is history and never changes (DOMAIN: append-only).
+    row = MaterialsReturn.objects.get(filing=filing)
+    assert (row.returned_at, row.returned_by) == (MONDAY, cast.desk)
+    with pytest.raises(PermissionError):
+        RejectionFiling.objects.get(pk=filing.pk).save()
     audit = AuditEntry.objects.get(action="rejection_filing.materials_returned")
     assert audit.object_id == str(filing.pk)
     with pytest.raises(CaseConflict):
