@@ -28,6 +28,22 @@ TRUNCATE_FUNCTION = "accountability_history_no_truncate"
 ALLOW_TRUNCATE_SETTING = "accountability.allow_history_truncate"
 
 
+# Records whose current state follows from their history (ARCHITECTURE: a state that
+# changes is an event, and the current state follows from it): the record, its event
+# model, and the event's foreign key to the record. Apps register theirs in ready().
+STATE_FUNCTION = "accountability_state_follows_events"
+_STATE_FROM_EVENTS: list[tuple[type[models.Model], type[models.Model], str]] = []
+
+
+def state_from_events_register(
+    model: type[models.Model], event_model: type[models.Model], field: str
+) -> None:
+    """Declare that `model`'s ``state`` is always the ``to_state`` of its latest event
+    (`event_model`, linked by `field`). PostgreSQL then checks it at every commit."""
+    if (model, event_model, field) not in _STATE_FROM_EVENTS:
+        _STATE_FROM_EVENTS.append((model, event_model, field))
+
+
 def history_models() -> list[type[models.Model]]:
     return [
         model
@@ -70,6 +86,44 @@ def install_history_triggers(*, using: str = "default", **kwargs: Any) -> None:
             $$ LANGUAGE plpgsql
             """
         )
+        # Checked when the transaction commits (a deferred constraint trigger), against the
+        # row as it then stands: a service saves the record and appends its event in one
+        # transaction, in either order and perhaps several times; a state written without
+        # its event, by anyone, is refused and the transaction rolled back.
+        cursor.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION {STATE_FUNCTION}() RETURNS trigger AS $$
+            DECLARE
+                current_state text;
+                last_state text;
+            BEGIN
+                EXECUTE format('SELECT state FROM %I WHERE id = $1', TG_TABLE_NAME)
+                    INTO current_state USING NEW.id;
+                EXECUTE format(
+                    'SELECT to_state FROM %I WHERE %I = $1 ORDER BY id DESC LIMIT 1',
+                    TG_ARGV[0], TG_ARGV[1]
+                ) INTO last_state USING NEW.id;
+                IF last_state IS NOT NULL AND current_state IS DISTINCT FROM last_state THEN
+                    RAISE EXCEPTION '% %: state % does not follow from its history (last: %)',
+                        TG_TABLE_NAME, NEW.id, current_state, last_state;
+                END IF;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        for model, event_model, field in _STATE_FROM_EVENTS:
+            table, events = model._meta.db_table, event_model._meta.db_table
+            if table not in existing or events not in existing:
+                continue
+            column = event_model._meta.get_field(field).column
+            trigger = f"{table}_state_follows_events"
+            cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+            cursor.execute(
+                f"CREATE CONSTRAINT TRIGGER {trigger} AFTER UPDATE OF state ON {table} "
+                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                f"EXECUTE FUNCTION {STATE_FUNCTION}('{events}', '{column}')"
+            )
         for table in history_tables():
             if table not in existing:
                 continue
