@@ -116,7 +116,10 @@ def install_history_triggers(*, using: str = "default", **kwargs: Any) -> None:
             table, events = model._meta.db_table, event_model._meta.db_table
             if table not in existing or events not in existing:
                 continue
-            column = event_model._meta.get_field(field).column
+            link = event_model._meta.get_field(field)
+            if not isinstance(link, models.ForeignKey):
+                raise TypeError(f"{event_model.__name__}.{field} is not a foreign key")
+            column = link.column
             trigger = f"{table}_state_follows_events"
             cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
             cursor.execute(

@@ -24,7 +24,9 @@ def test_a_violations_state_written_without_its_event_is_refused_at_commit(
     violation = raise_finding(sc, "one-time-notice-breach", sc.handler, at(2026, 6, 1, 10))
     # Through the services: each step appends its event, and every commit is accepted.
     violation = confirm(sc, violation, at(2026, 6, 2, 10))
-    assert violation.state == ViolationEvent.objects.filter(violation=violation).last().to_state
+    assert (
+        violation.state == ViolationEvent.objects.filter(violation=violation).latest("id").to_state
+    )
     # Written directly, without the event: refused when the transaction commits.
     refused = pytest.raises(DatabaseError, match="does not follow from its history")
     with refused, transaction.atomic():
@@ -44,7 +46,7 @@ def test_a_decisions_state_written_without_its_event_is_refused_at_commit(
         at(2026, 6, 2, 10),
     )
     decision = decide(sc, violation, at(2026, 6, 3, 10))
-    assert decision.state == DecisionEvent.objects.filter(decision=decision).last().to_state
+    assert decision.state == DecisionEvent.objects.filter(decision=decision).latest("id").to_state
     refused = pytest.raises(DatabaseError, match="does not follow from its history")
     with refused, transaction.atomic():
         SanctionDecision.objects.filter(pk=decision.pk).update(state="proposed")
