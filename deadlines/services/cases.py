@@ -295,20 +295,26 @@ AGREED = "agreed"
 COMPLEX = "complex"
 
 
-def _start_on_acceptance(case: Case, at: datetime) -> Clock | None:
-    """An accepted application starts its catalogue item's promised limit (承诺时限,
-    seed 002 附件9 三3), once: a case accepted again after a transfer keeps its clock."""
-    if Clock.objects.filter(case=case, kind=ClockKind.CLOSURE, policy__variant=ACCEPTED).exists():
-        return None
+def _start_stage(case: Case, stage: str, at: datetime) -> Clock | None:
+    """Start the handling department's closure clock that `stage` (a policy variant such
+    as ACCEPTED or AGREED) calls for, if a policy names that stage for the case."""
     return _start(
         case,
         ClockKind.CLOSURE,
         at=at,
         department=case.department,
         responsible=case.handler,
-        variant=ACCEPTED,
+        variant=stage,
         stage=True,
     )
+
+
+def _start_on_acceptance(case: Case, at: datetime) -> Clock | None:
+    """An accepted application starts its catalogue item's promised limit (承诺时限,
+    seed 002 附件9 三3), once: a case accepted again after a transfer keeps its clock."""
+    if Clock.objects.filter(case=case, kind=ClockKind.CLOSURE, policy__variant=ACCEPTED).exists():
+        return None
+    return _start_stage(case, ACCEPTED, at)
 
 
 def _department_of(user: Any) -> Department:
@@ -685,15 +691,7 @@ def case_record_agreement(*, actor: Any, case: Case, note: str) -> Case:
     if _running(case, [ClockKind.CLOSURE]).exists():
         clock = None  # a closure limit already runs (a real-name report's 30 days)
     else:
-        clock = _start(
-            case,
-            ClockKind.CLOSURE,
-            at=at,
-            department=case.department,
-            responsible=case.handler,
-            variant=AGREED,
-            stage=True,
-        )
+        clock = _start_stage(case, AGREED, at)
         if clock is None:
             raise ValidationError(
                 _("No time limit runs from an agreement for this kind of matter.")

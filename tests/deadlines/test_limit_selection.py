@@ -7,15 +7,10 @@ June the Dragon Boat Festival; no holiday in July.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from io import StringIO
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.admin.sites import site
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
@@ -23,7 +18,6 @@ from django.test import Client
 from django.urls import reverse
 
 from deadlines.models import (
-    Case,
     CaseEvent,
     Channel,
     Clock,
@@ -44,25 +38,10 @@ from deadlines.services.cases import (
 )
 from deadlines.services.policies import policy_create, policy_retire
 from tests.deadlines.conftest import Cast, open_case
+from tests.deadlines.test_case_clocks import at, fresh, local
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-@contextmanager
-def at(moment: datetime) -> Iterator[None]:
-    with time_machine.travel(moment, tick=False):
-        yield
-
-
-def fresh(case: Case) -> Case:
-    return Case.objects.get(pk=case.pk)
 
 
 def running(case: Any) -> dict[str, Clock]:
