@@ -39,9 +39,10 @@ class DepartmentAdmin(ImportExportModelAdmin):
         "head",
         "supervising_leader",
         "is_dispatch",
+        "handles_cases",
         "round_the_clock",
     )
-    list_filter = ("kind", "is_dispatch", "round_the_clock")
+    list_filter = ("kind", "is_dispatch", "handles_cases", "round_the_clock")
     list_select_related = ("parent", "head", "supervising_leader")
     search_fields = ("code", "name")
     autocomplete_fields = ("parent", "head", "supervising_leader")

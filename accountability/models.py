@@ -57,6 +57,14 @@ class Department(models.Model):
         default=False,
         help_text=_("Takes urgent matters at night and on holidays (生产调度部)."),
     )
+    handles_cases = models.BooleanField(
+        _("handles cases"),
+        default=True,
+        help_text=_(
+            "Cases may be transferred to it and its staff offered as handlers. Off for "
+            "units that oversee instead (leadership, the inspection office, the office)."
+        ),
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     # Business hours on working days (seed 003 值班制度: 8:00–16:30); units on 24-hour
     # duty (dispatch, the repair company) count every hour of every day.

@@ -23,6 +23,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from accountability.addresses import client_address
 from accountability.apiclients import api_client_for_token
 from accountability.cache import count_in_window
 from accountability.models import ApiClient
@@ -127,19 +128,25 @@ class ApiClientThrottle(BaseThrottle):
     """Requests per client, at the client's own rate or API_THROTTLE_RATE, counted in fixed
     windows (a minute for 600/min): one counter per client and window in the cache, so a
     request costs an increment whatever the rate. A client may reach twice
-    its rate across the boundary of two windows, never more."""
+    its rate across the boundary of two windows, never more. A request without a token
+    gets here only on a public read (every other endpoint refuses it first), and is counted
+    per address at OPEN311_ANONYMOUS_RATE."""
 
     def __init__(self) -> None:
         self.retry_after: float | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
         client = request.user
-        if not isinstance(client, ApiClient):
-            return True  # unauthenticated requests fail before any work is done
-        limit, window = parse_rate(client.throttle_rate or str(settings.API_THROTTLE_RATE))
+        if isinstance(client, ApiClient):
+            rate = client.throttle_rate or str(settings.API_THROTTLE_RATE)
+            counter = f"throttle:api:{client.pk}"
+        else:
+            rate = str(settings.OPEN311_ANONYMOUS_RATE)
+            counter = f"throttle:api-anonymous:{client_address(request._request)}"
+        limit, window = parse_rate(rate)
         now = time.time()
         current = int(now // window)
-        count = count_in_window(f"throttle:api:{client.pk}:{window}:{current}", window + 1)
+        count = count_in_window(f"{counter}:{window}:{current}", window + 1)
         if count > limit:
             self.retry_after = (current + 1) * window - now
             return False

@@ -122,9 +122,14 @@ def bad_request(request: HttpRequest, message: str) -> JsonResponse:
     return JsonResponse(_error(400, "invalid", message), status=400)
 
 
+def forbidden(request: HttpRequest, message: str) -> JsonResponse:
+    return JsonResponse(_error(403, "permission_denied", message), status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: an error outside the API's views (in a middleware, say) still answers
-    the API's clients in its shape; pages get Django's plain error page."""
+    the API's clients in its shape; pages get templates/500.html, static (it renders with
+    no request context and no database, which may be what failed)."""
     if request.path.startswith(API_PREFIXES):
         return JsonResponse(_server_error_body(), status=500)
     return defaults.server_error(request)

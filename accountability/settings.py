@@ -97,6 +97,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "accountability.urls"
+# The 403 page in the portal's layout, in words a person can act on.
+CSRF_FAILURE_VIEW = "accountability.error_pages.csrf_failure"
 WSGI_APPLICATION = "accountability.wsgi.application"
 
 TEMPLATES = [
@@ -239,11 +241,19 @@ OUTAGE_LARGE_NOTICE_HOUSEHOLDS = env.read_int(
 )
 
 # The REST API (README "REST API"): token per client system, scopes, JSON errors.
-API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "").strip() or "600/min"
-if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", API_THROTTLE_RATE):
-    raise ImproperlyConfigured(
-        "API_THROTTLE_RATE must look like 600/min (per s, min, hour or day)."
-    )
+
+
+def _read_rate(name: str, default: str) -> str:
+    rate = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(f"{name} must look like {default} (per s, min, hour or day).")
+    return rate
+
+
+API_THROTTLE_RATE = _read_rate("API_THROTTLE_RATE", "600/min")
+# Open311 reads are public (GeoReport v2 asks a key only to post): requests without a
+# token are counted per address at this rate.
+OPEN311_ANONYMOUS_RATE = _read_rate("OPEN311_ANONYMOUS_RATE", "60/min")
 # How long a worker trusts what it read of a REST client (its token, scopes, rate and
 # revocation) before reading it again; 0 reads it on every request.
 API_CLIENT_CACHE_SECONDS = env.read_int("API_CLIENT_CACHE_SECONDS", default=5, minimum=0)

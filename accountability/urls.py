@@ -5,12 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from accountability import apis as organisation_apis
-from accountability import restapi_errors, views
+from accountability import error_pages, restapi_errors, views
 from deadlines import apis as case_apis
 from intake import apis as intake_apis
 from outages import apis as outage_apis
 
-# Errors outside the views: the API's clients get its JSON shape, pages Django's page.
+# Errors outside the views: the API's clients get its JSON shape, pages the portal's own
+# error pages (templates/403.html, 404.html, 500.html).
+handler403 = error_pages.permission_denied
+handler404 = error_pages.page_not_found
 handler500 = restapi_errors.server_error
 
 # The schema and its documentation are public: they describe, they hold no data.
@@ -50,6 +53,8 @@ urlpatterns = [
     ),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Unnamed: not a page of the portal (the permission matrix lists pages by name).
+    path("favicon.ico", views.favicon),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,6 +20,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if landing is not None:
         return redirect(landing.url_name)
     return render(request, "accountability/home.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask /favicon.ico of whatever names no icon (an API answer, a file): the
+    portal's icon, rather than a 404 in their console. Not permanent: the icon's hashed
+    name changes with each deployment."""
+    return redirect(static("favicon.svg"))
 
 
 @never_cache

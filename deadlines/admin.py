@@ -13,7 +13,6 @@ from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from accountability.admin import ReadOnlyAdmin
 from accountability.business_dates import ADMIN_FORMFIELD_OVERRIDES
-from accountability.rules import is_inspection_office
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import (
     Breach,
@@ -32,7 +31,7 @@ from deadlines.models import (
     Transfer,
 )
 from deadlines.resources import IDENTITY_COLUMNS, CalendarDayResource, CaseResource
-from deadlines.rules import sees_complainant
+from deadlines.rules import complainant_visible_q, sees_complainant
 from deadlines.services.calendar import calendar_day_clear, calendar_day_set, calendar_year_publish
 from deadlines.services.cases import case_log_complainant_view
 
@@ -257,13 +256,10 @@ class CaseAdmin(ExportMixin, ReadOnlyAdmin):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term:
-            # A hit on a protected identity would tell who complained: protected cases
-            # are found by their number or subject only. The inspection office sees
-            # identities, except on a case about one of its own (recusal binds the
-            # search too, seed 002 附件10 §5–6).
-            protected = Case.objects.filter(accused__isnull=False)
-            if is_inspection_office(request.user):
-                protected = protected.filter(accused=request.user.pk)
+            # A hit on a protected identity would tell who complained: a case whose
+            # complainant the user may not see (deadlines.rules.complainant_visible_q,
+            # the staff search's definition too) is found by its number or subject only.
+            protected = Case.objects.exclude(complainant_visible_q(request.user))
             by_identity = protected.exclude(Q(number__icontains=term) | Q(subject__icontains=term))
             results = results.exclude(pk__in=by_identity.values("pk"))
         return results, may_have_duplicates

@@ -11,6 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accountability.business_dates import BusinessDateTimeField
 from accountability.models import Department
+from accountability.pickers import (
+    StaffChoiceField,
+    StaffMultipleChoiceField,
+    handling_departments,
+    staff_for_picker,
+)
 from accountability.roles import Role
 from deadlines.models import (
     Case,
@@ -25,6 +31,7 @@ from deadlines.models import (
 )
 from deadlines.selectors.cases import CaseFilters
 from deadlines.selectors.clocks import Colour, clocks_extendable
+from deadlines.selectors.search import MAX_QUERY
 from deadlines.templatetags.moments import deadline_text
 
 User = get_user_model()
@@ -50,6 +57,12 @@ class CaseFilterForm(forms.Form):
     # The yellow cases, as the case page, the dashboard's "at risk" figure and its list
     # colour them (deadlines.selectors.clocks): not a window of its own.
     at_risk = forms.BooleanField(label=Colour.YELLOW.label, required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=MAX_QUERY,
+        help_text=_("Case number, citizen name, phone, address, account number or subject"),
+    )
 
     def filters(self) -> CaseFilters:
         """The filters asked for. Without a state in the link, open cases; a tampered
@@ -63,6 +76,7 @@ class CaseFilterForm(forms.Form):
             urgency=data["urgency"],
             overdue=data["overdue"],
             at_risk=data["at_risk"],
+            search=data["q"],
         )
 
 
@@ -77,22 +91,15 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def _staff_of(department: Department) -> Any:
-    return User.objects.filter(staff__department=department, is_active=True).order_by("username")
-
-
-class _HandlerChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.get_full_name() or obj.get_username())
-
-
 def _eligible_handlers(case: Case) -> Any:
     """Staff of the case's department, less anyone the complaint names (recusal)."""
-    return _staff_of(case.department).exclude(pk__in=case.accused_ids)
+    return staff_for_picker(
+        User.objects.filter(staff__department=case.department_id).exclude(pk__in=case.accused_ids)
+    )
 
 
 class AcceptForm(ActionForm):
-    handler = _HandlerChoice(
+    handler = StaffChoiceField(
         label=_("Handler"),
         queryset=User.objects.none(),
         required=False,
@@ -105,7 +112,7 @@ class AcceptForm(ActionForm):
 
 
 class AcceptTransferForm(ActionForm):
-    handler = _HandlerChoice(label=_("Handler"), queryset=User.objects.none())
+    handler = StaffChoiceField(label=_("Handler"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,35 +125,27 @@ class AssignForm(AcceptTransferForm):
 
 class TransferForm(ActionForm):
     to_department = forms.ModelChoiceField(
-        label=_("To department"), queryset=Department.objects.order_by("code")
+        label=_("To department"), queryset=Department.objects.none()
     )
     handover_note = forms.CharField(label=_("Handover record"), widget=TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_department"].queryset = Department.objects.exclude(  # type: ignore[attr-defined]
+        self.fields["to_department"].queryset = handling_departments().exclude(  # type: ignore[attr-defined]
             pk=self.case.department_id
-        ).order_by("code")
+        )
 
 
 class NameAccusedForm(ActionForm):
-    accused = forms.ModelMultipleChoiceField(
+    accused = StaffMultipleChoiceField(
         label=_("Staff complained about"),
-        queryset=User.objects.filter(is_active=True, staff__isnull=False)
-        .select_related("staff__department")
-        .order_by("staff__department__code", "username"),
+        queryset=staff_for_picker(),
         help_text=_(
             "From now on only the inspection office and the assigned handler see the "
             "complainant; the people named can never handle the case."
         ),
     )
     reason = forms.CharField(label=_("What the complaint says about them"), widget=TEXT)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["accused"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda user: f"{user.get_full_name() or user.get_username()} · {user.staff.department}"
-        )
 
 
 class ReasonForm(ActionForm):
@@ -306,16 +305,16 @@ class FeedbackForm(ActionForm):
 
 
 class SuperviseForm(ActionForm):
-    supervisor = _HandlerChoice(
-        label=_("Supervisor"), queryset=User.objects.filter(is_active=True, staff__isnull=False)
-    )
+    supervisor = StaffChoiceField(label=_("Supervisor"), queryset=staff_for_picker())
     reason = forms.CharField(label=_("What to drive"), widget=TEXT)
 
 
 class EscalateForm(ActionForm):
-    leader = _HandlerChoice(
+    leader = StaffChoiceField(
         label=_("Leader"),
-        queryset=User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value),
+        queryset=User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value)
+        .select_related("staff__department")
+        .order_by("username"),
     )
     reason = forms.CharField(label=_("Reason"), widget=TEXT)
 
@@ -323,7 +322,7 @@ class EscalateForm(ActionForm):
 class InstructForm(ActionForm):
     instruction = forms.CharField(label=_("Instruction"), widget=TEXT)
     department = forms.ModelChoiceField(
-        label=_("Handling department"), queryset=Department.objects.order_by("code")
+        label=_("Handling department"), queryset=handling_departments()
     )
     amount = forms.IntegerField(label=_("Time limit"), min_value=1, max_value=365, initial=7)
     unit = forms.ChoiceField(

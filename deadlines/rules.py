@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from django.db.models import Exists, OuterRef, Q
 
 from accountability.rules import (
     is_department_head,
@@ -135,3 +136,40 @@ _act("deadlines.instruct_case", is_case_leader)
 _act(
     "deadlines.name_accused", is_case_first_responder | heads_case_department | is_inspection_office
 )
+
+
+# -- the same permissions as queries, for lists and search --------------------------------
+# A list or a search cannot ask a predicate of a million rows: these filters say the same
+# as deadlines.view_case and may_see_complainant above, in SQL. Keep each beside its
+# predicate; tests/deadlines/test_search.py checks they agree case by case.
+
+
+def viewable_cases_q(user: Any) -> Q:
+    """deadlines.view_case as a filter on Case."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if is_leadership(user) or is_inspection_office(user):
+        return Q()
+    viewable = (
+        Q(first_responder=user.pk)
+        | Q(handler=user.pk)
+        | Q(department__head=user.pk)
+        | Q(supervisor=user.pk)
+        | Q(leader=user.pk)
+    )
+    department_id = _department_id(user)
+    if department_id is not None:
+        viewable |= Q(department=department_id)
+    return viewable
+
+
+def complainant_visible_q(user: Any) -> Q:
+    """may_see_complainant as a filter on Case: the cases whose complainant's identity the
+    user may see, and so may find by it."""
+    from deadlines.models import Case
+
+    named = Case.accused.through.objects.filter(case=OuterRef("pk"))
+    names_user = Q(Exists(named.filter(user=user.pk)))
+    if is_inspection_office(user):
+        return ~names_user
+    return ~names_user & (~Q(Exists(named)) | Q(handler=user.pk))

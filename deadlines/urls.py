@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.my_cases, name="my_cases"),
     path("department/", views.department_cases, name="department_cases"),
     # Before the case number pattern, which would take these paths too.
+    path("search/", views.case_search_page, name="search"),
     path("notifications/", views_notifications.notifications, name="notifications"),
     path("notifications/read/", views_notifications.notifications_read, name="notifications_read"),
     path(

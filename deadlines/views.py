@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,6 +34,7 @@ from deadlines.selectors.cases import (
 )
 from deadlines.selectors.clocks import case_colour, clock_status, clocks_extendable
 from deadlines.selectors.explain import case_clock_explanations
+from deadlines.selectors.search import case_search, match_reasons
 from deadlines.services import cases as services
 
 PAGE_SIZE = 25
@@ -398,7 +400,7 @@ def department_cases(request: HttpRequest) -> HttpResponse:
         )
     filter_form = forms.CaseFilterForm(request.GET)
     cases = case_list_for_department(
-        department=department, filters=filter_form.filters(), now=timezone.now()
+        department=department, filters=filter_form.filters(), now=timezone.now(), viewer=user
     )
     return _list_page(
         request,
@@ -408,6 +410,28 @@ def department_cases(request: HttpRequest) -> HttpResponse:
             "filter_form": filter_form,
             "departments": choices,
             "department": department,
+        },
+    )
+
+
+@login_required
+@require_GET
+def case_search_page(request: HttpRequest) -> HttpResponse:
+    """The header's search box: every case the user may see that the text finds, with
+    the fields it matched (their names, never a protected value)."""
+    text = request.GET.get("q", "")
+    page = Paginator(case_search(user=request.user, text=text), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    return render(
+        request,
+        "deadlines/search.html",
+        {
+            "search_text": text.strip(),
+            "page": page,
+            "hits": [(case, case_colour(case, now), match_reasons(case)) for case in page],
+            "query": urlencode({"q": text}),
         },
     )
 

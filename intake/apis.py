@@ -1,6 +1,8 @@
 """REST endpoints of the front desk: the service catalogue (/api/v1/service-items/) and
 Open311 GeoReport v2 (/open311/v2/), through which the 12345 hotline reads status and
-files contacts. Protected identities never appear in any answer.
+files contacts. Protected identities never appear in any answer. Open311's reads are
+public, as GeoReport v2 makes them (a request without a token is throttled per address);
+filing a contact needs a client's token with the scope ``open311:write``.
 
 Open311 mapping (README "REST API"): ``service_request_id`` is the case number; ``status``
 is "closed" once the case has ended (closed, rejected, terminated, withdrawn) and "open"
@@ -20,12 +22,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accountability.business_dates import validate_business_date
 from accountability.models import ApiClient, ApiScope
+from accountability.restapi import HasScope
 from accountability.restapi_errors import error_responses
 from deadlines.models import ENDED_STATES, Case, MatterKind, Urgency
 from deadlines.selectors.public import case_public_list
@@ -126,13 +130,13 @@ def _open311_services() -> list[dict[str, Any]]:
 
 @extend_schema(
     tags=["open311"],
-    responses={200: Open311ServiceSerializer(many=True), **error_responses(401, 403, 429)},
+    responses={200: Open311ServiceSerializer(many=True), **error_responses(401, 429)},
 )
 class Open311ServicesApi(APIView):
-    """GeoReport v2 service list (scope ``catalogue:read``): the kinds of matter (group
-    "matter") and the catalogue's items (group "catalogue")."""
+    """GeoReport v2 service list, public: the kinds of matter (group "matter") and the
+    catalogue's items (group "catalogue")."""
 
-    required_scope = ApiScope.CATALOGUE_READ
+    permission_classes = [AllowAny]
 
     def get(self, request: Request) -> Response:
         return Response(Open311ServiceSerializer(_open311_services(), many=True).data)
@@ -207,15 +211,16 @@ class Open311CreatedSerializer(serializers.Serializer):
 
 @extend_schema(tags=["open311"])
 class Open311RequestsApi(APIView):
-    """GeoReport v2 requests: GET lists them (scope ``cases:read``), POST files a hotline
-    contact (scope ``open311:write``)."""
+    """GeoReport v2 requests: GET lists them (public), POST files a hotline contact (scope
+    ``open311:write``)."""
 
-    required_scopes = {
-        "GET": ApiScope.CASES_READ,
-        "HEAD": ApiScope.CASES_READ,
-        "OPTIONS": ApiScope.CASES_READ,
-        "POST": ApiScope.OPEN311_WRITE,
-    }
+    required_scope = ApiScope.OPEN311_WRITE
+
+    def get_permissions(self) -> list[BasePermission]:
+        # AllowAny itself (not a subclass), so that the schema marks the reads public.
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [AllowAny()]
+        return [HasScope()]
 
     @extend_schema(
         parameters=[
@@ -227,7 +232,7 @@ class Open311RequestsApi(APIView):
             OpenApiParameter("start_date", OpenApiTypes.DATETIME),
             OpenApiParameter("end_date", OpenApiTypes.DATETIME),
         ],
-        responses={200: Open311RequestSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={200: Open311RequestSerializer(many=True), **error_responses(400, 401, 429)},
     )
     def get(self, request: Request) -> Response:
         """The newest requests first, at most 200, opened between start_date and end_date."""
@@ -297,13 +302,12 @@ class Open311RequestsApi(APIView):
 
 @extend_schema(
     tags=["open311"],
-    responses={200: Open311RequestSerializer(many=True), **error_responses(401, 403, 404, 429)},
+    responses={200: Open311RequestSerializer(many=True), **error_responses(401, 404, 429)},
 )
 class Open311RequestApi(APIView):
-    """GeoReport v2: one request by its case number, as a list of one (scope
-    ``cases:read``)."""
+    """GeoReport v2: one request by its case number, as a list of one; public."""
 
-    required_scope = ApiScope.CASES_READ
+    permission_classes = [AllowAny]
 
     def get(self, request: Request, number: str) -> Response:
         case = case_public_list(now=timezone.now()).filter(number=number).first()

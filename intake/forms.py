@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Department
+from accountability.pickers import StaffChoiceField, handling_departments, staff_for_picker
 from deadlines.models import Channel, Circumstance, MatterKind, Urgency
 from intake.selectors import service_item_list
 from intake.services.registration import Disposition
@@ -26,11 +27,6 @@ DISPOSITIONS = [
     (Disposition.REFER_OUT.value, _("Outside our scope: guidance given")),
     (Disposition.REVIEW.value, _("Application registered for review: accept or refuse later")),
 ]
-
-
-class _PersonChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.get_full_name() or obj.get_username())
 
 
 class RegistrationForm(forms.Form):
@@ -70,7 +66,7 @@ class RegistrationForm(forms.Form):
         required=False,
         help_text=_("Which body, and how to reach it."),
     )
-    colleague = _PersonChoice(
+    colleague = StaffChoiceField(
         label=_("Colleague"), queryset=get_user_model().objects.none(), required=False
     )
     to_department = forms.ModelChoiceField(
@@ -89,19 +85,18 @@ class RegistrationForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, department: Department, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, department: Department, clerk: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service_item"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (item.code, item.name) for item in service_item_list()
         ]
-        self.fields["colleague"].queryset = (  # type: ignore[attr-defined]
-            get_user_model()
-            .objects.filter(staff__department=department, is_active=True)
-            .order_by("username")
+        # Passing a contact on is to someone else of the clerk's department.
+        self.fields["colleague"].queryset = staff_for_picker(  # type: ignore[attr-defined]
+            get_user_model().objects.filter(staff__department=department).exclude(pk=clerk.pk)
         )
-        self.fields["to_department"].queryset = Department.objects.exclude(  # type: ignore[attr-defined]
+        self.fields["to_department"].queryset = handling_departments().exclude(  # type: ignore[attr-defined]
             pk=department.pk
-        ).order_by("code")
+        )
         self.fields["outage"].queryset = outages_running(now=timezone.now())  # type: ignore[attr-defined]
 
     # The two halves of the page: what was registered, and what the responder did.

@@ -51,7 +51,7 @@ def _remember_secret(request: HttpRequest, number: str, secret: str) -> None:
 @require_http_methods(["GET", "POST"])
 def registration(request: HttpRequest) -> HttpResponse:
     profile = _profile(request)
-    form = RegistrationForm(request.POST or None, department=profile.department)
+    form = RegistrationForm(request.POST or None, department=profile.department, clerk=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -163,6 +163,16 @@ class NotificationKind(models.TextChoices):
     EXTENSION_NOT_TOLD = "extension_not_told", _("An extension was not told to the citizen")
     REMINDER = "reminder", _("Reminder notice")
     CIRCULATION = "circulation", _("Reminder notice circulated")
+    # Hand-overs (issue 22): work arrived for the recipient; the case page is where it is done.
+    HANDED_OVER = "handed_over", _("A case was given to you")
+    ARRIVED = "arrived", _("A case was registered for your department")
+    TRANSFER_AWAITING = "transfer_awaiting", _("A transfer awaits your acceptance")
+    TRANSFER_RETURNED = "transfer_returned", _("A transfer was returned")
+    EXTENSION_AWAITING = "extension_awaiting", _("An extension awaits your decision")
+    ESCALATED = "escalated", _("A case was reported to you")
+    SUPERVISING = "supervising", _("You were named supervisor of a case")
+    SIGN_OFF_AWAITING = "sign_off_awaiting", _("A resolved case awaits your sign-off")
+    SENT_BACK = "sent_back", _("A case was sent back to you")
 
 
 class Notification(models.Model):
@@ -189,9 +199,22 @@ class Notification(models.Model):
         related_name="+",
         db_index=False,
     )
+    # A scan's notification is about a clock; a hand-over's is about the case event that
+    # handed the work over (and has no clock).
     clock = models.ForeignKey(
         "deadlines.Clock",
         verbose_name=_("clock"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    event = models.ForeignKey(
+        "deadlines.CaseEvent",
+        verbose_name=_("case event"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
@@ -215,7 +238,8 @@ class Notification(models.Model):
         db_index=False,
     )
     # The deadline the notification is about: the due moment a yellow card warns of (as
-    # it stood then), the deadline missed, the moment the citizen was to be told by.
+    # it stood then), the deadline missed, the moment the citizen was to be told by; for
+    # a hand-over, the moment the work was handed over.
     moment = models.DateTimeField(_("moment"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -228,6 +252,15 @@ class Notification(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["recipient", "kind", "clock", "moment"], name="notification_once"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "event"],
+                name="notification_handover_once",
+                condition=Q(event__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=Q(clock__isnull=False) | Q(event__isnull=False),
+                name="notification_has_source",
             ),
         ]
         indexes: ClassVar = [

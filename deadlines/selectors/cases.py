@@ -23,6 +23,7 @@ from deadlines.models import (
     Transfer,
 )
 from deadlines.selectors.clocks import Colour, cases_of_colour, running_clocks
+from deadlines.selectors.search import search_filter
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,15 @@ class CaseFilters:
     urgency: str = ""
     overdue: bool = False  # red: a running deadline has passed
     at_risk: bool = False  # yellow: a warning moment has come, no deadline has passed
+    search: str = ""  # the header search box's text (deadlines.selectors.search)
 
 
-def _listed(cases: QuerySet[Case], filters: CaseFilters, now: datetime) -> QuerySet[Case]:
+def _listed(
+    cases: QuerySet[Case], filters: CaseFilters, now: datetime, viewer: Any
+) -> QuerySet[Case]:
+    found = search_filter(viewer, filters.search)
+    if found is not None:
+        cases = cases.filter(found)
     if filters.state == "open":
         cases = cases.exclude(state__in=ENDED_STATES)
     elif filters.state:
@@ -64,13 +71,15 @@ def case_list_for_person(*, user: Any, filters: CaseFilters, now: datetime) -> Q
     """The cases a person works: as handler, supervisor or leader, or as first responder
     (who follows a matter until the citizen has heard back)."""
     mine = Q(handler=user) | Q(supervisor=user) | Q(leader=user) | Q(first_responder=user)
-    return _listed(Case.objects.filter(mine), filters, now)
+    return _listed(Case.objects.filter(mine), filters, now, user)
 
 
 def case_list_for_department(
-    *, department: Any, filters: CaseFilters, now: datetime
+    *, department: Any, filters: CaseFilters, now: datetime, viewer: Any
 ) -> QuerySet[Case]:
-    return _listed(Case.objects.filter(department=department), filters, now)
+    """A department's cases; a search in the filters finds by identity only where the
+    viewer may see the complainant."""
+    return _listed(Case.objects.filter(department=department), filters, now, viewer)
 
 
 def case_get(*, number: str) -> Case:

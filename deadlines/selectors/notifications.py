@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deadlines.bell import SOURCES
 from deadlines.models import Notification, NotificationKind, Reminder
@@ -43,23 +44,66 @@ def notification_list(*, user: Any) -> QuerySet[Notification]:
 
 
 def notification_link(notification: Notification) -> str:
-    """Where a notification leads: the printable notice, or the case page."""
+    """Where a notification leads: the printable notice, or the case page (where every
+    hand-over's work is done: accepting, assigning, deciding, signing off)."""
     if notification.reminder_id is not None:
         return reverse("deadlines:reminder_detail", args=[notification.reminder_id])
     return reverse("deadlines:case_detail", args=[notification.case.number])
 
 
+HANDOVER_TEXTS = {
+    NotificationKind.HANDED_OVER: gettext_lazy(
+        "Case %(number)s (%(subject)s) was given to you to handle."
+    ),
+    NotificationKind.ARRIVED: gettext_lazy(
+        "Case %(number)s (%(subject)s) was registered for your department and awaits acceptance."
+    ),
+    NotificationKind.TRANSFER_AWAITING: gettext_lazy(
+        "Case %(number)s (%(subject)s) was transferred to your department and awaits your "
+        "acceptance."
+    ),
+    NotificationKind.TRANSFER_RETURNED: gettext_lazy(
+        "Case %(number)s (%(subject)s), which you transferred, was returned to your department."
+    ),
+    NotificationKind.EXTENSION_AWAITING: gettext_lazy(
+        "An extension on case %(number)s (%(subject)s) awaits your decision."
+    ),
+    NotificationKind.ESCALATED: gettext_lazy(
+        "Case %(number)s (%(subject)s) was reported to you and awaits your instruction."
+    ),
+    NotificationKind.SUPERVISING: gettext_lazy(
+        "You were named to supervise case %(number)s (%(subject)s)."
+    ),
+    NotificationKind.SIGN_OFF_AWAITING: gettext_lazy(
+        "Case %(number)s (%(subject)s) is resolved and awaits your sign-off."
+    ),
+    NotificationKind.SENT_BACK: gettext_lazy(
+        "Case %(number)s (%(subject)s) was not signed off and is back with you to handle."
+    ),
+}
+
+
 def notification_text(notification: Notification) -> str:
-    """One line saying what happened, in the active language. Every notification's
-    moment is a deadline (the one warned of, the one missed, the one for telling the
-    citizen), so it reads as one: 24:00 of its last day, not 00:00 of the next."""
+    """One line saying what happened, in the active language. A hand-over says what
+    awaits the recipient. Every scan notification's moment is a deadline (the one warned
+    of, the one missed, the one for telling the citizen), so it reads as one: 24:00 of
+    its last day, not 00:00 of the next."""
+    kind = NotificationKind(notification.kind)
+    if kind in HANDOVER_TEXTS:
+        # A hand-over's line is the case's number and subject and the step that awaits:
+        # never the citizen, whose identity may be protected.
+        return str(HANDOVER_TEXTS[kind]) % {
+            "number": notification.case.number,
+            "subject": notification.case.subject,
+        }
+    clock = notification.clock
+    assert clock is not None  # the scans write every kind but a hand-over with its clock
     values = {
-        "clock": notification.clock.get_kind_display(),
+        "clock": clock.get_kind_display(),
         "number": notification.case.number,
         "subject": notification.case.subject,
         "moment": deadline_text(notification.moment),
     }
-    kind = notification.kind
     if kind == NotificationKind.WARNING:
         text = _("“%(clock)s” of case %(number)s (%(subject)s) is due at %(moment)s.")
     elif kind == NotificationKind.OVERDUE:

@@ -45,6 +45,7 @@ from deadlines.models import (
     FeedbackEntry,
     HandlingMode,
     MatterKind,
+    NotificationKind,
     Suspension,
     TimeLimitPolicy,
     Transfer,
@@ -63,6 +64,7 @@ from deadlines.services.clocks import (
     clocks_resume,
     closed_pauses,
 )
+from deadlines.services.notifications import handover_notify
 from deadlines.templatetags.moments import deadline_text
 
 # A rating at or below this, caused by the unit, reopens the case for rework (DOMAIN §10).
@@ -379,7 +381,7 @@ def case_open(
     case.lookup_secret = lookup.new_secret()  # for the receipt; only its digest is kept
     case.lookup_digest = lookup.digest(case.number, case.lookup_secret)
     case.save()
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, actor=actor, action="open", from_state="", to_state=case.state, at=at
     )
     _start(case, ClockKind.FIRST_FEEDBACK, at=at, department=own_department, responsible=actor)
@@ -394,6 +396,13 @@ def case_open(
             at=at,
             department=department,
             responsible=department.head,
+        )
+        handover_notify(
+            actor=actor,
+            case=case,
+            event=event,
+            kind=NotificationKind.ARRIVED,
+            recipients=[department.head],
         )
     return case
 
@@ -447,7 +456,7 @@ def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
     case.handler, cover = _handler_for(case, handler, at)
     _hand_clocks_to(case, case.handler)
     _start_on_acceptance(case, at)
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="accept",
@@ -455,6 +464,14 @@ def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
         at=at,
         handler=case.handler.pk,
         **cover,
+    )
+    # Passed on to a colleague (or their substitute, who actually gets it).
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.HANDED_OVER,
+        recipients=[case.handler],
     )
     return case
 
@@ -469,7 +486,7 @@ def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Ca
     at = timezone.now()
     case.handler, cover = _handler_for(case, handler, at)
     _hand_clocks_to(case, case.handler)
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="assign",
@@ -478,6 +495,13 @@ def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Ca
         reason=reason.strip(),
         handler=case.handler.pk,
         **cover,
+    )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.HANDED_OVER,
+        recipients=[case.handler],
     )
     return case
 
@@ -495,6 +519,11 @@ def case_transfer(
     if to_department.pk == case.department_id:
         raise ValidationError(
             _("The case is already with %(department)s.") % {"department": to_department}
+        )
+    if not to_department.handles_cases:
+        raise ValidationError(
+            _("%(department)s does not handle cases: transfer to a unit that does.")
+            % {"department": to_department}
         )
     if to_department.head_id is None:
         raise ValidationError(
@@ -540,7 +569,7 @@ def case_transfer(
             responsible=case.first_responder,
             variant="transfer_follow_up",
         )
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="transfer",
@@ -549,6 +578,13 @@ def case_transfer(
         reason=handover_note,
         from_department=transfer.from_department_id,
         to_department=to_department.pk,
+    )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.TRANSFER_AWAITING,
+        recipients=[to_department.head],
     )
     return transfer
 
@@ -581,7 +617,7 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
         responsible=case.handler,
     )
     _start_on_acceptance(case, at)
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="accept_transfer",
@@ -589,6 +625,13 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
         at=at,
         handler=case.handler.pk,
         **cover,
+    )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.HANDED_OVER,
+        recipients=[case.handler],
     )
     return case
 
@@ -607,7 +650,7 @@ def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
     _stop(case, at, [ClockKind.TRANSFER_ACCEPTANCE])
     case.department = transfer.from_department
     case.handler = None
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="return_transfer",
@@ -615,6 +658,13 @@ def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
         at=at,
         reason=reason,
         to_department=transfer.from_department_id,
+    )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.TRANSFER_RETURNED,
+        recipients=[transfer.sent_by],
     )
     return case
 
@@ -936,7 +986,7 @@ def case_request_extension(
     )
     extension.full_clean()
     extension.save()
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="request_extension",
@@ -947,7 +997,21 @@ def case_request_extension(
         amount=amount,
         unit=extension.unit,
     )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.EXTENSION_AWAITING,
+        recipients=[_extension_approver(case, policy)],
+    )
     return extension
+
+
+def _extension_approver(case: Case, policy: TimeLimitPolicy) -> Any:
+    """Who decides an extension under `policy`: the person _may_approve_extension lets."""
+    if policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER:
+        return case.department.leader()
+    return case.department.head
 
 
 def _may_approve_extension(case: Case, actor: Any, policy: TimeLimitPolicy) -> None:
@@ -1144,7 +1208,7 @@ def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> C
     case.supervisor = supervisor
     if case.handling_mode != HandlingMode.ESCALATED:
         case.handling_mode = HandlingMode.SUPERVISED
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="supervise",
@@ -1152,6 +1216,13 @@ def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> C
         at=timezone.now(),
         reason=reason,
         supervisor=supervisor.pk,
+    )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.SUPERVISING,
+        recipients=[supervisor],
     )
     return case
 
@@ -1176,7 +1247,7 @@ def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
     case.handling_mode = HandlingMode.ESCALATED
     for audience in (TO_LEADER, TO_CITIZEN):
         _start_progress(case, at, audience)
-    _record(
+    event = _record(
         case,
         actor=actor,
         action="escalate",
@@ -1184,6 +1255,13 @@ def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
         at=at,
         reason=reason,
         leader=leader.pk,
+    )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.ESCALATED,
+        recipients=[leader],
     )
     return case
 
@@ -1252,7 +1330,16 @@ def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
     at = timezone.now()
     case.resolution, case.resolved_at = resolution, at
     _stop(case, at, [ClockKind.RESULT, ClockKind.REVIEW])
-    _record(case, actor=actor, action="resolve", from_state=before, at=at, reason=resolution)
+    event = _record(
+        case, actor=actor, action="resolve", from_state=before, at=at, reason=resolution
+    )
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.SIGN_OFF_AWAITING,
+        recipients=[case.department.head],
+    )
     return case
 
 
@@ -1268,7 +1355,14 @@ def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
         case=case, kind__in=[ClockKind.RESULT, ClockKind.REVIEW], stopped_at=case.resolved_at
     ).update(stopped_at=None)
     case.resolution, case.resolved_at = "", None
-    _record(case, actor=actor, action="send_back", from_state=before, at=at, reason=reason)
+    event = _record(case, actor=actor, action="send_back", from_state=before, at=at, reason=reason)
+    handover_notify(
+        actor=actor,
+        case=case,
+        event=event,
+        kind=NotificationKind.SENT_BACK,
+        recipients=[case.handler],
+    )
     return case
 
 

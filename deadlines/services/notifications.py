@@ -1,9 +1,12 @@
-"""Notifications after they are created by the scans: read marks, and email when the
-portal has an outgoing mail server (EMAIL_HOST)."""
+"""Notifications: those of a hand-over, written by the case services in their own
+transaction (work arrived for someone: handover_notify and its callers in
+deadlines.services.cases), read marks, and email when the portal has an outgoing mail
+server (EMAIL_HOST). The scans write theirs in deadlines.services.scans."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from deadlines.bell import SOURCES
-from deadlines.models import Notification
+from deadlines.models import Case, CaseEvent, Notification
 from deadlines.selectors.notifications import notification_link, notification_text
 
 # Only recent notifications are emailed: turning email on later must not send a flood of
@@ -26,6 +29,30 @@ EMAIL_BATCH = 500
 
 def email_configured() -> bool:
     return bool(getattr(settings, "EMAIL_HOST", ""))
+
+
+def handover_notify(
+    *, actor: Any, case: Case, event: CaseEvent, kind: str, recipients: Iterable[Any]
+) -> list[Notification]:
+    """Tell the new owners of a piece of work that it arrived (issue 22), in the caller's
+    transaction, so a refused or rolled-back step tells nobody. Never the actor (they know
+    what they did), never a person named in the complaint (recusal: the case is not theirs
+    to see), never an inactive account; each person once. The email follows through
+    notifications_email_pending like every other notification."""
+    barred = set(case.accused_ids) | {actor.pk}
+    told: dict[int, Notification] = {}
+    for person in recipients:
+        if person is None or person.pk in barred or person.pk in told or not person.is_active:
+            continue
+        told[person.pk] = Notification(
+            recipient=person,
+            kind=kind,
+            case=case,
+            event=event,
+            moment=event.at,
+            created_at=event.at,
+        )
+    return Notification.objects.bulk_create(told.values())
 
 
 @transaction.atomic

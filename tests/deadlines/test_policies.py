@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import path, reverse
 from django.utils import timezone
 
+from accountability import urls as portal_urls
 from accountability.models import AuditEntry, Regulation
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import Channel, Clock, ClockKind, MatterKind, TimeLimitPolicy, Urgency
@@ -33,7 +34,8 @@ REGULATIONS = Path(settings.BASE_DIR) / "fixtures" / "regulations.json"
 # (or whether yet) deadlines.admin registers it.
 policy_site = AdminSite(name="policy_admin")
 policy_site.register(TimeLimitPolicy, TimeLimitPolicyAdmin)
-urlpatterns = [path("admin/", policy_site.urls)]
+# The portal's own pages follow, so that its error pages (which link to them) render.
+urlpatterns = [path("admin/", policy_site.urls), *portal_urls.urlpatterns]
 
 
 def _entries() -> list[dict[str, Any]]:

@@ -117,7 +117,7 @@ def test_it_marks_each_warning_and_breach_once_when_scans_race(overdue: list[Clo
         Notification.objects.filter(kind=NotificationKind.OVERDUE, clock__in=result_clocks).count()
         == 2 * CASES
     )
-    _no_duplicates(Notification, "recipient", "kind", "clock", "moment")
+    _no_duplicates(Notification, "recipient", "kind", "clock", "event", "moment")
     assert (
         sum(n for _, b in results for n in [b.notifications])
         == Notification.objects.filter(kind=NotificationKind.OVERDUE).count()
@@ -131,7 +131,7 @@ def test_it_gives_each_yellow_card_once_when_scans_race(overdue: list[Clock]) ->
     assert sum(result.marked for result in results) == CASES
     assert sum(result.notifications for result in results) == 2 * CASES
     assert Notification.objects.filter(kind=NotificationKind.WARNING).count() == 2 * CASES
-    _no_duplicates(Notification, "recipient", "kind", "clock", "moment")
+    _no_duplicates(Notification, "recipient", "kind", "clock", "event", "moment")
 
 
 def test_it_issues_each_reminder_once_when_full_scans_race(overdue: list[Clock]) -> None:
@@ -144,7 +144,7 @@ def test_it_issues_each_reminder_once_when_full_scans_race(overdue: list[Clock])
     race([lambda: reminders_issue_due(now=later, batch=4) for _ in range(3)])
     assert Reminder.objects.filter(stage=ReminderStage.CIRCULATION).count() == CASES
     assert Notification.objects.filter(kind=NotificationKind.CIRCULATION).count() == 3 * CASES
-    _no_duplicates(Notification, "recipient", "kind", "clock", "moment")
+    _no_duplicates(Notification, "recipient", "kind", "clock", "event", "moment")
 
 
 def _work_list_plans(scan: Callable[[], Any]) -> list[str]:

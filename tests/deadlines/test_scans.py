@@ -112,7 +112,8 @@ def complaint_in_hand(cast: Cast, moment: datetime) -> tuple[Case, Clock]:
     2 calendar days, with the yellow card one working day before the deadline."""
     with time_machine.travel(moment, tick=False):
         case = open_case(cast)
-        case = case_accept(actor=cast.head, case=case, handler=cast.handler)
+        # Taken on by the handler themselves: no hand-over notification among the scans'.
+        case = case_accept(actor=cast.handler, case=case)
     return case, Clock.objects.get(case=case, kind=ClockKind.RESULT)
 
 

@@ -515,3 +515,36 @@ def test_it_records_a_referral_and_its_outcome_through_the_decision_page(
     page = client.get(url).content.decode()
     assert "集团纪委" in page
     assert "给予记过处分" in page
+
+
+def _told_of(decision: SanctionDecision) -> set[Any]:
+    return {
+        n.recipient
+        for n in SanctionNotification.objects.filter(
+            decision=decision, kind=SanctionNotificationKind.DECISION_AWAITING
+        ).select_related("recipient")
+    }
+
+
+def test_it_tells_the_deciders_but_never_the_proposer_or_the_person_named(
+    people: People,
+) -> None:
+    """Issue 22: a proposal awaiting its decider tells the people sanctions.authority lets
+    decide it; the proposer (a member here) and the person it is about (a member too) are
+    not told, and a refused proposal tells nobody."""
+    sc = people.sc
+    by_the_office_head = propose(sc, [K.WRITTEN_WARNING], proposer=sc.inspector2)
+    assert _told_of(by_the_office_head) == {sc.leader, people.member}
+
+    about_a_member = propose(sc, [K.WRITTEN_WARNING], person=people.member)
+    assert _told_of(about_a_member) == {sc.leader, people.office_head}
+
+    violation = confirmed_finding(sc, "one-time-notice-breach", sc.handler, WHEN)
+    with pytest.raises(PermissionDenied):
+        sanction_propose(
+            actor=sc.handler,
+            responsibility=direct(sc, violation),
+            chosen_kinds=[K.WRITTEN_WARNING],
+            departure_reason="按调查情况选择",
+        )
+    assert SanctionNotification.objects.count() == 4

@@ -54,6 +54,7 @@ class Command(BaseCommand):
             department.kind = row["kind"]
             department.parent = departments.get(row["parent"]) if row["parent"] else None
             department.is_dispatch = row.get("is_dispatch", False)
+            department.handles_cases = row.get("handles_cases", True)
             department.round_the_clock = row.get("round_the_clock", False)
             department.phone = row["phone"]
             departments[row["code"]] = services.department_save(actor=admin, department=department)

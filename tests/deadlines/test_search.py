@@ -1,0 +1,265 @@
+"""The staff search (issue 22, "Finding and being told"): one box in the header finds a
+case by its number (or a pasted receipt line), the citizen's name, phone, address or
+account number, or its subject, among the cases the user may see; a complaint about staff
+is found by its complainant's identity only by whom may see that identity; the lists take
+the same filter. The registration page asks for earlier contacts as the clerk types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from accountability.roles import Role
+from accountability.rules import may
+from deadlines.models import Case
+from deadlines.rules import complainant_visible_q, sees_complainant, viewable_cases_q
+from deadlines.services.cases import case_accept, case_name_accused
+from tests.deadlines.conftest import Cast, _staff, open_case
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 6, 1, 9, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with time_machine.travel(MONDAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def accused(cast: Cast) -> Any:
+    """A meter reader of the service department the citizen complains about."""
+    return _staff("meter_reader", cast.service, Role.HANDLER)
+
+
+@pytest.fixture
+def about_staff(cast: Cast, accused: Any) -> Case:
+    """A complaint by 李四光 about the meter reader, handled by cast.handler."""
+    case = open_case(
+        cast,
+        subject="抄表员态度恶劣",
+        citizen_name="李四光",
+        citizen_phone="13911112222",
+        citizen_address="光明路12号",
+        citizen_account="WA-5566",
+    )
+    case = case_accept(actor=cast.head, case=case, handler=cast.handler)
+    return case_name_accused(actor=cast.desk, case=case, accused=[accused], reason="态度恶劣")
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def search(user: Any, text: str) -> str:
+    response = signed_in(user).get(reverse("deadlines:search"), {"q": text})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def found(user: Any, text: str) -> set[str]:
+    """The numbers of the cases the result page links to (the box echoes the text typed)."""
+    page = search(user, text)
+    return {
+        number
+        for number in Case.objects.values_list("number", flat=True)
+        if f'href="{reverse("deadlines:case_detail", args=[number])}"' in page
+    }
+
+
+# -- what each field finds ------------------------------------------------------------------
+
+
+def test_it_finds_by_every_field_of_a_case_the_user_may_see(cast: Cast) -> None:
+    case = open_case(
+        cast,
+        subject="水表漏水严重",
+        citizen_name="王小明",
+        citizen_phone="13712345678",
+        citizen_address="人民路100号3单元",
+        citizen_account="WA-102030",
+    )
+    other = open_case(cast, subject="水压不足", citizen_name="赵六", citizen_phone="13600000000")
+    for text in (
+        case.number,
+        case.number[-6:],  # the number's digits, as a clerk reads them out
+        "王小明",
+        "王小",  # two characters: a name beginning with them
+        "王",
+        "12345",  # inside the phone
+        "人民路100",
+        "102030",
+        "水表",  # two characters: a subject beginning with them
+        "水表漏",
+    ):
+        assert found(cast.handler, text) == {case.number}, text
+    assert found(cast.handler, "小明") == set()  # two characters inside a name: no match
+    assert other.number in found(cast.handler, "水压不足")
+
+
+def test_a_pasted_receipt_line_searches_the_number_and_never_the_secret(cast: Cast) -> None:
+    case = open_case(cast)
+    open_case(cast)
+    line = f"办件编号:{case.number}  查询码:{case.lookup_secret}"
+    assert found(cast.handler, line) == {case.number}
+    assert found(cast.handler, f"{case.number} {case.lookup_secret}") == {case.number}
+    assert found(cast.handler, case.lookup_secret) == set()
+
+
+def test_it_finds_only_cases_the_user_may_see(cast: Cast) -> None:
+    case = open_case(cast, citizen_name="钱七")
+    assert found(cast.outsider, case.number) == set()
+    assert found(cast.outsider, "钱七") == set()
+    assert found(cast.network_head, "钱七") == set()
+    for viewer in (cast.desk, cast.head, cast.leader, cast.inspector):
+        assert found(viewer, "钱七") == {case.number}
+
+
+# -- a complaint about staff ------------------------------------------------------------------
+
+
+def test_a_protected_complaint_is_found_by_its_complainant_only_by_whom_may_see_them(
+    about_staff: Case, accused: Any, cast: Cast
+) -> None:
+    for text in ("李四光", "李四", "13911112222", "光明路12", "WA-5566"):
+        assert found(accused, text) == set(), text
+        assert found(cast.head, text) == set(), text  # a colleague: the case, not who
+        assert found(cast.desk, text) == set(), text
+        assert found(cast.inspector, text) == {about_staff.number}, text
+        assert found(cast.handler, text) == {about_staff.number}, text
+
+
+def test_a_protected_complaint_is_found_by_number_by_whoever_may_view_it(
+    about_staff: Case, accused: Any, cast: Cast
+) -> None:
+    for viewer in (accused, cast.head, cast.desk, cast.handler, cast.leader, cast.inspector):
+        assert found(viewer, about_staff.number) == {about_staff.number}
+    assert found(cast.outsider, about_staff.number) == set()
+
+
+def test_a_hit_says_why_it_matched_without_the_protected_identity(
+    about_staff: Case, cast: Cast
+) -> None:
+    page = search(cast.head, about_staff.number)
+    reasons = page.split('class="match-reasons">')[1].split("</td>")[0]
+    assert reasons == "办件编号"
+    for identity in ("李四光", "13911112222", "光明路12号", "WA-5566"):
+        assert identity not in page
+    page = search(cast.inspector, "1391111")
+    assert page.split('class="match-reasons">')[1].split("</td>")[0] == "服务对象电话"
+
+
+def test_the_query_filters_say_what_the_predicates_say(
+    about_staff: Case, accused: Any, cast: Cast
+) -> None:
+    ordinary = open_case(cast)
+    elsewhere = open_case(cast, department=cast.network)
+    people = [accused, *vars(cast).values()]
+    people = [person for person in people if hasattr(person, "username")]
+    for person in people:
+        viewable = set(Case.objects.filter(viewable_cases_q(person)).values_list("pk", flat=True))
+        visible = set(
+            Case.objects.filter(complainant_visible_q(person)).values_list("pk", flat=True)
+        )
+        for case in (about_staff, ordinary, elsewhere):
+            case = Case.objects.select_related("department").get(pk=case.pk)
+            assert (case.pk in viewable) is may(person, "deadlines.view_case", case), person
+            assert (case.pk in visible) is sees_complainant(person, case), person
+
+
+# -- the page and the lists -------------------------------------------------------------------
+
+
+def test_it_pages_results_in_a_fixed_number_of_queries(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    client = signed_in(cast.head)
+    for _ in range(3):
+        open_case(cast, citizen_name="孙八")
+    url = reverse("deadlines:search")
+    client.get(url, {"q": "孙八"})  # warm the session
+    # Session, user, roles, staff profile, count, page, and the header's notification count.
+    with django_assert_num_queries(7):
+        small = client.get(url, {"q": "孙八"}).content.decode()
+    for _ in range(27):
+        open_case(cast, citizen_name="孙八")
+    with django_assert_num_queries(7):
+        full = client.get(url, {"q": "孙八"}).content.decode()
+    assert small.count('class="match-reasons"') == 3
+    assert full.count('class="match-reasons"') == 25
+    assert "第 1 页,共 2 页" in full
+    assert "q=%E5%AD%99%E5%85%AB" in full  # the next page keeps the search
+
+
+def test_every_staff_page_carries_the_search_box(cast: Cast) -> None:
+    page = signed_in(cast.desk).get(reverse("deadlines:my_cases")).content.decode()
+    assert 'role="search"' in page
+    assert f'action="{reverse("deadlines:search")}"' in page
+    assert '<label for="site-search-q"' in page
+
+
+@pytest.mark.parametrize("url_name", ["deadlines:my_cases", "deadlines:department_cases"])
+def test_the_lists_take_the_same_filter(
+    about_staff: Case, cast: Cast, accused: Any, url_name: str
+) -> None:
+    mine = open_case(cast, citizen_name="周九")
+    client = signed_in(cast.desk)  # first responder of both, not allowed the complainant
+    page = client.get(reverse(url_name), {"q": "周九"}).content.decode()
+    assert mine.number in page
+    assert about_staff.number not in page
+    page = client.get(reverse(url_name), {"q": "李四光"}).content.decode()
+    assert about_staff.number not in page
+    page = client.get(reverse(url_name), {"q": about_staff.number}).content.decode()
+    assert about_staff.number in page
+    assert mine.number not in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [("王小明", "case_citizen_name_trgm"), ("王小", "case_citizen_name_prefix")],
+)
+def test_postgresql_serves_a_search_from_its_indexes(cast: Cast, text: str, index: str) -> None:
+    from deadlines.selectors.search import case_search
+
+    open_case(cast, citizen_name="王小明")
+    query = case_search(user=cast.inspector, text=text).filter(citizen_name__isnull=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan
+
+
+# -- the desk's earlier contacts --------------------------------------------------------------
+
+
+def test_the_registration_page_asks_for_earlier_contacts_as_the_clerk_types(cast: Cast) -> None:
+    page = signed_in(cast.desk).get(reverse("intake:registration")).content.decode()
+    history_url = reverse("intake:history")
+    assert f'data-history-url="{history_url}"' in page
+    assert 'data-history-fields="phone=id_citizen_phone account=id_citizen_account"' in page
+    assert 'id="id_citizen_phone"' in page
+    assert 'id="id_citizen_account"' in page
+    assert "intake/history_as_typed.js" in page
+    script = finders.find("intake/history_as_typed.js")
+    assert script is not None
+    with open(script, encoding="utf-8") as source:
+        code = source.read()
+    assert 'addEventListener("input"' in code  # as the clerk types, not only on leaving
+    assert "setTimeout(refresh, PAUSE_MS)" in code
+    assert "clearTimeout(timer)" in code
