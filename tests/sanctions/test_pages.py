@@ -20,7 +20,8 @@ from django.utils.translation import gettext
 
 from accountability.models import AuditEntry, LeadingGroup
 from accountability.roles import Role
-from deadlines.services.cases import case_name_accused
+from deadlines.models import Case
+from deadlines.services.cases import case_name_accused, case_transfer
 from sanctions import services
 from sanctions.authority import deciders_for
 from sanctions.models import (
@@ -235,11 +236,20 @@ def test_it_shows_the_evidence_the_case_timeline_and_the_complainant_to_the_offi
 def test_it_hides_the_complainant_from_leadership_on_the_violation_page(
     cast: Cast, violation: Violation
 ) -> None:
+    # Free text on the case that names the complainant is withheld too (issue 21, item 2):
+    # a handover note, which the page showed whatever the viewer before.
+    case_transfer(
+        actor=cast.desk,
+        case=Case.objects.get(pk=violation.case_id),
+        to_department=cast.network,
+        handover_note="张三反映窗口接待态度问题，请管网所协查。",
+    )
     text = signed_in(cast.leader).get(reverse("sanctions:violation", args=[violation.pk]))
     page = text.content.decode()
     assert "张三" not in page
     assert "幸福路8号" not in page
     assert 'id="identity-protected"' in page
+    assert "不予显示" in page
     assert not AuditEntry.objects.filter(action="case.complainant_view").exists()
 
 
