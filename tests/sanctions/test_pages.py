@@ -238,6 +238,7 @@ def test_it_hides_the_complainant_from_leadership_on_the_violation_page(
 ) -> None:
     # Free text on the case that names the complainant is withheld too (issue 21, item 2):
     # a handover note, which the page showed whatever the viewer before.
+    assert violation.case_id is not None
     case_transfer(
         actor=cast.desk,
         case=Case.objects.get(pk=violation.case_id),
