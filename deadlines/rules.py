@@ -19,7 +19,7 @@ from accountability.rules import (
     is_inspection_office,
     is_leadership,
 )
-from accountability.selectors import department_leaders
+from deadlines.models.working_time import ExtensionApprover
 
 
 def _department_id(user: Any) -> int | None:
@@ -60,12 +60,11 @@ def is_case_leader(user: Any, case: Any) -> bool:
 @rules.predicate
 def leads_case_department(user: Any, case: Any) -> bool:
     """The user is the supervising leader of the case's handling department (inherited
-    from the nearest ancestor department that names one)."""
-    return (
-        case is not None
-        and user.pk is not None
-        and department_leaders().get(case.department_id) == user.pk
-    )
+    from the nearest ancestor department that names one: Department.leader)."""
+    if case is None or user.pk is None:
+        return False
+    leader = case.department.leader()
+    return leader is not None and leader.pk == user.pk
 
 
 @rules.predicate
@@ -173,3 +172,12 @@ def complainant_visible_q(user: Any) -> Q:
     if is_inspection_office(user):
         return ~names_user
     return ~names_user & (~Q(Exists(named)) | Q(handler=user.pk))
+
+
+def extension_decision_perm(policy: Any) -> str:
+    """The permission that decides more time under `policy` (DOMAIN §3): the head's, or
+    the supervising leader's where the policy names the leader (a complex complaint
+    beyond its 7 days, a petition a superior body transferred)."""
+    if policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER:
+        return "deadlines.approve_leader_extension"
+    return "deadlines.decide_extension"

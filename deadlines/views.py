@@ -24,8 +24,8 @@ from django_fsm import has_transition_perm
 from accountability.models import Department, StaffProfile
 from accountability.rules import is_inspection_office, is_leadership, may
 from deadlines import forms
-from deadlines.models import Case, CaseState, ExtensionApprover, ExtensionRequest, MatterKind
-from deadlines.rules import sees_complainant
+from deadlines.models import Case, CaseState, ExtensionRequest, MatterKind
+from deadlines.rules import extension_decision_perm, sees_complainant
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import (
     case_get,
@@ -67,9 +67,7 @@ def _decides_an_extension(user: Any, case: Case) -> bool:
     for extension in case.extensions.all():
         if extension.decision != ExtensionRequest.Decision.PENDING:
             continue
-        leader = extension.clock.policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER
-        perm = "deadlines.approve_leader_extension" if leader else "deadlines.decide_extension"
-        if may(user, perm, case):
+        if may(user, extension_decision_perm(extension.clock.policy), case):
             return True
     return False
 

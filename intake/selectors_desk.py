@@ -12,7 +12,9 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from accountability.models import Department
 from accountability.rules import is_inspection_office, is_leadership, may
-from deadlines.models import Case, CaseState, Clock, ClockKind
+from deadlines.models import Case, CaseState, Clock, ClockKind, MatterKind, TimeLimitPolicy
+from deadlines.selectors.policies import policy_for
+from deadlines.services.cases import ACCEPTED
 from deadlines.worktime import LOCAL_TZ
 from intake.models import OneTimeNotice, Pledge, RejectionFiling
 from intake.selectors import citizen_match
@@ -186,3 +188,20 @@ def case_desk_for(*, case: Case, user: Any) -> CaseDesk:
             and may(user, "intake.file_rejection", case)
         ),
     )
+
+
+def awaited_limit(case: Case) -> TimeLimitPolicy | None:
+    """An application not yet accepted runs no clock: the receipt states the limit its
+    acceptance will start (DOMAIN §4), chosen as acceptance chooses it (the item's
+    promised limit, or the department rule); None for any other matter."""
+    if case.state != CaseState.REGISTERED or case.matter_kind != MatterKind.APPLICATION:
+        return None
+    policy = policy_for(
+        clock_kind=ClockKind.CLOSURE,
+        matter_kind=case.matter_kind,
+        channel=case.channel,
+        urgency=case.urgency,
+        service_item_code=case.service_item_code,
+        variant=ACCEPTED,
+    )
+    return policy if policy is not None and policy.variant == ACCEPTED else None

@@ -18,9 +18,9 @@ from deadlines.models import Case, CaseState, MatterKind
 from deadlines.selectors.cases import promised_clock
 from deadlines.services.cases import CaseConflict, case_new_lookup_secret
 from intake.forms import RegistrationForm
-from intake.models import ServiceItem
 from intake.selectors import earlier_contacts
 from intake.selectors_confidentiality import refuse_the_accused
+from intake.selectors_desk import awaited_limit
 from intake.services.registration import (
     Contact,
     Disposition,
@@ -144,15 +144,6 @@ def _receipt_case(request: HttpRequest, number: str) -> Case:
     return case
 
 
-def _awaited_limit(case: Case) -> str:
-    """An application not yet accepted runs no clock: the receipt states the promised
-    limit its acceptance will start (DOMAIN §4), or nothing without an item."""
-    if case.state != CaseState.REGISTERED or case.matter_kind != MatterKind.APPLICATION:
-        return ""
-    item = ServiceItem.objects.filter(code=case.service_item_code, retired_at__isnull=True).first()
-    return item.promised_limit_label if item is not None and item.promised_limit_amount else ""
-
-
 @login_required
 @require_GET
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
@@ -164,7 +155,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
             "case": case,
             "secret": request.session.get(SECRETS_KEY, {}).get(number, ""),
             "promised": promised_clock(case),
-            "awaited_limit": _awaited_limit(case),
+            "awaited": awaited_limit(case),
             "status_url": request.build_absolute_uri(reverse("intake:public_status")),
             # An application registered for review may be refused from here (否定备案).
             "may_refuse": (

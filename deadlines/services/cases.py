@@ -52,6 +52,7 @@ from deadlines.models import (
     UnitChoices,
 )
 from deadlines.models.cases import CaseSequence
+from deadlines.rules import extension_decision_perm
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.policies import policy_for
 from deadlines.services.clocks import (
@@ -397,13 +398,7 @@ def case_open(
             department=department,
             responsible=department.head,
         )
-        handover_notify(
-            actor=actor,
-            case=case,
-            event=event,
-            kind=NotificationKind.ARRIVED,
-            recipients=[department.head],
-        )
+        handover_notify(event, NotificationKind.ARRIVED, department.head)
     return case
 
 
@@ -466,13 +461,7 @@ def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
         **cover,
     )
     # Passed on to a colleague (or their substitute, who actually gets it).
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.HANDED_OVER,
-        recipients=[case.handler],
-    )
+    handover_notify(event, NotificationKind.HANDED_OVER, case.handler)
     return case
 
 
@@ -496,13 +485,7 @@ def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Ca
         handler=case.handler.pk,
         **cover,
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.HANDED_OVER,
-        recipients=[case.handler],
-    )
+    handover_notify(event, NotificationKind.HANDED_OVER, case.handler)
     return case
 
 
@@ -579,13 +562,7 @@ def case_transfer(
         from_department=transfer.from_department_id,
         to_department=to_department.pk,
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.TRANSFER_AWAITING,
-        recipients=[to_department.head],
-    )
+    handover_notify(event, NotificationKind.TRANSFER_AWAITING, to_department.head)
     return transfer
 
 
@@ -626,13 +603,7 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
         handler=case.handler.pk,
         **cover,
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.HANDED_OVER,
-        recipients=[case.handler],
-    )
+    handover_notify(event, NotificationKind.HANDED_OVER, case.handler)
     return case
 
 
@@ -659,13 +630,7 @@ def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
         reason=reason,
         to_department=transfer.from_department_id,
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.TRANSFER_RETURNED,
-        recipients=[transfer.sent_by],
-    )
+    handover_notify(event, NotificationKind.TRANSFER_RETURNED, transfer.sent_by)
     return case
 
 
@@ -997,13 +962,7 @@ def case_request_extension(
         amount=amount,
         unit=extension.unit,
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.EXTENSION_AWAITING,
-        recipients=[_extension_approver(case, policy)],
-    )
+    handover_notify(event, NotificationKind.EXTENSION_AWAITING, _extension_approver(case, policy))
     return extension
 
 
@@ -1015,19 +974,18 @@ def _extension_approver(case: Case, policy: TimeLimitPolicy) -> Any:
 
 
 def _may_approve_extension(case: Case, actor: Any, policy: TimeLimitPolicy) -> None:
-    """The policy names the approver (DOMAIN §3): the handling department's head, or its
-    supervising leader where the regulation asks the leader (seed 003 投诉工作程序 (2)e)."""
-    if policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER:
-        if not may(actor, "deadlines.approve_leader_extension", case):
-            raise PermissionDenied(
-                _(
-                    "More time on “%(policy)s” is approved by the supervising leader of "
-                    "the handling department (%(citation)s)."
-                )
-                % {"policy": policy.name, "citation": policy.citation}
-            )
+    """The policy names the approver (deadlines.rules.extension_decision_perm)."""
+    if may(actor, extension_decision_perm(policy), case):
         return
-    _allowed(case, actor, "deadlines.decide_extension")
+    if policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER:
+        raise PermissionDenied(
+            _(
+                "More time on “%(policy)s” is approved by the supervising leader of "
+                "the handling department (%(citation)s)."
+            )
+            % {"policy": policy.name, "citation": policy.citation}
+        )
+    raise PermissionDenied(_("You are not allowed to do this."))
 
 
 @transaction.atomic
@@ -1217,13 +1175,7 @@ def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> C
         reason=reason,
         supervisor=supervisor.pk,
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.SUPERVISING,
-        recipients=[supervisor],
-    )
+    handover_notify(event, NotificationKind.SUPERVISING, supervisor)
     return case
 
 
@@ -1256,13 +1208,7 @@ def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
         reason=reason,
         leader=leader.pk,
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.ESCALATED,
-        recipients=[leader],
-    )
+    handover_notify(event, NotificationKind.ESCALATED, leader)
     return case
 
 
@@ -1333,13 +1279,7 @@ def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
     event = _record(
         case, actor=actor, action="resolve", from_state=before, at=at, reason=resolution
     )
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.SIGN_OFF_AWAITING,
-        recipients=[case.department.head],
-    )
+    handover_notify(event, NotificationKind.SIGN_OFF_AWAITING, case.department.head)
     return case
 
 
@@ -1356,13 +1296,7 @@ def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
     ).update(stopped_at=None)
     case.resolution, case.resolved_at = "", None
     event = _record(case, actor=actor, action="send_back", from_state=before, at=at, reason=reason)
-    handover_notify(
-        actor=actor,
-        case=case,
-        event=event,
-        kind=NotificationKind.SENT_BACK,
-        recipients=[case.handler],
-    )
+    handover_notify(event, NotificationKind.SENT_BACK, case.handler)
     return case
 
 

@@ -6,7 +6,6 @@ server (EMAIL_HOST). The scans write theirs in deadlines.services.scans."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from deadlines.bell import SOURCES
-from deadlines.models import Case, CaseEvent, Notification
+from deadlines.models import CaseEvent, Notification
 from deadlines.selectors.notifications import notification_link, notification_text
 
 # Only recent notifications are emailed: turning email on later must not send a flood of
@@ -31,15 +30,14 @@ def email_configured() -> bool:
     return bool(getattr(settings, "EMAIL_HOST", ""))
 
 
-def handover_notify(
-    *, actor: Any, case: Case, event: CaseEvent, kind: str, recipients: Iterable[Any]
-) -> list[Notification]:
-    """Tell the new owners of a piece of work that it arrived (issue 22), in the caller's
-    transaction, so a refused or rolled-back step tells nobody. Never the actor (they know
-    what they did), never a person named in the complaint (recusal: the case is not theirs
-    to see), never an inactive account; each person once. The email follows through
-    notifications_email_pending like every other notification."""
-    barred = set(case.accused_ids) | {actor.pk}
+def handover_notify(event: CaseEvent, kind: str, *recipients: Any) -> list[Notification]:
+    """Tell the new owners of the work `event` handed over that it arrived (issue 22), in
+    the caller's transaction, so a refused or rolled-back step tells nobody. Never the
+    event's actor (they know what they did), never a person named in the complaint
+    (recusal: the case is not theirs to see), never an inactive account; each person once.
+    The email follows through notifications_email_pending like every other notification."""
+    case = event.case
+    barred = set(case.accused_ids) | {event.actor_id}
     told: dict[int, Notification] = {}
     for person in recipients:
         if person is None or person.pk in barred or person.pk in told or not person.is_active:

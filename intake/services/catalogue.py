@@ -29,6 +29,7 @@ from accountability.models import Department, Regulation
 from accountability.regulations import Basis
 from accountability.services import require_permission_or_system
 from deadlines.models import ClockKind, MatterKind, TimeLimitPolicy
+from deadlines.services.cases import ACCEPTED
 from deadlines.services.policies import policy_create, policy_retire, policy_revise
 from deadlines.worktime import EndRule
 from intake.models import ServiceItem, ServiceItemMaterial, material_errors
@@ -81,7 +82,6 @@ class CatalogueLoadReport:
 # an accepted application runs it from its acceptance. The catalogue keeps it in step;
 # its code is the item's, prefixed.
 PROMISED_LIMIT_CODE: Final = "promised-{code}"
-PROMISED_LIMIT_VARIANT: Final = "accepted"  # deadlines.services.cases.ACCEPTED
 
 
 def _promised_limit_fields(item: ServiceItem) -> dict[str, Any]:
@@ -98,7 +98,7 @@ def _promised_limit_fields(item: ServiceItem) -> dict[str, Any]:
         "urgency": "",
         "channels": "",
         "service_item_code": item.code,
-        "variant": PROMISED_LIMIT_VARIANT,
+        "variant": ACCEPTED,
         "amount": item.promised_limit_amount,
         "unit": item.promised_limit_unit,
         "end_rule": EndRule.MIDNIGHT.value,

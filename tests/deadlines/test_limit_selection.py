@@ -11,7 +11,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.contrib.admin.sites import site
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
@@ -288,7 +287,6 @@ def test_every_selection_is_a_policy_row_with_its_regulation_and_article(cast: C
     for code in ("web-inquiry-reply", "web-complaint-reply", "petition-closure-hotline"):
         assert code in text
     assert "限时办结制 第五条(五)" in text
-    assert TimeLimitPolicy in site._registry
 
 
 def test_the_kind_outranks_the_channel_and_the_stage_outranks_both(cast: Cast) -> None:

@@ -244,6 +244,15 @@ def test_the_receipt_states_the_promise_and_never_a_state_where_the_promise_belo
             answer="已当场解答。",
         )
         assert "2026-06-03 24:00" in promised_by(accepted.number)
-        assert "自受理之日起 2 工作日（服务事项承诺时限）" in promised_by(review.number)
+        assert "自受理之日起 2 工作日（水表报修：承诺时限）" in promised_by(review.number)
+        no_item = registration_submit(
+            actor=cast.desk,
+            contact=contact(service_item_code=""),
+            disposition=Disposition.REVIEW,
+        )
+        # Without an item, the department rule acceptance will start (application-closure).
+        assert "自受理之日起 3 工作日（申请(无服务目录承诺时限):办结）" in promised_by(
+            no_item.number
+        )
         assert "无：登记时已当场办结。" in promised_by(answered.number)
         assert "已关闭" not in promised_by(answered.number)
