@@ -30,6 +30,18 @@ class BellRow:
 
 
 @dataclass(frozen=True)
+class MailItem:
+    """One line of a person's notification email: what the source told them, with a link
+    (a path the portal answers on GET) to the work itself."""
+
+    pk: int  # the source row, marked emailed once the email went out
+    recipient: Any
+    kind: str
+    text: str
+    link: str
+
+
+@dataclass(frozen=True)
 class BellSource:
     """What one app tells people under the bell.
 
@@ -37,13 +49,18 @@ class BellSource:
     parameter, the recipient's id); ``awaiting_sql``, when given, counts what awaits the
     recipient's decision the same way (the header links it). ``rows`` gives the newest
     rows of a recipient for the page; ``mark_all_read`` marks them read and says how
-    many."""
+    many. A source whose news is work handed to someone (a decision awaiting them) is
+    emailed too: ``email_due`` locks up to N of its rows not yet emailed and created
+    after a moment (SELECT … FOR UPDATE SKIP LOCKED, in the caller's transaction) and
+    ``mark_emailed`` marks them (deadlines.services.notifications)."""
 
     heading: str | Promise
     unread_sql: Callable[[], str]
     rows: Callable[[Any, int], list[BellRow]]
     mark_all_read: Callable[[Any], int]
     awaiting_sql: Callable[[], str] | None = None
+    email_due: Callable[[datetime, int], list[MailItem]] | None = None
+    mark_emailed: Callable[[list[int], datetime], None] | None = None
 
 
 SOURCES: list[BellSource] = []

@@ -3,12 +3,13 @@ awaiting their decision, notices served on a head's staff. Registered by Sanctio
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from deadlines.bell import BellRow, BellSource
+from deadlines.bell import BellRow, BellSource, MailItem
 from sanctions.models import (
     DecisionState,
     SanctionDecision,
@@ -47,10 +48,43 @@ def _rows(user: Any, limit: int) -> list[BellRow]:
     ]
 
 
+def _link(notification: SanctionNotification) -> str:
+    if notification.kind == SanctionNotificationKind.DECISION_AWAITING:
+        return reverse("sanctions:decision", args=[notification.decision_id])
+    return reverse("deadlines:notifications")
+
+
+def _email_due(since: datetime, limit: int) -> list[MailItem]:
+    due = (
+        SanctionNotification.objects.filter(emailed_at__isnull=True, created_at__gt=since)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related(
+            "recipient", "decision__person", "decision__violation__type", "decision__proposed_by"
+        )
+        .order_by("created_at", "id")[:limit]
+    )
+    return [
+        MailItem(
+            pk=notification.pk,
+            recipient=notification.recipient,
+            kind=notification.get_kind_display(),
+            text=sanction_notification_text(notification),
+            link=_link(notification),
+        )
+        for notification in due
+    ]
+
+
+def _mark_emailed(pks: list[int], now: datetime) -> None:
+    SanctionNotification.objects.filter(pk__in=pks).update(emailed_at=now)
+
+
 SOURCE = BellSource(
     heading=_("Accountability"),
     unread_sql=_unread_sql,
     rows=_rows,
     mark_all_read=lambda actor: sanction_notifications_mark_all_read(actor=actor),
     awaiting_sql=_awaiting_sql,
+    email_due=_email_due,
+    mark_emailed=_mark_emailed,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from deadlines.bell import SOURCES
+from deadlines.bell import SOURCES, MailItem
 from deadlines.models import CaseEvent, Notification
 from deadlines.selectors.notifications import notification_link, notification_text
 
@@ -75,7 +76,17 @@ def notifications_mark_all_read(*, actor: Any) -> int:
     return cases + sum(source.mark_all_read(actor) for source in SOURCES)
 
 
-def _message(recipient: Any, notifications: list[Notification]) -> EmailMessage:
+def _case_item(notification: Notification) -> MailItem:
+    return MailItem(
+        pk=notification.pk,
+        recipient=notification.recipient,
+        kind=notification.get_kind_display(),
+        text=notification_text(notification),
+        link=notification_link(notification),
+    )
+
+
+def _message(recipient: Any, items: list[MailItem]) -> EmailMessage:
     base = getattr(settings, "PORTAL_URL", "").rstrip("/")
     lines = [
         _("Dear %(name)s,") % {"name": recipient.get_full_name() or recipient.get_username()},
@@ -83,13 +94,12 @@ def _message(recipient: Any, notifications: list[Notification]) -> EmailMessage:
         _("The service accountability portal has new notifications for you:"),
         "",
     ]
-    for notification in notifications:
-        lines.append(f"• {notification.get_kind_display()}: {notification_text(notification)}")
-        lines.append(f"  {base}{notification_link(notification)}")
+    for item in items:
+        lines.append(f"• {item.kind}: {item.text}")
+        lines.append(f"  {base}{item.link}")
     lines += ["", _("This message was sent automatically; please do not reply.")]
     return EmailMessage(
-        subject=_("[Service accountability] %(count)s new notifications")
-        % {"count": len(notifications)},
+        subject=_("[Service accountability] %(count)s new notifications") % {"count": len(items)},
         body="\n".join(lines),
         to=[recipient.email],
     )
@@ -97,7 +107,9 @@ def _message(recipient: Any, notifications: list[Notification]) -> EmailMessage:
 
 def notifications_email_pending(*, now: datetime) -> int:
     """Send each recipient one email listing their notifications not yet emailed (from
-    the last day), in batches; returns how many notifications went out by email.
+    the last day): the case notifications and what the other apps' bell sources email
+    (a sanction awaiting a decision, deadlines.bell), in batches; returns how many
+    notifications went out by email.
 
     A batch is locked (SKIP LOCKED, so a parallel run takes other rows), sent, and
     marked in one transaction: a worker killed while sending rolls the marks back and
@@ -105,31 +117,35 @@ def notifications_email_pending(*, now: datetime) -> int:
     Recipients without an address are marked too, so they are not looked at again."""
     if not email_configured():
         return 0
+    since = now - EMAIL_WINDOW
+    mailing = [
+        (source.email_due, source.mark_emailed)
+        for source in SOURCES
+        if source.email_due and source.mark_emailed
+    ]
     sent = 0
     while True:
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            batch = list(
-                Notification.objects.filter(
-                    emailed_at__isnull=True, created_at__gt=now - EMAIL_WINDOW
-                )
+            cases = list(
+                Notification.objects.filter(emailed_at__isnull=True, created_at__gt=since)
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient", "case", "clock")
                 .order_by("created_at", "id")[:EMAIL_BATCH]
             )
-            if not batch:
-                break
-            by_recipient: dict[int, list[Notification]] = defaultdict(list)
-            for notification in batch:
-                by_recipient[notification.recipient_id].append(notification)
-            messages = [
-                _message(items[0].recipient, items)
-                for items in by_recipient.values()
-                if items[0].recipient.email
-            ]
-            if messages:
-                get_connection().send_messages(messages)
-            sent += sum(len(items) for items in by_recipient.values() if items[0].recipient.email)
-            Notification.objects.filter(pk__in=[n.pk for n in batch]).update(emailed_at=now)
-        if len(batch) < EMAIL_BATCH:
+            batches = [[_case_item(notification) for notification in cases]]
+            batches += [email_due(since, EMAIL_BATCH) for email_due, _ in mailing]
+            by_recipient: dict[int, list[MailItem]] = defaultdict(list)
+            for item in chain.from_iterable(batches):
+                by_recipient[item.recipient.pk].append(item)
+            addressed = [items for items in by_recipient.values() if items[0].recipient.email]
+            if addressed:
+                get_connection().send_messages(
+                    [_message(items[0].recipient, items) for items in addressed]
+                )
+            sent += sum(len(items) for items in addressed)
+            Notification.objects.filter(pk__in=[n.pk for n in cases]).update(emailed_at=now)
+            for (_, mark_emailed), batch in zip(mailing, batches[1:], strict=True):
+                mark_emailed([item.pk for item in batch], now)
+        if all(len(batch) < EMAIL_BATCH for batch in batches):
             break
     return sent

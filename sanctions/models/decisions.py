@@ -426,6 +426,8 @@ class SanctionNotification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=SanctionNotificationKind.choices)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Emailed with the case notifications (deadlines.services.notifications).
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("accountability notification")
@@ -434,6 +436,13 @@ class SanctionNotification(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["recipient", "decision", "kind"], name="sanction_notification_once"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["created_at", "id"],
+                name="sanction_notification_to_email",
+                condition=models.Q(emailed_at__isnull=True),
             ),
         ]
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -23,6 +25,7 @@ from accountability.models import AuditEntry, LeadingGroup
 from accountability.roles import Role
 from accountability.services import leading_group_save
 from deadlines.services.cases import case_name_accused
+from deadlines.services.notifications import notifications_email_pending
 from sanctions.authority import AUTHORITY, Authority, deciders_for
 from sanctions.models import (
     DecisionState,
@@ -548,3 +551,28 @@ def test_it_tells_the_deciders_but_never_the_proposer_or_the_person_named(
             departure_reason="按调查情况选择",
         )
     assert SanctionNotification.objects.count() == 4
+
+
+def test_it_emails_each_decider_the_decision_awaiting_them_once(
+    people: People, settings: Any
+) -> None:
+    """Every hand-over notifies its new owner by email where configured (issue 22): a
+    proposal awaiting a decision goes out with the case notifications' email."""
+    sc = people.sc
+    for decider, address in ((sc.leader, "leader@example.cn"), (people.member, "")):
+        decider.email = address
+        decider.save()
+    settings.EMAIL_HOST = "smtp.example.cn"
+    settings.PORTAL_URL = "https://portal.example.cn"
+    decision = propose(sc, [K.WRITTEN_WARNING])
+
+    assert notifications_email_pending(now=WHEN + timedelta(seconds=1)) == 1
+    (message,) = mail.outbox
+    assert message.to == ["leader@example.cn"]
+    assert "待您决定" in message.body
+    link = reverse("sanctions:decision", args=[decision.pk])
+    assert f"https://portal.example.cn{link}" in message.body
+    told = SanctionNotification.objects.filter(decision=decision)
+    assert not told.filter(emailed_at__isnull=True).exists()  # the addressless marked too
+    assert notifications_email_pending(now=WHEN + timedelta(seconds=2)) == 0
+    assert len(mail.outbox) == 1
