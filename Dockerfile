@@ -17,7 +17,7 @@ COPY . .
 # Collecting static files needs settings to load; this key exists only at build time.
 RUN SECRET_KEY=build-only-key-not-used-at-run-time-000000 python manage.py collectstatic --noinput
 
-RUN useradd --system --home /app portal && mkdir -p /exports && chown -R portal /app /exports
+RUN useradd --system --home /app portal && mkdir -p /exports /media && chown -R portal /app /exports /media
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "accountability.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

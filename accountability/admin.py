@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -21,6 +22,7 @@ from accountability.models import (
     AuditEntry,
     Department,
     LeadingGroup,
+    OrganisationProfile,
     Regulation,
     StaffProfile,
 )
@@ -105,6 +107,42 @@ class LeadingGroupAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """The members were set by the service."""
+
+
+@admin.register(OrganisationProfile)
+class OrganisationProfileAdmin(admin.ModelAdmin):
+    """The organisation settings: the name, letterhead and seal caption of the printed
+    papers. One row, never deleted; saved through the service, with an audit row. The
+    list leads straight to the row (or to adding it, while there is none)."""
+
+    list_display = ("name", "short_name", "hotline")
+    fieldsets = (
+        (None, {"fields": ("name", "short_name")}),
+        (
+            _("Letterhead"),
+            {"fields": ("address", "postcode", "hotline", "website", "letterhead_extra")},
+        ),
+        (_("Signature"), {"fields": ("seal_caption",)}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not OrganisationProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        profile = OrganisationProfile.objects.first()
+        if profile is not None:
+            return redirect("admin:accountability_organisationprofile_change", profile.pk)
+        if self.has_add_permission(request):
+            return redirect("admin:accountability_organisationprofile_add")
+        return super().changelist_view(request, extra_context)
+
+    def save_model(
+        self, request: HttpRequest, obj: OrganisationProfile, form: Any, change: bool
+    ) -> None:
+        services.organisation_profile_save(actor=request.user, profile=obj)
 
 
 @admin.register(Regulation)

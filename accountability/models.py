@@ -185,6 +185,86 @@ class LeadingGroup(models.Model):
         return self.name
 
 
+class OrganisationProfile(models.Model):
+    """The utility as its printed papers name it (receipt, one-time notice, written
+    refusal, warning notice, reminder notice): its name, the letterhead and the caption
+    under which the papers are sealed. One row, kept by an administrator; until there is
+    one, the field defaults stand (accountability.selectors.organisation_profile)."""
+
+    # Always true and unique: at most one row.
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    name = models.CharField(
+        _("full name"),
+        max_length=200,
+        default="某某市自来水有限公司",
+        help_text=_("As registered, such as 某某市自来水有限公司; heads every printed paper."),
+    )
+    short_name = models.CharField(_("short name"), max_length=60, default="自来水公司")
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(
+        _("postcode"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", _("A postcode has six digits."))],
+    )
+    hotline = models.CharField(_("service hotline"), max_length=40, blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    letterhead_extra = models.TextField(
+        _("further letterhead lines"),
+        blank=True,
+        help_text=_("Printed under the address line, one a line (a fax number, an email)."),
+    )
+    seal_caption = models.CharField(
+        _("seal caption"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Where the papers are sealed, such as 某某市自来水有限公司（盖章）; empty: "
+            "the full name followed by （盖章）."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("organisation settings")
+        verbose_name_plural = _("organisation settings")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(singleton=True), name="organisation_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def letterhead_lines(self) -> list[str]:
+        """The lines under the name: address and postcode, hotline and website, then the
+        further lines, each left out when empty."""
+        place = "　".join(
+            part
+            for part in (
+                _("Address: %(address)s") % {"address": self.address} if self.address else "",
+                _("Postcode: %(postcode)s") % {"postcode": self.postcode} if self.postcode else "",
+            )
+            if part
+        )
+        contact = "　".join(
+            part
+            for part in (
+                _("Service hotline: %(hotline)s") % {"hotline": self.hotline}
+                if self.hotline
+                else "",
+                _("Website: %(website)s") % {"website": self.website} if self.website else "",
+            )
+            if part
+        )
+        extra = [line.strip() for line in self.letterhead_extra.splitlines() if line.strip()]
+        return [line for line in (place, contact, *extra) if line]
+
+    @property
+    def seal(self) -> str:
+        """The caption where a paper is sealed: the one set, or the full name."""
+        return self.seal_caption.strip() or _("%(name)s (seal)") % {"name": self.name}
+
+
 class Absence(models.Model):
     """Leave with a named substitute (同岗替代, seed 004)."""
 
@@ -454,3 +534,7 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk}"
+
+
+# Evidence files (issue 23): defined in their own module, registered here with the app.
+from accountability.attachments.models import Attachment  # noqa: E402, F401

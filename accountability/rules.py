@@ -83,3 +83,7 @@ def is_self(user: Any, staff: Any) -> bool:
 
 # Leave and its substitute are recorded by the person, their head or an administrator.
 rules.add_perm("accountability.record_absence", is_self | heads_department_of | is_administrator)
+
+
+# Evidence files: who may see and add them follows the record they are on.
+from accountability.attachments import rules as _attachment_rules  # noqa: E402, F401

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accountability.models import Absence, Department, LeadingGroup, StaffProfile
+from accountability.models import (
+    Absence,
+    Department,
+    LeadingGroup,
+    OrganisationProfile,
+    StaffProfile,
+)
 
 
 @dataclass(frozen=True)
@@ -110,3 +116,9 @@ def department_leaders() -> dict[int, int | None]:
             node, leader = rows[node]
         found[pk] = leader
     return found
+
+
+def organisation_profile() -> OrganisationProfile:
+    """The utility as the printed papers name it: the one row the administrator keeps,
+    or, until there is one, an unsaved row with the defaults. One query."""
+    return OrganisationProfile.objects.first() or OrganisationProfile()

@@ -20,6 +20,7 @@ from accountability.models import (
     ApiScope,
     Department,
     LeadingGroup,
+    OrganisationProfile,
     StaffProfile,
 )
 from accountability.roles import Role
@@ -189,6 +190,44 @@ def leading_group_save(
         reason=reason,
     )
     return group
+
+
+# -- the organisation settings (printed papers) -------------------------------------------
+
+
+@transaction.atomic
+def organisation_profile_save(
+    *, actor: Any, profile: OrganisationProfile, reason: str = ""
+) -> OrganisationProfile:
+    """Create or change the organisation settings: the name, letterhead and seal caption
+    every printed paper carries (the admin and the demo call this). One row: a second is
+    refused."""
+    adding = profile._state.adding
+    require_permission_or_system(
+        actor,
+        "accountability.add_organisationprofile"
+        if adding
+        else "accountability.change_organisationprofile",
+    )
+    if adding and OrganisationProfile.objects.exists():
+        raise ValidationError(
+            _(
+                "The utility has one set of organisation settings: change it instead of "
+                "adding another."
+            )
+        )
+    before = None if adding else audit.snapshot(OrganisationProfile.objects.get(pk=profile.pk))
+    profile.full_clean()
+    profile.save()
+    audit.record(
+        actor=actor,
+        action="organisation.create" if adding else "organisation.change",
+        obj=profile,
+        before=before,
+        after=audit.snapshot(profile),
+        reason=reason,
+    )
+    return profile
 
 
 # -- REST API clients ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -168,7 +169,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -178,6 +179,39 @@ STORAGES = {
         )
     },
 }
+
+# Evidence files (accountability.attachments): photos, scanned signed papers. Kept through
+# the "evidence" storage below, never served as public media: a view checks who may see
+# each file. Local files under MEDIA_ROOT by default; an S3-compatible bucket (MinIO, OSS,
+# COS, AWS) when EVIDENCE_STORAGE=s3, through django-storages.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "").strip() or STATE_DIR / "media")
+EVIDENCE_STORAGE = env.read_choice("EVIDENCE_STORAGE", default="FILE", choices=("FILE", "S3"))
+if EVIDENCE_STORAGE == "S3":
+    _evidence_bucket = os.environ.get("EVIDENCE_S3_BUCKET", "").strip()
+    if not _evidence_bucket:
+        raise ImproperlyConfigured("EVIDENCE_STORAGE=s3 needs EVIDENCE_S3_BUCKET.")
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _evidence_bucket,
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("EVIDENCE_S3_REGION", "").strip() or None,
+            "access_key": os.environ.get("EVIDENCE_S3_ACCESS_KEY", "").strip() or None,
+            "secret_key": os.environ.get("EVIDENCE_S3_SECRET_KEY", "").strip() or None,
+            "location": "evidence",
+            # Private objects, never overwritten; the portal streams them itself.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["evidence"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "evidence"},
+    }
+# The largest evidence file accepted, in megabytes.
+ATTACHMENT_MAX_MB = env.read_int("ATTACHMENT_MAX_MB", default=10, minimum=1)
 
 # Files written by oversight's export jobs, served only to their requester (not media).
 # The worker writes them and the web server reads them: one folder both can reach.
@@ -233,6 +267,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "noreply@localhost"
 # The portal's address as staff reach it, for the links in emails.
 PORTAL_URL = os.environ.get("PORTAL_URL", "").strip().rstrip("/")
+# Callback and rating (回访, 好差评): how many days a citizen's one-time rating link works.
+RATING_LINK_DAYS = env.read_int("RATING_LINK_DAYS", default=7, minimum=1)
 
 # Outages (DOMAIN §8): planned works cutting at least this many households are "large"
 # and need public notices 3 days and 1 day ahead (seed 003 通报制度 (1)).
@@ -322,3 +358,37 @@ LOGGING = {
         ),
     },
 }
+
+# Messages to the citizen (README "Messages to the citizen"): the backend ("file" writes
+# each message to MESSAGES_DIR; "alibaba" and "tencent" send SMS through the providers'
+# SDKs), the registered signature, quiet hours (no SMS then, except outage messages) and
+# the secrets that sign delivery receipts pushed to /cases/messages/receipts/<provider>/.
+MESSAGES_BACKEND = os.environ.get("MESSAGES_BACKEND", "file").strip() or "file"
+MESSAGES_DIR = os.environ.get("MESSAGES_DIR", "").strip() or str(STATE_DIR / "messages")
+MESSAGES_SIGN_NAME = os.environ.get("MESSAGES_SIGN_NAME", "").strip() or "供水服务"
+MESSAGES_QUIET_HOURS = os.environ.get("MESSAGES_QUIET_HOURS", "22:00-08:00").strip()
+if MESSAGES_QUIET_HOURS.lower() != "off" and not re.fullmatch(
+    r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", MESSAGES_QUIET_HOURS
+):
+    raise ImproperlyConfigured(
+        "MESSAGES_QUIET_HOURS must be HH:MM-HH:MM (such as 22:00-08:00) or off."
+    )
+if MESSAGES_BACKEND not in ("file", "alibaba", "tencent") and "." not in MESSAGES_BACKEND:
+    raise ImproperlyConfigured(
+        "MESSAGES_BACKEND must be file, alibaba, tencent or a dotted path to a backend class."
+    )
+MESSAGES_MAX_ATTEMPTS = env.read_int("MESSAGES_MAX_ATTEMPTS", default=5, minimum=1)
+MESSAGES_RECEIPT_SECRETS = {
+    provider: os.environ.get(f"MESSAGES_{provider.upper()}_RECEIPT_SECRET", "")
+    for provider in ("file", "alibaba", "tencent")
+}
+ALIBABA_SMS_ACCESS_KEY_ID = os.environ.get("ALIBABA_SMS_ACCESS_KEY_ID", "")
+ALIBABA_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIBABA_SMS_ACCESS_KEY_SECRET", "")
+ALIBABA_SMS_ENDPOINT = os.environ.get("ALIBABA_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+ALIBABA_SMS_PROTOCOL = os.environ.get("ALIBABA_SMS_PROTOCOL", "https")
+TENCENT_SMS_SECRET_ID = os.environ.get("TENCENT_SMS_SECRET_ID", "")
+TENCENT_SMS_SECRET_KEY = os.environ.get("TENCENT_SMS_SECRET_KEY", "")
+TENCENT_SMS_APP_ID = os.environ.get("TENCENT_SMS_APP_ID", "")
+TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou")
+TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+TENCENT_SMS_PROTOCOL = os.environ.get("TENCENT_SMS_PROTOCOL", "https")

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 
 from accountability import apis as organisation_apis
 from accountability import error_pages, restapi_errors, views
+from accountability.attachments import views as attachment_views
 from deadlines import apis as case_apis
 from intake import apis as intake_apis
 from outages import apis as outage_apis
@@ -68,6 +69,18 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Evidence files: opened through a permission check, never as public media.
+    path("attachments/<int:pk>/", attachment_views.attachment_open, name="attachment"),
+    path(
+        "attachments/<int:pk>/supersede/",
+        attachment_views.attachment_supersede,
+        name="attachment_supersede",
+    ),
+    path(
+        "attachments/add/<str:label>/<int:object_id>/",
+        attachment_views.attachment_add,
+        name="attachment_add",
+    ),
     path("intake/", include("intake.urls")),
     path("cases/", include("deadlines.urls")),
     path("inspection/", include("sanctions.urls")),

@@ -13,6 +13,7 @@ from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from accountability.admin import ReadOnlyAdmin
 from accountability.business_dates import ADMIN_FORMFIELD_OVERRIDES
+from deadlines import admin_messages  # noqa: F401  (registers the message screens)
 from deadlines.admin_policies import TimeLimitPolicyAdmin
 from deadlines.models import (
     Breach,

@@ -282,6 +282,10 @@ class ExtensionDecisionForm(ActionForm):
         label=_("Citizen told by"),
         required=False,
         choices=[("", "---------"), *FeedbackEntry.Channel.choices],
+        help_text=_(
+            "The new deadline goes to the citizen by text message on approval. Choose "
+            "“Text message” and leave the rest empty to let that message be the notice."
+        ),
     )
     notice = forms.CharField(
         label=_("What the citizen was told"),
@@ -332,27 +336,6 @@ class InstructForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].initial = self.case.department_id
-
-
-class RateForm(ActionForm):
-    rating = forms.TypedChoiceField(
-        label=_("Satisfaction"),
-        coerce=int,
-        choices=[
-            (5, _("5 · very satisfied")),
-            (4, _("4 · satisfied")),
-            (3, _("3 · fair")),
-            (2, _("2 · dissatisfied")),
-            (1, _("1 · very dissatisfied")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    caused_by_unit = forms.BooleanField(
-        label=_("Dissatisfaction caused by the unit"),
-        required=False,
-        help_text=_("A poor rating caused by the unit reopens the case for rework."),
-    )
-    note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
 
 
 class EmptyForm(ActionForm):

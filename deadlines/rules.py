@@ -181,3 +181,43 @@ def extension_decision_perm(policy: Any) -> str:
     if policy.extension_approver == ExtensionApprover.SUPERVISING_LEADER:
         return "deadlines.approve_leader_extension"
     return "deadlines.decide_extension"
+
+
+# -- evidence files on a case (accountability.attachments) ---------------------------------
+# A contact registered at first contact is a case: its files (photos the citizen brought,
+# scanned papers) are the case's. Anyone who works on or oversees the case may add them,
+# never a person the complaint is about; every file on a case is taken as the
+# complainant's material unless the person adding it says otherwise, so that on a
+# complaint about staff it follows may_see_complainant as the text does.
+_act(
+    "deadlines.attach_to_case",
+    is_on_case | in_case_department | is_case_leader | is_inspection_office,
+)
+
+
+def _case_for_attachments(pk: int) -> Any:
+    from deadlines.models import Case
+
+    return Case.objects.select_related("department").prefetch_related("accused").get(pk=pk)
+
+
+def _register_attachments() -> None:
+    from django.urls import reverse
+
+    from accountability.attachments.registry import Attachable, attachable_register
+    from accountability.rules import may
+    from deadlines.models import Case
+
+    attachable_register(
+        Attachable(
+            model=Case,
+            may_view=lambda user, case: may(user, "deadlines.view_case", case),
+            may_add=lambda user, case: may(user, "deadlines.attach_to_case", case),
+            sees_complainant=sees_complainant,
+            url=lambda case: reverse("deadlines:case_detail", args=[case.number]),
+            load=_case_for_attachments,
+        )
+    )
+
+
+_register_attachments()

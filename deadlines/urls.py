@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deadlines import views, views_notifications
+from deadlines import views, views_messages, views_notifications
 
 app_name = "deadlines"
 
@@ -15,6 +15,11 @@ urlpatterns = [
         "notifications/<int:pk>/open/",
         views_notifications.notification_open,
         name="notification_open",
+    ),
+    path(
+        "messages/receipts/<slug:provider>/",
+        views_messages.message_receipts,
+        name="message_receipts",
     ),
     path("reminders/<int:pk>/", views_notifications.reminder_detail, name="reminder_detail"),
     path("<str:number>/", views.case_detail, name="case_detail"),

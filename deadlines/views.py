@@ -24,7 +24,7 @@ from django_fsm import has_transition_perm
 from accountability.models import Department, StaffProfile
 from accountability.rules import is_inspection_office, is_leadership, may
 from deadlines import forms
-from deadlines.models import Case, CaseState, ExtensionRequest, MatterKind
+from deadlines.models import Case, ExtensionRequest, MatterKind
 from deadlines.rules import extension_decision_perm, sees_complainant
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import (
@@ -34,6 +34,7 @@ from deadlines.selectors.cases import (
 )
 from deadlines.selectors.clocks import case_colour, clock_status, clocks_extendable
 from deadlines.selectors.explain import case_clock_explanations
+from deadlines.selectors.public import case_messages
 from deadlines.selectors.search import case_search, match_reasons
 from deadlines.services import cases as services
 
@@ -300,20 +301,9 @@ ACTIONS: dict[str, Action] = {
             lambda u, c, d: services.case_send_back(actor=u, case=c, reason=d["reason"]),
             _("Sent back."),
         ),
-        Action(
-            "rate",
-            _("Record the satisfaction rating"),
-            forms.RateForm,
-            _perm("deadlines.rate_case", when=lambda case: case.state == CaseState.CLOSED),
-            lambda u, c, d: services.case_rate(
-                actor=u,
-                case=c,
-                rating=d["rating"],
-                caused_by_unit=d["caused_by_unit"],
-                note=d["note"],
-            ),
-            _("Rating recorded."),
-        ),
+        # The rating after closing is recorded on the case page's callback section
+        # (intake.views_callback): from the call or the citizen's link, a poor grade
+        # reopened only on the head's finding.
         Action(
             "request_review",
             _("Record a review request"),
@@ -479,6 +469,7 @@ def _page(
             "case": case,
             "clocks": [clock_status(clock, now) for clock in case.clocks.all()],
             "events": case.events.all(),
+            "messages_sent": case_messages(case),
             "explanations": case_clock_explanations(case, calendar=calendar_snapshot()),
             "actions": available,
             "now": now,

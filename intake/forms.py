@@ -40,6 +40,12 @@ class RegistrationForm(forms.Form):
     )
     citizen_name = forms.CharField(label=_("Citizen's name"), max_length=100)
     citizen_phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    citizen_email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        help_text=_("Optional: the citizen's messages are sent there too."),
+        error_messages={"invalid": _("Enter a valid email address, such as name@example.com.")},
+    )
     citizen_account = forms.CharField(
         label=_("Water account number"), max_length=40, required=False
     )
@@ -106,6 +112,7 @@ class RegistrationForm(forms.Form):
         "urgency",
         "citizen_name",
         "citizen_phone",
+        "citizen_email",
         "citizen_account",
         "citizen_address",
         "service_item",

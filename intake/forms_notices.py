@@ -23,7 +23,7 @@ class ItemChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         items = list(service_item_list()) if items is None else items
         self.fields["item"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (item.code, f"{item.name} ({item.code})") for item in items
+            (item.code, item.name) for item in items
         ]
 
 

@@ -968,3 +968,15 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.get_state_display()}"
+
+
+# Callback and rating after closing (回访, 好差评): their own module, found here by Django.
+from intake.models_callback import (  # noqa: E402, F401
+    CallbackCall,
+    CallbackOutcome,
+    Grade,
+    Rating,
+    RatingLink,
+    RatingReview,
+    RatingSource,
+)

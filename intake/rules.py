@@ -124,3 +124,73 @@ def answers_for_flag(user: Any, flag: Any) -> bool:
 
 rules.add_perm("intake.view_refusal_flags", is_department_head | is_leadership)
 rules.add_perm("intake.close_refusal_flag", answers_for_flag)
+
+
+# -- callback and rating after closing (回访, 好差评) --
+
+
+@rules.predicate
+def may_rate_case(user: Any, case: Any) -> bool:
+    # Whoever may put the citizen's grade on the case (deadlines' own rule): the first
+    # responder, who owes the callback, and the handling department's staff.
+    return case is not None and bool(may(user, "deadlines.rate_case", case))
+
+
+# Records the callback call, issues a new rating link, records a correction (误评) the
+# citizen asked for.
+rules.add_perm("intake.record_callback", may_rate_case & not_accused)
+# Whether a poor grade is the unit's fault is the handling department's head's finding.
+rules.add_perm("intake.review_rating", heads_case_department & not_accused)
+
+
+# -- evidence files on notices and pledges (accountability.attachments) --------------------
+# The scanned notice or pledge the citizen signed, photos of materials. Seen by whom may
+# see the case, never by a person the complaint is about (they open none of its intake
+# papers); added by whom issues notices or takes and keeps pledges on the case. Every file
+# is taken as the complainant's material unless the person adding it says otherwise.
+
+
+def _register_attachments() -> None:
+    from django.urls import reverse
+
+    from accountability.attachments.registry import Attachable, attachable_register
+    from deadlines.rules import sees_complainant
+    from intake.models import OneTimeNotice, Pledge
+
+    def sees_papers(user: Any, case: Any) -> bool:
+        return bool(may_view_case.test(user, case) and not_accused.test(user, case))
+
+    attachable_register(
+        Attachable(
+            model=OneTimeNotice,
+            may_view=lambda user, notice: sees_papers(user, notice.case),
+            may_add=lambda user, notice: may(user, "intake.issue_notice", notice.case),
+            sees_complainant=lambda user, notice: sees_complainant(user, notice.case),
+            url=lambda notice: reverse("intake:notice", args=[notice.number]),
+            load=lambda pk: (
+                OneTimeNotice.objects.select_related("case__department")
+                .prefetch_related("case__accused")
+                .get(pk=pk)
+            ),
+        )
+    )
+    attachable_register(
+        Attachable(
+            model=Pledge,
+            may_view=lambda user, pledge: sees_papers(user, pledge.case),
+            may_add=lambda user, pledge: bool(
+                may(user, "intake.take_pledge", pledge.case)
+                or may(user, "intake.keep_pledge", pledge.case)
+            ),
+            sees_complainant=lambda user, pledge: sees_complainant(user, pledge.case),
+            url=lambda pledge: reverse("intake:pledge", args=[pledge.pk]),
+            load=lambda pk: (
+                Pledge.objects.select_related("case__department")
+                .prefetch_related("case__accused")
+                .get(pk=pk)
+            ),
+        )
+    )
+
+
+_register_attachments()

@@ -1,7 +1,14 @@
 from django.urls import path
 
-from intake import views, views_appointments, views_desk, views_notices, views_refusals
-from intake.views_public import public_status
+from intake import (
+    views,
+    views_appointments,
+    views_callback,
+    views_desk,
+    views_notices,
+    views_refusals,
+)
+from intake.views_public import public_rate, public_status, public_status_link
 
 app_name = "intake"
 
@@ -11,6 +18,8 @@ urlpatterns = [
     path("receipt/<str:number>/", views.receipt, name="receipt"),
     path("receipt/<str:number>/new-secret/", views.receipt_new_secret, name="receipt_new_secret"),
     path("status/", public_status, name="public_status"),
+    path("status/<str:number>/<str:secret>/", public_status_link, name="public_status_link"),
+    path("status/rate/", public_rate, name="public_rate"),
     # Accept with deficiency (容缺受理) and rejection filing (否定备案).
     path("cases/<str:number>/pledge/", views_desk.pledge_new, name="pledge_new"),
     path("pledges/<int:pk>/", views_desk.pledge, name="pledge"),
@@ -46,6 +55,25 @@ urlpatterns = [
         "refusal-flags/<int:pk>/close/",
         views_refusals.refusal_flag_close_page,
         name="refusal_flag_close",
+    ),
+    # Callback and rating after closing (回访, 好差评): the citizen's one-time link, and
+    # the staff's forms on the case page.
+    path("rate/<str:token>/", views_callback.rate, name="rate"),
+    path(
+        "cases/<str:number>/callback/",
+        views_callback.callback_record_page,
+        name="callback_record",
+    ),
+    path("cases/<str:number>/rating-link/", views_callback.rating_link_page, name="rating_link"),
+    path(
+        "cases/<str:number>/ratings/<int:pk>/review/",
+        views_callback.rating_review_page,
+        name="rating_review",
+    ),
+    path(
+        "cases/<str:number>/ratings/<int:pk>/correct/",
+        views_callback.rating_correct_page,
+        name="rating_correct",
     ),
     # Appointments (办事预约).
     path(

@@ -64,6 +64,7 @@ def registration(request: HttpRequest) -> HttpResponse:
                 content=data["content"],
                 citizen_name=data["citizen_name"],
                 citizen_phone=data["citizen_phone"],
+                citizen_email=data["citizen_email"],
                 citizen_address=data["citizen_address"],
                 citizen_account=data["citizen_account"],
                 service_item_code=data["service_item"],

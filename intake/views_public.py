@@ -17,11 +17,11 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accountability.addresses import client_address
 from accountability.cache import count_in_window, counts_in_window
@@ -29,7 +29,10 @@ from deadlines import lookup
 from deadlines.models import Case, CaseEvent
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.explain import public_clock_explanations, public_clocks
-from deadlines.selectors.public import PUBLIC_ACTIONS
+from deadlines.selectors.public import PUBLIC_ACTIONS, case_messages, public_stages
+from deadlines.services.cases import CaseConflict
+from intake.selectors_callback import rating_open
+from intake.services.callback import rating_link_issue
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +69,17 @@ def _found(number: str, secret: str) -> Case | None:
     case = (
         Case.objects.select_related("department")
         .filter(number=number.strip())
-        .only("number", "lookup_digest", "state", "opened_at", "subject", "department__name")
+        .only(
+            "number",
+            "lookup_digest",
+            "state",
+            "rating",
+            "rated_at",
+            "closed_at",
+            "opened_at",
+            "subject",
+            "department__name",
+        )
         .first()
     )
     if case is None:
@@ -79,9 +92,26 @@ def _found(number: str, secret: str) -> Case | None:
 @require_http_methods(["GET", "POST"])
 def public_status(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.POST or None)
-    context: dict[str, Any] = {"form": form}
     if request.method != "POST" or not form.is_valid():
-        return render(request, "intake/public_status.html", context)
+        return render(request, "intake/public_status.html", {"form": form})
+    return _answer(request, form)
+
+
+@never_cache
+@require_GET
+def public_status_link(request: HttpRequest, number: str, secret: str) -> HttpResponse:
+    """The link in the citizen's messages: the number and the secret in the address, so
+    a tap opens the case (counted and slowed like typed tries)."""
+    form = LookupForm({"number": number, "secret": secret})
+    if not form.is_valid():
+        return render(request, "intake/public_status.html", {"form": form}, status=404)
+    return _answer(request, form)
+
+
+def _lookup(request: HttpRequest, form: LookupForm) -> Case | HttpResponse:
+    """The case a valid lookup names, or the page that says why not (counted and slowed
+    as the module says)."""
+    context: dict[str, Any] = {"form": form}
     number, secret = form.cleaned_data["number"].strip(), form.cleaned_data["secret"]
     address = client_address(request)
     address_key, number_key = f"status-fail:ip:{address}", f"status-fail:case:{number}"
@@ -107,12 +137,50 @@ def public_status(request: HttpRequest) -> HttpResponse:
             "No case matches this number and secret. Check both against your receipt."
         )
         return render(request, "intake/public_status.html", context, status=404)
+    return case
+
+
+def _answer(request: HttpRequest, form: LookupForm) -> HttpResponse:
+    """The citizen's page of the case: where it stands, the deadlines and how each is
+    counted, the public steps, the messages sent, and the rating when it is due."""
+    case = _lookup(request, form)
+    if isinstance(case, HttpResponse):
+        return case
     clocks = list(public_clocks(case))
-    context.update(
-        case=case,
-        clocks=clocks,
-        explanations=public_clock_explanations(case, clocks, calendar=calendar_snapshot()),
-        events=CaseEvent.objects.filter(case=case, action__in=PUBLIC_ACTIONS).order_by("at", "id"),
-        now=timezone.now(),
-    )
+    context = {
+        "form": form,
+        "case": case,
+        "clocks": clocks,
+        "stages": public_stages(case),
+        "explanations": public_clock_explanations(case, clocks, calendar=calendar_snapshot()),
+        "events": CaseEvent.objects.filter(case=case, action__in=PUBLIC_ACTIONS).order_by(
+            "at", "id"
+        ),
+        "messages_sent": case_messages(case),
+        "rating_open": rating_open(case),
+        "now": timezone.now(),
+    }
     return render(request, "intake/public_status.html", context)
+
+
+@never_cache
+@require_POST
+def public_rate(request: HttpRequest) -> HttpResponse:
+    """From the status page to the rating: a fresh one-time rating link for the case the
+    number and secret name (an earlier link stops working), opened at once."""
+    form = LookupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "intake/public_status.html", {"form": form}, status=400)
+    case = _lookup(request, form)
+    if isinstance(case, HttpResponse):
+        return case
+    try:
+        _link, token = rating_link_issue(actor=None, case=case)
+    except CaseConflict as conflict:
+        return render(
+            request,
+            "intake/public_status.html",
+            {"form": form, "problem": str(conflict)},
+            status=409,
+        )
+    return redirect("intake:rate", token=token)

@@ -24,7 +24,9 @@ from accountability import audit
 from accountability.models import Department, Regulation
 from accountability.regulations import regulation_for_code
 from accountability.services import require_permission
-from deadlines.models import Case
+from deadlines.models import Case, MessageKind
+from deadlines.services.messages import messages_for_outage
+from deadlines.templatetags.moments import deadline_text
 from outages.models import (
     RECIPIENT_MEETS,
     BreachKind,
@@ -195,7 +197,39 @@ def outage_record(
     change = _change_row(event, actor=actor, at=at, reason=_("Recorded"))
     _arise(event, change, at=at, grown=False)
     audit.record(actor=actor, action="outage.record", obj=event, after=audit.snapshot(event))
+    _tell_area(event, actor=actor, at=at)
     return event
+
+
+def _tell_area(event: OutageEvent, *, actor: Any, at: datetime) -> int:
+    """The citizens in the area hear of the outage, and of the water's return, by SMS
+    (deadlines' message service: once per citizen, outage and kind; not held by quiet
+    hours). Works called off tell nobody more."""
+    if event.cancelled_at is not None:
+        return 0
+    area = "、".join(event.area_names())
+    if event.restored_at is not None:
+        return messages_for_outage(
+            actor=actor,
+            kind=MessageKind.OUTAGE_RESTORED,
+            outage_key=f"outage:{event.pk}",
+            area_names=event.area_names(),
+            params={"area": area, "restored": deadline_text(event.restored_at)},
+            at=at,
+        )
+    return messages_for_outage(
+        actor=actor,
+        kind=MessageKind.OUTAGE_START,
+        outage_key=f"outage:{event.pk}",
+        area_names=event.area_names(),
+        params={
+            "area": area,
+            "reason": event.title,
+            "start": deadline_text(event.starts_at),
+            "end": deadline_text(event.expected_restoration_at),
+        },
+        at=at,
+    )
 
 
 def outage_lock(event: OutageEvent) -> OutageEvent:
@@ -239,6 +273,7 @@ def outage_change(
     event.save()
     change = _change_row(event, actor=actor, at=at, reason=reason.strip())
     _arise(event, change, at=at, grown=True)
+    _tell_area(event, actor=actor, at=at)
     audit.record(
         actor=actor,
         action="outage.change",

@@ -11,16 +11,21 @@ on a complaint about staff behind deadlines.rules.sees_complainant (and logs eac
 that does go into a file). A small export is sent at once; a larger one is an ExportJob
 run by a Celery task (oversight.tasks.run_export) that counts its progress and writes the
 file to settings.OVERSIGHT_EXPORT_DIR, downloadable by its requester only.
+
+A file is one sheet (issue 22): the filters that produced it on top (export_heading), then
+the Chinese headers, then the rows, codes written as labels (oversight.resources), numbers
+as numbers and moments as date cells in Beijing time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from tempfile import TemporaryFile
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -28,23 +33,28 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export import fields, resources
+from import_export import resources
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from accountability.audit import record
 from accountability.models import Department, StaffProfile
 from accountability.outbox import outbox_enqueue
 from accountability.rules import may
-from accountability.spreadsheets import FormulaSafeResource
+from accountability.spreadsheets import escape_formula
 from deadlines.models import Case
 from deadlines.resources import CaseResource
 from oversight.models import ExportJob, ExportKind, ExportState
+from oversight.resources import SanctionDecisionResource, ViolationResource, verbose_name
 from oversight.rules import sees_all
-from sanctions.models import SanctionDecision, SanctionKind, Violation
+from sanctions.models import SanctionDecision, Violation
 
 # Up to this many rows an export is sent at once; more, and it runs as a job.
 STREAM_LIMIT = 2000
 CHUNK = 500  # rows between two progress updates
+# Exports show moments in Beijing time, whatever timezone a request activated.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 PERMISSIONS = {
@@ -52,88 +62,6 @@ PERMISSIONS = {
     ExportKind.VIOLATIONS: "oversight.export_violations",
     ExportKind.SANCTIONS: "oversight.export_sanctions",
 }
-
-
-class ViolationResource(FormulaSafeResource):
-    """Export of the violation register (export only: violations change through the
-    sanctions services)."""
-
-    type_name = fields.Field(attribute="type__name", column_name="type")
-    state_label = fields.Field(column_name="state")
-    severity_label = fields.Field(column_name="severity")
-    source_label = fields.Field(column_name="source")
-    regulation = fields.Field(column_name="regulation")
-
-    class Meta:
-        model = Violation
-        fields = (
-            "id",
-            "type_name",
-            "regulation",
-            "severity_label",
-            "state_label",
-            "source_label",
-            "department__name",
-            "staff__username",
-            "case__number",
-            "occurred_at",
-            "raised_at",
-            "decided_at",
-            "dismissal_reason",
-            "summary",
-        )
-        export_order = fields
-
-    def dehydrate_state_label(self, violation: Violation) -> str:
-        return str(violation.get_state_display())
-
-    def dehydrate_severity_label(self, violation: Violation) -> str:
-        return str(violation.get_severity_display())
-
-    def dehydrate_source_label(self, violation: Violation) -> str:
-        return str(violation.get_source_kind_display())
-
-    def dehydrate_regulation(self, violation: Violation) -> str:
-        """The violation type's regulation and article: 《title》article."""
-        return violation.type.citation
-
-
-class SanctionDecisionResource(FormulaSafeResource):
-    """Export of the sanction register."""
-
-    state_label = fields.Field(column_name="state")
-    kinds = fields.Field(column_name="chosen_kinds")
-    regulation = fields.Field(column_name="regulation")
-
-    class Meta:
-        model = SanctionDecision
-        fields = (
-            "id",
-            "notice_number",
-            "violation__id",
-            "violation__type__name",
-            "regulation",
-            "person__username",
-            "department__name",
-            "kinds",
-            "state_label",
-            "proposed_at",
-            "decided_at",
-            "served_at",
-            "completed_at",
-        )
-        export_order = fields
-
-    def dehydrate_state_label(self, decision: SanctionDecision) -> str:
-        return str(decision.get_state_display())
-
-    def dehydrate_regulation(self, decision: SanctionDecision) -> str:
-        """The rule's regulation and article: 《title》article."""
-        return decision.rule.citation if decision.rule_id else ""
-
-    def dehydrate_kinds(self, decision: SanctionDecision) -> str:
-        labels = dict(SanctionKind.choices)
-        return "、".join(str(labels.get(kind, kind)) for kind in decision.chosen_kinds or [])
 
 
 # -- what a user may export ----------------------------------------------------------------
@@ -232,17 +160,71 @@ def export_resource(*, user: Any, kind: str) -> resources.ModelResource:
 
 # -- writing ------------------------------------------------------------------------------------
 
+# The moment each kind's period filter reads (export_queryset filters on the same).
+PERIOD_MOMENTS = {
+    ExportKind.CASES: (Case, "opened_at"),
+    ExportKind.VIOLATIONS: (Violation, "raised_at"),
+    ExportKind.SANCTIONS: (SanctionDecision, "proposed_at"),
+}
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
-def _cell(value: Any) -> Any:
-    """A value Excel can hold: aware moments in local time, lists joined, the rest text."""
+
+def _line(label: Any, value: Any) -> str:
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}
+
+
+def _period(filters: ExportFilters) -> str:
+    start = f"{filters.start:%Y-%m-%d}" if filters.start else ""
+    end = f"{filters.end:%Y-%m-%d}" if filters.end else ""
+    if start and end:
+        return _("%(start)s to %(end)s") % {"start": start, "end": end}
+    if start:
+        return _("from %(start)s") % {"start": start}
+    if end:
+        return _("up to %(end)s") % {"end": end}
+    return _("All")
+
+
+def export_heading(*, user: Any, kind: str, filters: ExportFilters, now: datetime) -> list[str]:
+    """The lines written above the header row: what was exported, with which filters, by
+    whom and when, in the reader's words (a department by name, never its code)."""
+    if filters.department:
+        names = Department.objects.filter(code=filters.department).values_list("name", flat=True)
+        department = names.first() or "—"  # never the code itself
+    elif kind == ExportKind.CASES and not sees_all(user):
+        own = own_department(user)  # a head's case export holds their department only
+        department = own.name if own is not None else _("All departments")
+    else:
+        department = _("All departments")
+    model, moment = PERIOD_MOMENTS[ExportKind(kind)]
+    period_label = _("Period (%(moment)s)") % {"moment": verbose_name(model, moment)}
+    return [
+        _line(_("Records"), ExportKind(kind).label),
+        _line(_("Department"), department),
+        _line(period_label, _period(filters)),
+        _line(_("State"), _("All")),
+        _line(_("Exported by"), user.get_full_name() or user.get_username()),
+        _line(_("Exported at"), f"{timezone.localtime(now, SHANGHAI):%Y-%m-%d %H:%M}"),
+    ]
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """A value Excel can hold, typed: numbers stay numbers, moments become date cells in
+    Beijing time (with a date format), lists are joined, the rest is text (escaped of
+    formulae by the resource)."""
     if value is None or isinstance(value, bool | int | float | Decimal | str):
         return value
     if isinstance(value, datetime):
         if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.replace(tzinfo=None)
+            value = timezone.localtime(value, SHANGHAI)
+        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+        cell.number_format = DATETIME_FORMAT
+        return cell
     if isinstance(value, date):
-        return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
     return str(value)
@@ -264,20 +246,33 @@ def export_write(
     resource: resources.ModelResource,
     queryset: QuerySet[Any],
     out: IO[bytes],
+    heading: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the rows as an Excel sheet to ``out``; ``progress`` hears the rows written
-    after each page. Returns how many rows."""
+    """Write the rows as one Excel sheet to ``out``: the ``heading`` lines (the filters,
+    export_heading) on top, then the header row, then the rows, with typed cells.
+    ``progress`` hears the rows written after each page. Returns how many rows."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(queryset.model._meta.verbose_name_plural))
-    sheet.append(resource.get_export_headers())
+    for line in heading:
+        sheet.append([escape_formula(line)])
+    bold = Font(bold=True)
+    header = []
+    for title in resource.get_export_headers():
+        cell = WriteOnlyCell(sheet, value=escape_formula(title))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
     written = 0
-    for page in _chunks(queryset):
-        for instance in page:
-            sheet.append([_cell(v) for v in resource.export_resource(instance)])
-        written += len(page)
-        if progress is not None:
-            progress(written)
+    # The resources' date widgets give local time: Beijing's, whatever a request set.
+    with timezone.override(SHANGHAI):
+        for page in _chunks(queryset):
+            for instance in page:
+                values = resource.export_resource(instance, force_native_type=True)
+                sheet.append([_cell(sheet, v) for v in values])
+            written += len(page)
+            if progress is not None:
+                progress(written)
     book.save(out)
     return written
 
@@ -329,6 +324,12 @@ def export_run(*, job_id: int) -> str:
                 resource=export_resource(user=user, kind=job.kind),
                 queryset=queryset,
                 out=out,
+                heading=export_heading(
+                    user=user,
+                    kind=job.kind,
+                    filters=ExportFilters.from_json(job.filters),
+                    now=job.created_at,
+                ),
                 progress=progress,
             )
             out.seek(0)

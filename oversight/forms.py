@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accountability.business_dates import BusinessDateField
 from accountability.models import Department
@@ -113,8 +114,13 @@ class ExportForm(forms.Form):
     of raising for violations, of proposal for sanctions) and a department."""
 
     kind = forms.ChoiceField(label=_("Records"))
-    start = BusinessDateField(label=_("From"), required=False, widget=ISO_DATE)
-    end = BusinessDateField(label=_("To"), required=False, widget=ISO_DATE)
+    # Read together as “自 … 至 …”: the bare “From”/“To” are translated for other uses.
+    start = BusinessDateField(
+        label=pgettext_lazy("export period", "From"), required=False, widget=ISO_DATE
+    )
+    end = BusinessDateField(
+        label=pgettext_lazy("export period", "To"), required=False, widget=ISO_DATE
+    )
     department = forms.ChoiceField(label=_("Department"), required=False)
 
     def __init__(

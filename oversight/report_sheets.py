@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -16,6 +20,7 @@ from outages.models import BreachKind
 from sanctions.models import SanctionKind
 
 Label = str | Promise
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # (key in the snapshot, column label, suffix)
 FIGURE_COLUMNS: tuple[tuple[str, Label, str], ...] = (
@@ -99,10 +104,28 @@ def report_tables(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def report_workbook(*, title: str, view: dict[str, Any], tables: dict[str, Any]) -> bytes:
-    """The report as an Excel file: one sheet per part."""
+def report_lines(*, view: dict[str, Any], department: str | None) -> list[str]:
+    """The lines under a sheet's title: the period, whose rows (``department``: a head's
+    own department; None: every department) and when the figures were taken."""
+    as_of = timezone.localtime(datetime.fromisoformat(view["as_of"]), SHANGHAI)
+    period = gettext("%(start)s to %(end)s") % {"start": view["start"], "end": view["end"]}
+    return [
+        gettext("%(label)s: %(value)s") % {"label": gettext("Period"), "value": period},
+        gettext("%(label)s: %(value)s")
+        % {"label": gettext("Department"), "value": department or gettext("All departments")},
+        gettext("%(label)s: %(value)s")
+        % {"label": gettext("Generated at"), "value": f"{as_of:%Y-%m-%d %H:%M}"},
+    ]
+
+
+def report_workbook(
+    *, title: str, view: dict[str, Any], tables: dict[str, Any], department: str | None = None
+) -> bytes:
+    """The report as an Excel file: one sheet per part, each with the title and the
+    report's period and scope on top (report_lines), then its header row and rows."""
     book = Workbook()
     bold = Font(bold=True)
+    lines = report_lines(view=view, department=department)
 
     def sheet(name: Label, heading: list[Any], rows: list[list[Any]]) -> None:
         if book.active is not None and book.active.title == "Sheet":
@@ -112,8 +135,10 @@ def report_workbook(*, title: str, view: dict[str, Any], tables: dict[str, Any])
             ws = book.create_sheet(str(name))
         ws.append(escape_row([title]))
         ws["A1"].font = bold
+        for line in lines:
+            ws.append(escape_row([line]))  # a head's department name, typed by administrators
         ws.append(escape_row(heading))
-        for cell in ws[2]:
+        for cell in ws[ws.max_row]:
             cell.font = bold
         for row in rows:
             ws.append(escape_row(row))  # department names are typed in by administrators

@@ -2,9 +2,10 @@
 
 Seed 003 例会制度: the dispatch meeting hears how complaints were received and handled in
 the half month before; 报告制度 (4): a written analysis every month. A report is produced
-once for its period (by the beat schedule, or by hand with ``manage.py
-oversight_produce_report``) and kept: its figures are frozen as JSON when it is produced
-and never recomputed, so later changes to cases, violations or outages do not move it.
+once for its period (by the beat schedule, by hand with ``manage.py
+oversight_produce_report``, or by leadership from the reports page) and kept: its figures
+are frozen as JSON when it is produced and never recomputed, so later changes to cases,
+violations or outages do not move it.
 
 What a report holds (the figures are the dashboard's, oversight.selectors, for the
 period, every department):
@@ -25,18 +26,22 @@ period, every department):
 from __future__ import annotations
 
 import calendar
-from dataclasses import asdict
-from datetime import date, datetime, time, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
+from celery.schedules import ParseException, crontab
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_celery_beat.models import PeriodicTask
 
 from accountability.audit import record
 from accountability.models import Department
+from accountability.rules import may
 from outages.selectors import outages_month_summary
 from oversight.models import FiguresRefresh, PeriodicReport, ReportKind
 from oversight.selectors import FEEDBACK_TARGET, Counts, DashboardFilters, dashboard_figures
@@ -44,6 +49,7 @@ from oversight.services import figures_recompute
 from sanctions.models import DecisionState, SanctionDecision, Violation, ViolationState
 
 SNAPSHOT_VERSION = 1
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # how the page gives the next scheduled run
 # The figures of one slice kept in a report, in the order the tables show them.
 COUNT_FIELDS = (
     "open",
@@ -253,6 +259,119 @@ def reports_produce_due(*, now: datetime) -> list[PeriodicReport]:
         if created:
             produced.append(report)
     return produced
+
+
+def periods_due(*, today: date) -> list[tuple[str, date, date]]:
+    """The latest ended period of each kind: the half month before the current one, and
+    the month before the current one (what the schedule produced last, or will)."""
+    due = []
+    for kind in (ReportKind.HALF_MONTH, ReportKind.MONTH):
+        current_start, _end = report_period(kind=kind, day=today)
+        start, end = report_period(kind=kind, day=current_start - timedelta(days=1))
+        due.append((kind.value, start, end))
+    return due
+
+
+def reports_produce_on_request(*, actor: Any, now: datetime) -> list[tuple[PeriodicReport, bool]]:
+    """Leadership asks for the due reports now, before the schedule: the reports of the
+    latest ended half month and month, produced by report_produce (audited, once per
+    period: a report already kept is returned unchanged). Returns (report, produced now)
+    for each."""
+    if not may(actor, "oversight.produce_reports"):
+        raise PermissionDenied(_("Only leadership may produce a report on request."))
+    return [
+        report_produce(kind=kind, day=start, now=now, actor=actor)
+        for kind, start, _end in periods_due(today=timezone.localdate(now))
+    ]
+
+
+# -- the schedule --------------------------------------------------------------------------
+
+REPORT_TASK = "oversight.tasks.produce_reports"
+DAYS_LOOKED_AHEAD = 366 * 8  # a crontab for the 29th of February waits up to 8 years
+
+
+@dataclass(frozen=True)
+class ReportSchedule:
+    """The beat schedule of the reports as the page tells it: whether there is one,
+    whether it is enabled, and when it next runs (None: not a crontab, or never)."""
+
+    exists: bool
+    enabled: bool = False
+    next_run: datetime | None = None
+
+
+def crontab_next_run(
+    *,
+    minute: str,
+    hour: str,
+    day_of_month: str,
+    month_of_year: str,
+    day_of_week: str,
+    tz: tzinfo,
+    after: datetime,
+) -> datetime | None:
+    """The first moment strictly after ``after`` that the crontab fires, in ``tz``. As in
+    Celery, the day of the month, the month and the day of the week must all match.
+    Pure: the fields are parsed by Celery's own crontab."""
+    spec: Any = crontab(  # its fields parsed into sets of numbers
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
+    local = after.astimezone(tz)
+    moments = sorted((h, m) for h in spec.hour for m in spec.minute)
+    for offset in range(DAYS_LOOKED_AHEAD):
+        day = local.date() + timedelta(days=offset)
+        if (
+            day.month not in spec.month_of_year
+            or day.day not in spec.day_of_month
+            or day.isoweekday() % 7 not in spec.day_of_week  # Celery: 0 is Sunday
+        ):
+            continue
+        for h, m in moments:
+            moment = datetime.combine(day, time(h, m), tzinfo=tz)
+            if moment > local:
+                return moment
+    return None
+
+
+def report_schedule(*, now: datetime) -> ReportSchedule:
+    """Read the reports' beat row (oversight migration 0004, editable in the admin) and
+    compute its next run from its crontab in its timezone, given in Beijing time."""
+    task = (
+        PeriodicTask.objects.select_related("crontab")
+        .filter(task=REPORT_TASK)
+        .order_by("-enabled", "pk")
+        .first()
+    )
+    if task is None:
+        return ReportSchedule(exists=False)
+    if not task.enabled or task.crontab is None:
+        return ReportSchedule(exists=True, enabled=task.enabled)
+    cron = task.crontab
+    after = max(now, task.start_time) if task.start_time else now
+    try:
+        moment = crontab_next_run(
+            minute=cron.minute,
+            hour=cron.hour,
+            day_of_month=cron.day_of_month,
+            month_of_year=cron.month_of_year,
+            day_of_week=cron.day_of_week,
+            tz=ZoneInfo(str(cron.timezone)),
+            after=after,
+        )
+    except (ValueError, ParseException):  # a crontab Celery refuses (30 February): no run
+        moment = None
+    if moment is not None and task.expires is not None and moment > task.expires:
+        moment = None
+    return ReportSchedule(
+        exists=True,
+        enabled=True,
+        next_run=timezone.localtime(moment, SHANGHAI) if moment is not None else None,
+    )
 
 
 # -- reading a kept report ---------------------------------------------------------------------

@@ -22,6 +22,8 @@ What the figures mean (DOMAIN §9, §10; seed 003 投诉反馈制度, 投诉工�
 - handling time: working days from the day the case was opened to the day it was
   closed, the opening day not counted (民法典 §201), on deadlines' working calendar;
 - satisfaction: the ratings (1-5) of the cases completed in the period;
+- callback rate, satisfaction (share satisfied, average grade) and rework rate: the
+  callbacks owed after the closings in the period (intake.selectors_callback);
 - feedback timeliness: the clocks of word owed to the citizen decided in the period,
   each counted once, when its fate was sealed: when it stopped, if before its due moment
   (on time); else at its due moment (late). The target is 100% (seed 003 (5)). Those
@@ -50,6 +52,8 @@ from deadlines.selectors.clocks import (
     clock_colour_sql,
     running_clocks,
 )
+from intake import selectors_callback as callback
+from intake.selectors_callback import CallbackBoard, callback_case_filter, callback_figures
 from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
 
@@ -81,8 +85,27 @@ class Figure:
     RATED = "rated"
     FEEDBACK = "feedback"
     FEEDBACK_LATE = "feedback_late"
+    # The callback after closing (回访, 好差评): intake.selectors_callback says what they
+    # count.
+    CALLBACK_DUE = callback.CALLBACK_DUE
+    CALLED_BACK = callback.CALLED_BACK
+    NOT_CALLED_BACK = callback.NOT_CALLED_BACK
+    CALLBACK_RATED = callback.CALLBACK_RATED
+    REWORKED = callback.REWORKED
 
-    ALL = (OPEN, YELLOW, RED, OPENED, COMPLETED, ON_TIME, LATE, RATED, FEEDBACK, FEEDBACK_LATE)
+    ALL = (
+        OPEN,
+        YELLOW,
+        RED,
+        OPENED,
+        COMPLETED,
+        ON_TIME,
+        LATE,
+        RATED,
+        FEEDBACK,
+        FEEDBACK_LATE,
+        *callback.CALLBACK_FIGURES,
+    )
 
 
 @dataclass(frozen=True)
@@ -360,6 +383,10 @@ def case_list_for_figure(
         Figure.RATED: completed & Q(rating__isnull=False),
         Figure.FEEDBACK: _feedback_decided(start, end, now, late=False),
         Figure.FEEDBACK_LATE: _feedback_decided(start, end, now, late=True),
+        **{
+            figure: Q(callback_case_filter(figure, start=start, end=end))
+            for figure in callback.CALLBACK_FIGURES
+        },
     }
     running = Clock.objects.filter(running_clocks(), case=OuterRef("pk"))
 
@@ -378,4 +405,22 @@ def case_list_for_figure(
         return listed.order_by(F("next_due").asc(nulls_last=True), "-opened_at", "-id")
     if figure in (Figure.COMPLETED, Figure.ON_TIME, Figure.LATE, Figure.RATED):
         return listed.order_by("-closed_at", "-id")
+    if figure in callback.CALLBACK_FIGURES:
+        return listed.order_by(F("closed_at").desc(nulls_last=True), "-opened_at", "-id")
     return listed.order_by("-opened_at", "-id")
+
+
+def dashboard_callback_figures(
+    *, filters: DashboardFilters, department_ids: Sequence[int]
+) -> CallbackBoard:
+    """Callback rate, satisfaction and rework rate over the period, in total, by
+    department and by service item (intake.selectors_callback; one query). Live, not
+    from the daily summary: the callbacks of a period are few beside its cases."""
+    start, end = filters.bounds()
+    return callback_figures(
+        start=start,
+        end=end,
+        department_ids=department_ids,
+        department_id=filters.department_id,
+        matter_kind=filters.matter_kind,
+    )

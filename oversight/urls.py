@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("cases/", views.cases, name="cases"),
     path("reports/", views_reports.reports, name="reports"),
+    path("reports/produce/", views_reports.reports_produce, name="reports_produce"),
     path("reports/<int:pk>/", views_reports.report, name="report"),
     path("reports/<int:pk>/xlsx/", views_reports.report_xlsx, name="report_xlsx"),
     path("exports/", views_exports.export_list, name="exports"),

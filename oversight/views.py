@@ -33,6 +33,7 @@ from oversight.selectors import (
     DashboardFilters,
     Figure,
     case_list_for_figure,
+    dashboard_callback_figures,
     dashboard_figures,
 )
 
@@ -50,6 +51,11 @@ FIGURE_TITLES: dict[str, str | Promise] = {
     Figure.RATED: _("Completed and rated"),
     Figure.FEEDBACK: _("Feedback due or given in the period"),
     Figure.FEEDBACK_LATE: _("Feedback late"),
+    Figure.CALLBACK_DUE: _("Callbacks owed after closing in the period"),
+    Figure.CALLED_BACK: _("Called back"),
+    Figure.NOT_CALLED_BACK: _("Not called back"),
+    Figure.CALLBACK_RATED: _("Rated at the callback"),
+    Figure.REWORKED: _("Reopened for rework after a poor rating"),
 }
 
 
@@ -280,6 +286,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for code, c in service_items
     ]
 
+    callbacks = dashboard_callback_figures(filters=filters, department_ids=scope.department_ids)
+    callback_by_department = [
+        (scope.names.get(pk, str(pk)), _figures(c, link, department_id=pk))  # type: ignore[arg-type]
+        for pk, c in sorted(
+            callbacks.by_department.items(), key=lambda kv: scope.names.get(kv[0], "")
+        )
+    ]
+    callback_by_service_item = [
+        (items.get(code, code) if code else no_item, _figures(c, link, service_item=code))  # type: ignore[arg-type]
+        for code, c in sorted(callbacks.by_service_item.items(), key=lambda kv: (-kv[1].due, kv[0]))
+    ]
+
     def bars(rows: list[tuple[Any, dict[str, Any]]]) -> charts.BarChart:
         return charts.stacked_bars(
             _bar_rows(
@@ -298,6 +316,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             if filters.department_id is not None
             else _("All departments"),
             "total": _figures(board.total, link),
+            "callback_total": _figures(callbacks.total, link),  # type: ignore[arg-type]
+            "callback_by_department": callback_by_department,
+            "callback_by_service_item": callback_by_service_item,
             "by_department": by_department,
             "by_service_item": by_service_item,
             "department_bars": bars(by_department),

@@ -71,13 +71,17 @@ def export_start(request: HttpRequest) -> HttpResponse:
         queryset = exports.export_queryset(user=request.user, kind=kind, filters=filters)
         if queryset.count() <= exports.STREAM_LIMIT:
             out = BytesIO()
+            now = timezone.now()
             exports.export_write(
                 resource=exports.export_resource(user=request.user, kind=kind),
                 queryset=queryset,
                 out=out,
+                heading=exports.export_heading(
+                    user=request.user, kind=kind, filters=filters, now=now
+                ),
             )
             response = HttpResponse(out.getvalue(), content_type=exports.XLSX)
-            name = exports.export_filename(kind, timezone.now())
+            name = exports.export_filename(kind, now)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         job = exports.export_job_create(actor=request.user, kind=kind, filters=filters)

@@ -90,3 +90,70 @@ rules.add_perm("sanctions.serve_sanction", office_not_accused)
 rules.add_perm("sanctions.record_self_criticism", office_not_accused)
 rules.add_perm("sanctions.record_appeal", office_not_accused)
 rules.add_perm("sanctions.record_review", office_not_accused & ~is_proposer)
+
+
+# -- evidence files on violations and appeals (accountability.attachments) -----------------
+# Seen by whom sees violations (an appeal's, also by whoever decides its decision); added
+# by the inspection office, never on a matter about themselves. A file that identifies
+# the complainant is never shown to the people the matter is about, and otherwise as
+# the case's complainant is (deadlines.rules.may_see_complainant). Every file on a
+# violation, and on a complainant's request for review, is taken as the complainant's
+# unless the office says otherwise; an appeal by the person sanctioned is theirs.
+
+
+def _sees_complainant_of(user: Any, matter: Any, case: Any) -> bool:
+    from deadlines.rules import sees_complainant
+
+    if is_accused.test(user, matter):
+        return False
+    return case is None or sees_complainant(user, case)
+
+
+def _register_attachments() -> None:
+    from django.urls import reverse
+
+    from accountability.attachments.registry import Attachable, attachable_register
+    from accountability.rules import may
+    from sanctions.models import Appeal, AppealKind, Violation
+
+    attachable_register(
+        Attachable(
+            model=Violation,
+            may_view=lambda user, violation: may(user, "sanctions.view_violation"),
+            may_add=lambda user, violation: may(user, "sanctions.review_violation", violation),
+            sees_complainant=lambda user, violation: _sees_complainant_of(
+                user, violation, violation.case
+            ),
+            url=lambda violation: reverse("sanctions:violation", args=[violation.pk]),
+            load=lambda pk: (
+                Violation.objects.select_related("case__department")
+                .prefetch_related("responsibilities", "case__accused")
+                .get(pk=pk)
+            ),
+        )
+    )
+    attachable_register(
+        Attachable(
+            model=Appeal,
+            may_view=lambda user, appeal: bool(
+                may(user, "sanctions.view_violation")
+                or may(user, "sanctions.approve_sanction", appeal.decision)
+            ),
+            may_add=lambda user, appeal: may(user, "sanctions.record_appeal", appeal.decision),
+            sees_complainant=lambda user, appeal: _sees_complainant_of(
+                user, appeal.decision, appeal.decision.violation.case
+            ),
+            url=lambda appeal: reverse("sanctions:decision", args=[appeal.decision_id]),
+            load=lambda pk: (
+                Appeal.objects.select_related(
+                    "decision__violation__case__department", "decision__person"
+                )
+                .prefetch_related("decision__violation__responsibilities")
+                .get(pk=pk)
+            ),
+            protected_by_default=lambda appeal: appeal.kind == AppealKind.REVIEW_REQUEST,
+        )
+    )
+
+
+_register_attachments()

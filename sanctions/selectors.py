@@ -242,3 +242,28 @@ def award_eligibility_year(*, year: int) -> tuple[list[EligibilityRow], list[Eli
         for department in departments.values()
     ]
     return persons, units
+
+
+@dataclass(frozen=True)
+class CountedRecord:
+    """An earlier record a decision counted, as the warning notice prints it: its kind,
+    its day and what it was, never its number in the portal."""
+
+    kind: str
+    on: datetime
+    label: str
+
+
+def decision_counted_records(decision: SanctionDecision) -> list[CountedRecord]:
+    """The earlier records the rulebook counted for `decision` (its `counted`), oldest
+    first, for the printed warning notice."""
+    records = [
+        CountedRecord(
+            kind=_("violation") if row.get("kind") == "violation" else _("decision"),
+            on=datetime.fromisoformat(row["at"]).astimezone(LOCAL_TZ),
+            label=str(row.get("label") or ""),
+        )
+        for row in decision.counted or []
+        if row.get("at")
+    ]
+    return sorted(records, key=lambda record: record.on)

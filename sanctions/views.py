@@ -46,6 +46,7 @@ from sanctions.models import (
 )
 from sanctions.selectors import (
     award_eligibility_year,
+    decision_counted_records,
     decision_get,
     decisions_awaiting,
     violation_get,
@@ -633,6 +634,9 @@ def warning_notice(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "decision": decision,
             "chosen_labels": kind_labels(decision.chosen_kinds),
+            # The grounds as printed: the rule's title and citation and the earlier
+            # records by day, not the engine's explanation with the portal's numbers.
+            "counted": decision_counted_records(decision),
             "today": timezone.localdate(),
         },
     )

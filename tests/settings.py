@@ -5,6 +5,7 @@ place when accountability.settings reads the environment.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite")
 
@@ -24,6 +25,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Evidence files go to a folder of this run, not the checkout's .demo/media.
+STORAGES["evidence"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="evidence-")},
 }
 # Every API request reads its client, so that pinned query counts do not depend on how
 # long a test took; tests/accountability/test_api_tokens.py turns the cache on to test it.

@@ -21,6 +21,8 @@ from django.db.models import Model, QuerySet
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accountability.models import Attachment
+from deadlines import lookup
 from deadlines.models import Case, Notification, Reminder
 from deadlines.tasks import scan_breaches, scan_reminders, scan_warnings
 from deadlines.views import ACTIONS as CASE_ACTIONS
@@ -38,6 +40,7 @@ M = TypeVar("M", bound=Model)
 
 # A Wednesday morning in Beijing (10:00), in a year the working calendar knows.
 NOW = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
+SECRET = "K7XP-3M9Q"
 
 USERNAMES = {
     "desk": "desk",
@@ -81,11 +84,18 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "password_change": (302, 200, 200, 200, 200, 200, 200, 200),
     "password_change_done": (302, 200, 200, 200, 200, 200, 200, 200),
     "set_language": (302, 302, 302, 302, 302, 302, 302, 302),
+    # The complainant's file on the founded complaint: the inspection office only (the
+    # leader sees the violation, not the complainant of a complaint about staff).
+    "attachment": (302, 403, 403, 403, 403, 200, 403, 403),
+    "attachment_supersede": (302, 405, 405, 405, 405, 405, 405, 405),
+    "attachment_add": (302, 405, 405, 405, 405, 405, 405, 405),
     "intake:registration": (302, 200, 200, 200, 200, 200, 403, 200),
     "intake:history": (302, 200, 200, 200, 200, 200, 403, 200),
     "intake:receipt": (302, 200, 403, 403, 200, 200, 403, 403),
     "intake:receipt_new_secret": (302, 405, 405, 405, 405, 405, 405, 405),
     "intake:public_status": (200, 200, 200, 200, 200, 200, 200, 200),
+    "intake:public_status_link": (200, 200, 200, 200, 200, 200, 200, 200),
+    "intake:public_rate": (405, 405, 405, 405, 405, 405, 405, 405),
     "intake:pledge_new": (302, 403, 403, 403, 403, 403, 403, 403),
     "intake:pledge": (302, 200, 403, 200, 200, 200, 403, 403),
     "intake:pledge_keep": (302, 405, 405, 405, 405, 405, 405, 405),
@@ -103,6 +113,12 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "intake:appointment_new": (302, 200, 403, 403, 403, 403, 403, 403),
     "intake:appointments": (302, 200, 200, 200, 200, 200, 403, 200),
     "intake:appointment_act": (302, 405, 405, 405, 405, 405, 405, 405),
+    # The citizen's one-time rating link: no sign-in; an unknown token is refused (410).
+    "intake:rate": (410, 410, 410, 410, 410, 410, 410, 410),
+    "intake:callback_record": (302, 405, 405, 405, 405, 405, 405, 405),
+    "intake:rating_link": (302, 405, 405, 405, 405, 405, 405, 405),
+    "intake:rating_review": (302, 405, 405, 405, 405, 405, 405, 405),
+    "intake:rating_correct": (302, 405, 405, 405, 405, 405, 405, 405),
     "deadlines:my_cases": (302, 200, 200, 200, 200, 200, 200, 200),
     "deadlines:department_cases": (302, 200, 200, 200, 200, 200, 200, 200),
     "deadlines:search": (302, 200, 200, 200, 200, 200, 200, 200),
@@ -112,6 +128,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "deadlines:reminder_detail": (302, 200, 403, 403, 200, 200, 403, 200),
     "deadlines:case_detail": (302, 200, 403, 403, 200, 200, 403, 200),
     "deadlines:case_act": (302, 405, 405, 405, 405, 405, 405, 405),
+    # Delivery receipts pushed by the SMS providers: POST only, no sign-in (signed).
+    "deadlines:message_receipts": (405, 405, 405, 405, 405, 405, 405, 405),
     "sanctions:queue": (302, 403, 403, 403, 200, 200, 403, 403),
     "sanctions:complaint_new": (302, 403, 403, 403, 403, 200, 403, 403),
     "sanctions:finding_new": (302, 403, 403, 403, 403, 200, 403, 403),
@@ -135,6 +153,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "oversight:dashboard": (302, 403, 403, 200, 200, 200, 403, 403),
     "oversight:cases": (302, 403, 403, 400, 400, 400, 403, 403),
     "oversight:reports": (302, 403, 403, 200, 200, 200, 403, 403),
+    "oversight:reports_produce": (302, 405, 405, 405, 405, 405, 405, 405),
     "oversight:report": (302, 403, 403, 200, 200, 200, 403, 403),
     "oversight:report_xlsx": (302, 403, 403, 200, 200, 200, 403, 403),
     "oversight:exports": (302, 403, 403, 200, 200, 200, 403, 403),
@@ -157,7 +176,11 @@ PUBLIC = {
     "logout",
     "set_language",
     "intake:public_status",
+    "intake:public_status_link",
+    "intake:public_rate",
+    "intake:rate",
     "outages:public",
+    "deadlines:message_receipts",
 }
 # Pages of sanctions and oversight the administrator must never get (administering is
 # not acting: business permissions come from accountability.rules.may only). The
@@ -198,6 +221,7 @@ def _build() -> World:
     call_command("load_catalogue", verbosity=0)
     call_command("demo_cases", verbosity=0)
     call_command("demo_front_desk", verbosity=0)
+    call_command("demo_callbacks", verbosity=0)
     call_command("demo_outages", verbosity=0)
     call_command("demo_sanctions", verbosity=0)
     call_command("oversight_produce_report", "--kind=half_month", "--date=2026-02-20", verbosity=0)
@@ -223,11 +247,18 @@ def _build() -> World:
     reminder = Reminder.objects.order_by("pk").first()
     report = PeriodicReport.objects.order_by("pk").first()
     job = ExportJob.objects.create(requested_by=users["leader"], kind="cases")
+    evidence = _first(Attachment.objects.filter(content_type__model="violation", protected=True))
     case = {"number": about.number}
+    # Only a digest of a receipt's secret is kept: the citizen's link needs a known one.
+    Case.objects.filter(pk=about.pk).update(lookup_digest=lookup.digest(about.number, SECRET))
     kwargs: dict[str, dict[str, Any]] = {
         "api-case": case,
+        "attachment": {"pk": evidence.pk},
+        "attachment_supersede": {"pk": evidence.pk},
+        "attachment_add": {"label": "deadlines.case", "object_id": about.pk},
         "open311-request": case,
         "intake:receipt": case,
+        "intake:public_status_link": {**case, "secret": SECRET},
         "intake:receipt_new_secret": case,
         "intake:pledge_new": case,
         "intake:pledge": {"pk": pledge.pk},
@@ -243,6 +274,12 @@ def _build() -> World:
         "intake:refusal_flag_close": {"pk": flag.pk},
         "intake:appointment_new": case,
         "intake:appointment_act": {"pk": appointment.pk, "action": next(iter(APPOINTMENT_ACTS))},
+        "intake:rate": {"token": "not-a-rating-link"},
+        "deadlines:message_receipts": {"provider": "file"},
+        "intake:callback_record": case,
+        "intake:rating_link": case,
+        "intake:rating_review": {**case, "pk": 1},
+        "intake:rating_correct": {**case, "pk": 1},
         "deadlines:notification_open": {"pk": notification.pk},
         # The demo has no reminder notice at this moment: a page of none (404) for all.
         "deadlines:reminder_detail": {"pk": reminder.pk if reminder else 0},

@@ -14,6 +14,15 @@ from deadlines.models.cases import (
     Suspension,
     Transfer,
 )
+from deadlines.models.messages import (
+    CitizenMessage,
+    MessageChannel,
+    MessageEvent,
+    MessageKind,
+    MessageOptOut,
+    MessageStatus,
+    MessageTemplate,
+)
 from deadlines.models.scans import (
     Breach,
     BreachKind,
@@ -51,6 +60,7 @@ __all__ = [
     "CaseState",
     "Channel",
     "Circumstance",
+    "CitizenMessage",
     "Clock",
     "ClockKind",
     "ClockPause",
@@ -61,6 +71,12 @@ __all__ = [
     "FeedbackEntry",
     "HandlingMode",
     "MatterKind",
+    "MessageChannel",
+    "MessageEvent",
+    "MessageKind",
+    "MessageOptOut",
+    "MessageStatus",
+    "MessageTemplate",
     "Notification",
     "NotificationKind",
     "Reminder",

@@ -102,6 +102,8 @@ class Case(FSMModelMixin, models.Model):
 
     citizen_name = models.CharField(_("citizen's name"), max_length=100)
     citizen_phone = models.CharField(_("citizen's phone"), max_length=30, blank=True)
+    # Messages also go by email when the citizen gave an address (deadlines.services.messages).
+    citizen_email = models.EmailField(_("citizen's email"), blank=True)
     citizen_address = models.CharField(_("address"), max_length=200, blank=True)
     citizen_account = models.CharField(_("water account number"), max_length=40, blank=True)
 

@@ -26,6 +26,10 @@ class BreachKind(models.TextChoices):
     # An approved extension with no contact with the citizen logged by the end of the
     # next working day (seed 001 §6(二): the citizen is told of an extension).
     EXTENSION_NOT_TOLD = "extension_not_told", _("Extension not told to the citizen")
+    # A suspension with no delivered message and no logged contact with the citizen by
+    # the end of the next working day (DOMAIN §3: the citizen is told the time, the place
+    # and that it does not count).
+    SUSPENSION_NOT_TOLD = "suspension_not_told", _("Suspension not told to the citizen")
 
 
 class Breach(AppendOnlyModel):
@@ -75,6 +79,16 @@ class Breach(AppendOnlyModel):
         related_name="breaches",
         db_index=False,
     )
+    # Indexed by breach_once_per_suspension.
+    suspension = models.ForeignKey(
+        "deadlines.Suspension",
+        verbose_name=_("suspension"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="breaches",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("breach")
@@ -86,6 +100,11 @@ class Breach(AppendOnlyModel):
                 fields=["extension"],
                 condition=Q(extension__isnull=False),
                 name="breach_once_per_extension",
+            ),
+            models.UniqueConstraint(
+                fields=["suspension"],
+                condition=Q(suspension__isnull=False),
+                name="breach_once_per_suspension",
             ),
         ]
         indexes: ClassVar = [
@@ -161,6 +180,7 @@ class NotificationKind(models.TextChoices):
     WARNING = "warning", _("Yellow card: a deadline is near")
     OVERDUE = "overdue", _("Red card: a deadline was missed")
     EXTENSION_NOT_TOLD = "extension_not_told", _("An extension was not told to the citizen")
+    SUSPENSION_NOT_TOLD = "suspension_not_told", _("A suspension was not told to the citizen")
     REMINDER = "reminder", _("Reminder notice")
     CIRCULATION = "circulation", _("Reminder notice circulated")
     # Hand-overs (issue 22): work arrived for the recipient; the case page is where it is done.

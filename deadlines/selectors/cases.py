@@ -132,7 +132,7 @@ def promised_clock(case: Case) -> Clock | None:
         for clock in Clock.objects.filter(
             case=case, kind__in=PROMISED_CLOCKS, stopped_at__isnull=True, due_at__isnull=False
         )
-        .select_related("policy")
+        .select_related("policy__regulation")  # the receipt cites it
         .order_by("-due_at")  # latest first, so the earliest of each kind is kept
     }
     return next((running[kind] for kind in PROMISED_CLOCKS if kind in running), None)

@@ -115,6 +115,11 @@ def notification_text(notification: Notification) -> str:
             "No contact with the citizen of case %(number)s (%(subject)s) was logged by "
             "%(moment)s to tell them of the approved extension."
         )
+    elif kind == NotificationKind.SUSPENSION_NOT_TOLD:
+        text = _(
+            "Neither a delivered message nor a logged contact told the citizen of case "
+            "%(number)s (%(subject)s) of its suspension by %(moment)s."
+        )
     elif kind == NotificationKind.REMINDER:
         text = _(
             "Reminder notice: “%(clock)s” of case %(number)s (%(subject)s) has been overdue "

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from accountability.models import Department
 from accountability.rawsql import placeholders, stored_moment
@@ -17,9 +18,14 @@ from deadlines.models import (
     Case,
     CaseEvent,
     CaseState,
+    CitizenMessage,
     Clock,
     ClockKind,
     EventAction,
+    MessageChannel,
+    MessageEvent,
+    MessageKind,
+    MessageStatus,
 )
 from deadlines.selectors.clocks import Colour, cases_of_colour, clock_colour, running_clocks
 
@@ -239,3 +245,104 @@ def case_public_get(*, number: str, now: datetime) -> PublicCase:
         clocks=clocks,
         events=events,
     )
+
+
+@dataclass(frozen=True)
+class PublicStage:
+    """One step of the matter's path on the citizen's page (受理 → 办理 → 答复 → 办结 →
+    评价): done, the current one, or still ahead."""
+
+    label: str
+    done: bool
+    current: bool
+
+
+STAGE_LABELS = (
+    _("Registered"),
+    _("Accepted"),
+    _("Being handled"),
+    _("Answered"),
+    _("Closed"),
+    _("Rated"),
+)
+# How far along each state is, as an index into STAGE_LABELS. A case turned away
+# (rejected, terminated, withdrawn) stops where it was: its page says why in words.
+STAGE_OF_STATE = {
+    CaseState.REGISTERED: 0,
+    CaseState.AWAITING_TRANSFER: 0,
+    CaseState.ACCEPTED: 1,
+    CaseState.IN_PROGRESS: 2,
+    CaseState.SUSPENDED: 2,
+    CaseState.REOPENED: 2,
+    CaseState.RESOLVED: 3,
+    CaseState.CLOSED: 4,
+}
+
+
+def public_stages(case: Case) -> list[PublicStage]:
+    """The path of the case as the citizen sees it; None of it names a person."""
+    reached = STAGE_OF_STATE.get(CaseState(case.state))
+    if reached is None:
+        return []
+    if reached == STAGE_OF_STATE[CaseState.CLOSED] and case.rating is not None:
+        reached += 1
+    last = len(STAGE_LABELS) - 1
+    return [
+        PublicStage(
+            label=str(label),
+            done=index < reached or index == reached == last,
+            current=index == reached,
+        )
+        for index, label in enumerate(STAGE_LABELS)
+    ]
+
+
+@dataclass(frozen=True)
+class PublicMessage:
+    """A message the portal sent the citizen about their case, as the case pages show
+    it: what it was about, how, when, and how far it got (never its text, which may
+    carry the lookup secret, nor the number it went to)."""
+
+    at: datetime
+    kind: str
+    channel: str
+    status: str
+
+    @property
+    def kind_display(self) -> str:
+        return str(MessageKind(self.kind).label)
+
+    @property
+    def channel_display(self) -> str:
+        return str(MessageChannel(self.channel).label)
+
+    @property
+    def status_display(self) -> str:
+        return str(MessageStatus(self.status).label)
+
+
+def case_messages(case: Case) -> list[PublicMessage]:
+    """The messages sent about `case`, oldest first, each with the status of its latest
+    event (queued before any): one query."""
+    latest = MessageEvent.objects.filter(message=OuterRef("pk")).order_by("-id")
+    rows = (
+        CitizenMessage.objects.filter(case=case)
+        .annotate(status=Subquery(latest.values("status")[:1]))
+        .order_by("created_at", "id")
+        .values_list("created_at", "kind", "channel", "status")
+    )
+    return [
+        PublicMessage(
+            at=at,
+            kind=kind,
+            channel=channel,
+            # An attempt under way or one to be retried is still "being sent" to the
+            # citizen; the detail is for the administration.
+            status=MessageStatus.QUEUED
+            if status is None
+            else MessageStatus.ATTEMPT
+            if status == MessageStatus.ERROR
+            else status,
+        )
+        for at, kind, channel, status in rows
+    ]

@@ -65,6 +65,12 @@ from deadlines.services.clocks import (
     clocks_resume,
     closed_pauses,
 )
+from deadlines.services.messages import (
+    message_for_extension,
+    message_for_receipt,
+    message_for_result,
+    message_for_suspension,
+)
 from deadlines.services.notifications import handover_notify
 from deadlines.templatetags.moments import deadline_text
 
@@ -320,6 +326,46 @@ def _start_on_acceptance(case: Case, at: datetime) -> Clock | None:
     return _start_stage(case, ACCEPTED, at)
 
 
+# The callback after closing (回访, DOMAIN §10): a callback clock of this variant, owed by
+# the first responder, who follows the matter until the citizen has had an answer (seed
+# 004 首问负责制). intake records the callback and the rating (intake.services.callback).
+AFTER_CLOSE = "after_close"
+
+
+def _start_callback(case: Case, at: datetime) -> Clock | None:
+    """Start the callback clock a closing owes the citizen, if a policy names it."""
+    responsible = case.first_responder
+    profile = getattr(responsible, "staff", None)
+    department = profile.department if profile is not None else case.department
+    return _start(
+        case,
+        ClockKind.CALLBACK,
+        at=at,
+        department=department,
+        responsible=responsible,
+        variant=AFTER_CLOSE,
+        stage=True,
+    )
+
+
+def _stop_callback(case: Case, at: datetime) -> int:
+    """The callback after closing is done (or moot): its clock stops."""
+    return _stop(case, at, [ClockKind.CALLBACK], AFTER_CLOSE)
+
+
+def _start_rework(case: Case, at: datetime) -> Clock | None:
+    """A poor rating caused by the unit: the case is worked again within 15 working days
+    (the ``rework`` policy, DOMAIN §10)."""
+    return _start(
+        case,
+        ClockKind.REVIEW,
+        at=at,
+        department=case.department,
+        responsible=case.handler,
+        variant="rework",
+    )
+
+
 def _department_of(user: Any) -> Department:
     profile = getattr(user, "staff", None)
     if profile is None:
@@ -346,12 +392,14 @@ def case_open(
     citizen_phone: str = "",
     citizen_address: str = "",
     citizen_account: str = "",
+    citizen_email: str = "",
 ) -> Case:
     """Register a case with the actor as its first responder (首问负责制) and start the
     clocks its policies call for: feedback to the citizen (the first responder's), and
     result and closure (the handling department's).
 
-    The returned case carries ``lookup_secret`` for the receipt; it is not stored."""
+    The returned case carries ``lookup_secret`` for the receipt; it is not stored. The
+    receipt also goes to the citizen by SMS (and email), its secret sealed."""
     if not (
         has_role(actor, Role.FRONT_DESK)
         or has_role(actor, Role.HANDLER)
@@ -373,6 +421,7 @@ def case_open(
         citizen_phone=citizen_phone.strip(),
         citizen_address=citizen_address.strip(),
         citizen_account=citizen_account.strip(),
+        citizen_email=citizen_email.strip(),
         first_responder=actor,
         department=department,
     )
@@ -399,6 +448,7 @@ def case_open(
             responsible=department.head,
         )
         handover_notify(event, NotificationKind.ARRIVED, department.head)
+    message_for_receipt(actor=actor, case=case)
     return case
 
 
@@ -858,6 +908,8 @@ def case_suspend(
         expected_end=expected_end.isoformat(),
         place=suspension.place,
     )
+    # The message is the "citizen told" evidence once delivered (scans.suspensions_flag_untold).
+    message_for_suspension(actor=actor, suspension=suspension)
     return suspension
 
 
@@ -1003,7 +1055,12 @@ def case_decide_extension(
     """The head (DOMAIN §1, §3) approves or refuses an extension. Approving records the
     notice to the citizen (when, how and what they were told: the new deadline and the
     reason, seed 001 §5(六)1) as a logged contact, which stops the clocks a word to the
-    citizen satisfies and is what the scan for extensions not told looks for."""
+    citizen satisfies and is what the scan for extensions not told looks for.
+
+    Approving also sends the citizen the new deadline by SMS (and email). With
+    `notice_channel` "sms" and nothing else recorded, that message is the notice: its
+    delivery is the evidence the scan looks for, and ``citizen_told_at`` is the moment it
+    was issued."""
     case = case_lock(case)
     extension = (
         ExtensionRequest.objects.select_for_update(of=("self",))
@@ -1015,7 +1072,29 @@ def case_decide_extension(
         raise CaseConflict(_("This extension request has already been decided."))
     at = timezone.now()
     entry, stopped = None, 0
-    if approve:
+    by_message = (
+        approve
+        and notice_channel == FeedbackEntry.Channel.SMS
+        and citizen_told_at is None
+        and not (notice or "").strip()
+    )
+    if by_message:
+        if not (case.citizen_phone or case.citizen_email):
+            raise ValidationError(
+                _("The citizen gave no phone number or email address to send the notice to.")
+            )
+        clock = (
+            Clock.objects.select_for_update()
+            .select_related("policy", "department")
+            .get(pk=extension.clock_id)
+        )
+        if clock.stopped_at is not None:
+            raise CaseConflict(
+                _("This time limit has stopped since the request; nothing to extend.")
+            )
+        clock_extend(clock, amount=extension.amount)
+        citizen_told_at = at
+    elif approve:
         if citizen_told_at is None:
             raise ValidationError(_("Record when the citizen was told of the new deadline."))
         if citizen_told_at > at:
@@ -1061,6 +1140,13 @@ def case_decide_extension(
         ExtensionRequest.Decision.APPROVED if approve else ExtensionRequest.Decision.REFUSED
     )
     extension.decided_by, extension.decided_at = actor, at
+    if approve:
+        extension.clock.refresh_from_db(fields=["due_at"])
+        messages = message_for_extension(actor=actor, extension=extension, at=at)
+        if by_message and not messages:
+            raise ValidationError(
+                _("The citizen opted out of messages; record how else they were told.")
+            )
     extension.decision_note, extension.citizen_told_at = note.strip(), citizen_told_at
     extension.citizen_notice = entry
     extension.save()
@@ -1073,6 +1159,7 @@ def case_decide_extension(
         reason=extension.decision_note,
         extension=extension.pk,
         citizen_told_at=citizen_told_at.isoformat() if citizen_told_at else None,
+        **({"channel": FeedbackEntry.Channel.SMS, "by_message": True} if by_message else {}),
         **(
             {"notice": entry.pk, "channel": entry.channel, "clocks_stopped": stopped}
             if entry
@@ -1309,7 +1396,11 @@ def case_close(*, actor: Any, case: Case, note: str = "") -> Case:
     at = timezone.now()
     case.closed_at = at
     _running(case).exclude(kind=ClockKind.FIRST_FEEDBACK).update(stopped_at=at)
+    # Every closing, a reworked case's second one too, owes the citizen a callback.
+    _start_callback(case, at)
     _record(case, actor=actor, action="close", from_state=before, at=at, reason=note.strip())
+    if case.resolution.strip():
+        message_for_result(actor=actor, case=case, at=at)
     return case
 
 
@@ -1333,18 +1424,12 @@ def case_rate(*, actor: Any, case: Case, rating: int, caused_by_unit: bool, note
     at = timezone.now()
     case.rating, case.rated_at = rating, at
     before = case.state
+    _stop_callback(case, at)
     rework = rating <= POOR_RATING and caused_by_unit
     if rework:
         case.reopen()
         case.closed_at = None
-        _start(
-            case,
-            ClockKind.REVIEW,
-            at=at,
-            department=case.department,
-            responsible=case.handler,
-            variant="rework",
-        )
+        _start_rework(case, at)
     _record(
         case,
         actor=actor,
@@ -1367,8 +1452,124 @@ def case_request_review(*, actor: Any, case: Case, reason: str) -> Case:
     reason = _required(reason, _("Write down what the citizen disputes."))
     at = timezone.now()
     case.closed_at = None
+    _stop_callback(case, at)
     _start(case, ClockKind.REVIEW, at=at, department=case.department, responsible=case.handler)
     _record(case, actor=actor, action="request_review", from_state=before, at=at, reason=reason)
+    return case
+
+
+# -- callback and rating (回访, 好差评; intake.services.callback calls these) -----------
+
+
+def _closed_or_conflict(case: Case) -> None:
+    if case.state != CaseState.CLOSED:
+        raise CaseConflict(
+            _("The citizen rates a case once it is closed; case %(number)s is “%(state)s”.")
+            % {"number": case.number, "state": case.get_state_display()}
+        )
+
+
+@transaction.atomic
+def case_rating_record(
+    *,
+    actor: Any,
+    case: Case,
+    rating: int,
+    note: str = "",
+    correction: bool = False,
+    by_citizen: bool = False,
+    **data: Any,
+) -> Case:
+    """Put the citizen's grade on the closed case: from the callback call (``actor``, who
+    may rate the case), or by the citizen through a rating link (``by_citizen``: no actor;
+    the caller has checked the link). The callback clock stops. A ``correction`` (误评)
+    replaces the grade given since the closing; otherwise a second grade is a conflict.
+    Whether a poor grade reopens the case is the head's call (case_rework)."""
+    case = case_lock(case)
+    if not by_citizen:
+        _allowed(case, actor, "deadlines.rate_case")
+    _closed_or_conflict(case)
+    rated_since_close = (
+        case.rated_at is not None and case.closed_at is not None and case.rated_at >= case.closed_at
+    )
+    if rated_since_close and not correction:
+        raise CaseConflict(
+            _("Case %(number)s has been rated since it was closed.") % {"number": case.number}
+        )
+    if correction and not rated_since_close:
+        raise CaseConflict(
+            _("Case %(number)s has no grade since its closing to correct.")
+            % {"number": case.number}
+        )
+    if rating not in range(1, 6):
+        raise ValidationError(_("A rating is from 1 (very poor) to 5 (very good)."))
+    at = timezone.now()
+    case.rating, case.rated_at = rating, at
+    stopped = _stop_callback(case, at)
+    _record(
+        case,
+        actor=actor,
+        action="rate",
+        from_state=case.state,
+        at=at,
+        reason=note.strip(),
+        rating=rating,
+        correction=correction,
+        by_citizen=by_citizen,
+        clocks_stopped=stopped,
+        **data,
+    )
+    return case
+
+
+@transaction.atomic
+def case_callback_log(*, actor: Any, case: Case, reached: bool, note: str, **data: Any) -> Case:
+    """A callback call after closing that gave no grade: the citizen, reached, declined to
+    rate (the callback is done and its clock stops), or was not reached (it runs on)."""
+    case = case_lock(case)
+    _allowed(case, actor, "deadlines.rate_case")
+    _closed_or_conflict(case)
+    note = _required(note, _("Write down what came of the call."))
+    at = timezone.now()
+    stopped = _stop_callback(case, at) if reached else 0
+    _record(
+        case,
+        actor=actor,
+        action="callback",
+        from_state=case.state,
+        at=at,
+        reason=note,
+        reached=reached,
+        clocks_stopped=stopped,
+        **data,
+    )
+    return case
+
+
+@transaction.atomic
+def case_rework(*, actor: Any, case: Case, reason: str, **data: Any) -> Case:
+    """The head found a poor grade to be the unit's fault (DOMAIN §10): the case reopens
+    for rework within 15 working days, and its next closing owes a second callback. The
+    caller checks that the actor may verify the grade."""
+    case = case_lock(case)
+    before = _move(case, actor, "reopen")
+    reason = _required(reason, _("Say why the poor grade is the unit's fault."))
+    at = timezone.now()
+    case.closed_at = None
+    _stop_callback(case, at)
+    clock = _start_rework(case, at)
+    _record(
+        case,
+        actor=actor,
+        action="rate",
+        from_state=before,
+        at=at,
+        reason=reason,
+        rating=case.rating,
+        caused_by_unit=True,
+        rework_clock=clock.pk if clock is not None else None,
+        **data,
+    )
     return case
 
 

@@ -6,7 +6,13 @@
 * reminder notices (催办通知书) the day after a miss, copied to the supervising leader,
   circulated (通报) when the clock is still overdue five working days later
   (``reminders_issue_due``);
-* approved extensions the citizen was not told about (``extensions_flag_untold``).
+* approved extensions the citizen was not told about (``extensions_flag_untold``);
+* suspensions the citizen was not told about (``suspensions_flag_untold``).
+
+"Told" is a logged contact with the citizen (FeedbackEntry: staff log a phone call) or a
+message serving that step (deadlines.services.messages) sent in time and delivered. A
+message sent in time but still awaiting its receipt holds the verdict back for
+RECEIPT_WAIT; a failed one tells nobody.
 
 Exactly once, whatever runs at the same moment (two beat instances, a slow run
 overlapping the next): clocks are marked with set-based ``UPDATE … WHERE warned_at IS
@@ -42,15 +48,18 @@ from deadlines.models import (
     Breach,
     BreachKind,
     Clock,
+    ClockKind,
     ExtensionRequest,
     FeedbackEntry,
     Notification,
     NotificationKind,
     Reminder,
     ReminderStage,
+    Suspension,
 )
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.clocks import Colour, clock_colour_sql
+from deadlines.services.messages import Telling, messages_telling
 from deadlines.worktime import LOCAL_TZ, WorkCalendar
 
 # Clocks (or breaches) per transaction: small enough that a killed worker loses little
@@ -59,6 +68,9 @@ BATCH = 5_000
 # How far back the extension scan looks: telling the citizen is due by the end of the
 # next working day, at most a long holiday after the approval.
 EXTENSION_LOOKBACK = timedelta(days=30)
+# How long a message sent in time may wait for its delivery receipt before the step it
+# serves counts as not told.
+RECEIPT_WAIT = timedelta(days=1)
 # Reminders are circulated this many working days after they were issued.
 CIRCULATE_AFTER_WORKING_DAYS = 5
 
@@ -469,10 +481,12 @@ def extensions_flag_untold(
         at__gte=min(extension.requested_at for extension, _ in due),
     ).values_list("case_id", "at"):
         contacts[case_id].append(at)
+    telling = messages_telling(extension_ids=[extension.pk for extension, _ in due])
     untold = [
         (extension, tell_by)
         for extension, tell_by in due
         if not any(extension.requested_at <= at <= tell_by for at in contacts[extension.case_id])
+        and not _told_by_message(telling.get(("extension", extension.pk)), tell_by, now)
     ]
     result = ScanResult()
     if not untold:
@@ -513,6 +527,107 @@ def extensions_flag_untold(
     return result
 
 
+def _told_by_message(telling: Telling | None, tell_by: datetime, now: datetime) -> bool:
+    """Whether the messages serving a step told the citizen in time, or may still prove
+    to have (sent, awaiting the receipt, for RECEIPT_WAIT after the limit)."""
+    if telling is None:
+        return False
+    if telling.told_at is not None and telling.told_at <= tell_by:
+        return True
+    return telling.pending and now < tell_by + RECEIPT_WAIT
+
+
+# -- suspensions the citizen was not told about -----------------------------------------------
+
+
+def suspensions_flag_untold(
+    *, now: datetime, lookback: timedelta = EXTENSION_LOOKBACK
+) -> ScanResult:
+    """Record a breach for each suspension the citizen was not told about (the time, the
+    place, and that it does not count: DOMAIN §3) by the end of the working day after it
+    began: neither a message serving it, sent by then and delivered, nor a contact with
+    the citizen logged between its start and then. The person who suspended the case
+    answers for it."""
+    calendar = calendar_snapshot()
+    started = list(
+        Suspension.objects.filter(started_at__gt=now - lookback, started_at__lte=now)
+        .exclude(Exists(Breach.objects.filter(suspension=OuterRef("pk"))))
+        .select_related("case")
+        .order_by("started_at", "id")
+    )
+    due: list[tuple[Suspension, datetime]] = []
+    for suspension in started:
+        tell_by = extension_tell_by(calendar, suspension.started_at)
+        if tell_by < now and not calendar.is_provisional(tell_by.date() - timedelta(days=1)):
+            due.append((suspension, tell_by))
+    if not due:
+        return ScanResult()
+    contacts: dict[int, list[datetime]] = defaultdict(list)
+    for case_id, at in FeedbackEntry.objects.filter(
+        case_id__in={suspension.case_id for suspension, _ in due},
+        audience=FeedbackEntry.Audience.CITIZEN,
+        at__gte=min(suspension.started_at for suspension, _ in due),
+    ).values_list("case_id", "at"):
+        contacts[case_id].append(at)
+    telling = messages_telling(suspension_ids=[suspension.pk for suspension, _ in due])
+    untold = [
+        (suspension, tell_by)
+        for suspension, tell_by in due
+        if not any(suspension.started_at <= at <= tell_by for at in contacts[suspension.case_id])
+        and not _told_by_message(telling.get(("suspension", suspension.pk)), tell_by, now)
+    ]
+    if not untold:
+        return ScanResult()
+    # The breach hangs on the case's result clock (the one the citizen waits for), or on
+    # its first clock.
+    clocks: dict[int, int] = {}
+    for case_id, clock_id, kind in (
+        Clock.objects.filter(case_id__in={s.case_id for s, _ in untold})
+        .order_by("id")
+        .values_list("case_id", "id", "kind")
+    ):
+        if case_id not in clocks or kind == ClockKind.RESULT:
+            clocks[case_id] = clock_id
+    rows = [
+        (
+            clocks[suspension.case_id],
+            suspension.case_id,
+            BreachKind.SUSPENSION_NOT_TOLD,
+            _at(tell_by),
+            _at(now),
+            suspension.started_by_id,
+            suspension.case.department_id,
+            suspension.pk,
+        )
+        for suspension, tell_by in untold
+        if suspension.case_id in clocks
+    ]
+    result = ScanResult()
+    if not rows:
+        return result
+    with transaction.atomic():
+        _commit_without_waiting()
+        result.created = _insert_ignoring_conflicts(
+            BREACH,
+            [
+                "clock_id",
+                "case_id",
+                "kind",
+                "moment",
+                "detected_at",
+                "responsible_id",
+                "department_id",
+                "suspension_id",
+            ],
+            rows,
+        )
+        in_batch, params = _in("b.suspension_id", [row[-1] for row in rows])
+        result.notifications = _notify_breaches(
+            NotificationKind.SUSPENSION_NOT_TOLD, in_batch, params, now
+        )
+    return result
+
+
 # -- everything -----------------------------------------------------------------------------------
 
 
@@ -524,4 +639,5 @@ def scans_run_all(*, now: datetime | None = None) -> dict[str, ScanResult]:
         "breaches": clocks_breach_due(now=now),
         "reminders": reminders_issue_due(now=now),
         "extensions": extensions_flag_untold(now=now),
+        "suspensions": suspensions_flag_untold(now=now),
     }

@@ -43,6 +43,7 @@ class Contact:
     content: str
     citizen_name: str
     citizen_phone: str = ""
+    citizen_email: str = ""  # messages go there too (deadlines.services.messages)
     citizen_address: str = ""
     citizen_account: str = ""
     service_item_code: str = ""

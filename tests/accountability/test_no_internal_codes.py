@@ -48,6 +48,7 @@ DEMO_COMMANDS = (
     "load_catalogue",
     "demo_cases",
     "demo_front_desk",
+    "demo_callbacks",
     "demo_outages",
     "demo_sanctions",
 )

@@ -976,7 +976,8 @@ def test_it_stops_result_clocks_on_resolve_and_all_but_first_feedback_on_close(
     }
     with at(local(6, 1, 10, 50)):
         case_close(actor=cast.head, case=fresh(case))
-    assert policies(running(case)) == {"urgent-help-first-feedback"}
+    # The closing owes the citizen a callback (回访, intake.services.callback).
+    assert policies(running(case)) == {"urgent-help-first-feedback", "case-callback"}
     stopped = Clock.objects.filter(case=case, kind=K.PROGRESS_REPORT)
     assert {clock.stopped_at for clock in stopped} == {local(6, 1, 10, 50)}
 
@@ -988,7 +989,7 @@ def test_it_keeps_a_closure_clock_running_until_the_case_is_closed(cast: Cast) -
     assert policies(running(case)) == {"report-brief-reply", "report-closure"}
     with at(local(6, 3, 11)):
         case_close(actor=cast.head, case=fresh(case))
-    assert policies(running(case)) == {"report-brief-reply"}
+    assert policies(running(case)) == {"report-brief-reply", "case-callback"}
     assert fresh(case).closed_at == local(6, 3, 11)
 
 

@@ -219,7 +219,7 @@ def test_it_cites_a_regulation_for_every_policy_and_marks_figures_of_its_own_as_
         assert entry["article"], entry["code"]
         assert not (unregulated and entry["is_statutory"]), entry["code"]
         if entry["warn_share"] is not None or entry["warn_lead_amount"] is not None:
-            assert "demo" in entry["note"], entry["code"]
+            assert "演示值" in entry["note"], entry["code"]
     bases = {
         entry["code"]: entry["basis"] for entry in _entries() if entry["basis"] != "regulation"
     }

@@ -29,18 +29,19 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connections
+from django.urls import reverse
 from django.utils import translation
 
-from accountability.models import Department
+from accountability.models import Department, LeadingGroup
 from accountability.roles import Role
 from deadlines.services.calendar import calendar_seed_from_library
 from deadlines.services.policies import policies_load
 from intake.models import ServiceItem
 from intake.services.catalogue import catalogue_load
-from tests.factories import DepartmentFactory, StaffFactory, UserFactory
+from tests.factories import PASSWORD, DepartmentFactory, StaffFactory, UserFactory
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # Headless without a GPU, as root in a container (no sandbox), with a small /dev/shm.
@@ -266,3 +267,142 @@ def journey(transactional_db: None) -> Journey:
         item=item,
         material=material,
     )
+
+
+# -- the whole cast, for the role journeys ------------------------------------------------
+
+
+@dataclass
+class People:
+    """Everyone the role journeys need, on top of the front-desk journey's cast: a handler
+    in each department, the supervising leader of both, the inspection office (an
+    inspector and its head), the efficiency leading group (the leader its principal
+    leader, the office head a member) and an administrator with no business role."""
+
+    j: Journey
+    handler: Any  # 李文, handler in the service centre
+    network_handler: Any  # 王强, handler in the network department
+    leader: Any  # 钱副总, supervising leader of both departments
+    inspector: Any  # 陈监察, inspection office
+    inspection_head: Any  # 吴主任, heads the inspection office
+    inspection: Department
+    admin: Any  # 系统管理员: superuser, no role
+
+
+@pytest.fixture
+def people(journey: Journey) -> People:
+    leadership = DepartmentFactory(code="leadership", name="公司领导", handles_cases=False)
+    inspection = DepartmentFactory(code="inspection", name="监察室", handles_cases=False)
+    leader = _staff("leader", "钱副总", leadership, Role.LEADERSHIP)
+    inspector = _staff("inspector", "陈监察", inspection, Role.INSPECTION_OFFICE)
+    inspection_head = _staff("inspection_head", "吴主任", inspection, Role.INSPECTION_OFFICE)
+    inspection.head = inspection_head
+    inspection.save()
+    for department in (journey.service, journey.network):
+        department.supervising_leader = leader
+        department.save()
+    group = LeadingGroup.objects.create(principal_leader=leader)
+    group.members.set([leader, inspection_head])
+    admin = UserFactory(
+        username="admin", first_name="系统管理员", last_name="", is_staff=True, is_superuser=True
+    )
+    return People(
+        j=journey,
+        handler=_staff("handler", "李文", journey.service, Role.HANDLER),
+        network_handler=_staff("network_handler", "王强", journey.network, Role.HANDLER),
+        leader=leader,
+        inspector=inspector,
+        inspection_head=inspection_head,
+        inspection=inspection,
+        admin=admin,
+    )
+
+
+# -- what the journeys do on every page ----------------------------------------------------
+
+
+def label(text: Any) -> re.Pattern[str]:
+    """A field's label as rendered: the text, with or without Django's label suffix."""
+    return re.compile(rf"^\s*{re.escape(str(text))}\s*[:：]?\s*$")
+
+
+def exactly(text: Any) -> re.Pattern[str]:
+    return re.compile(rf"^\s*{re.escape(str(text))}\s*$")
+
+
+def url(name: str, *args: Any) -> re.Pattern[str]:
+    """The page `name` (with `args`), as the browser's address ends."""
+    return re.compile(re.escape(reverse(name, args=args)) + r"(\?.*)?$")
+
+
+def definition(page: Page, term: Any) -> Locator:
+    """The <dd> that follows the <dt> reading `term` on a facts list."""
+    return (
+        page.locator("dt")
+        .filter(has_text=exactly(term))
+        .first.locator("xpath=following-sibling::dd[1]")
+    )
+
+
+def sign_in(page: Page, user: Any, *, lands_on: str) -> None:
+    """Sign in on the portal's own page and land on the role's home (`lands_on`)."""
+    from playwright.sync_api import expect
+
+    page.goto(reverse("login"))
+    page.get_by_label(label(translation.gettext("Username"))).fill(user.username)
+    page.get_by_label(label(translation.gettext("Password"))).fill(PASSWORD)
+    page.get_by_role("button", name=translation.gettext("Sign in"), exact=True).click()
+    expect(page).to_have_url(url(lands_on))
+    expect(page.locator(".site-header .who")).to_contain_text(user.get_full_name())
+
+
+def open_action(page: Page, name: Any) -> Locator:
+    """Unfold the action (a <details> under "What you can do") whose summary reads `name`
+    and return it: its form's fields are found by label inside it."""
+    action = page.locator("details.action").filter(
+        has=page.locator("summary").filter(has_text=exactly(name))
+    )
+    action.locator("summary").click()
+    return action
+
+
+def submit_action(action: Locator, name: Any) -> None:
+    action.get_by_role("button", name=str(name), exact=True).click()
+
+
+def nav_link(page: Page, name: Any) -> Locator:
+    return page.get_by_role("navigation", name=translation.gettext("Main navigation")).get_by_role(
+        "link", name=re.compile(rf"^\s*{re.escape(str(name))}(\s|$)")
+    )
+
+
+def zh(message: Any) -> str:
+    """`message` (a msgid, or a lazy label) as the page shows it, which must be Chinese: a
+    message the catalogue does not translate yet would reach the user in English."""
+    with translation.override("en"):
+        message = str(message)  # a lazy label: its msgid
+    shown = translation.gettext(message)
+    assert shown != message or not re.search(r"[A-Za-z]", message), f"untranslated: {message!r}"
+    return shown
+
+
+def watch(page: Page) -> list[str]:
+    """What went wrong in `page` beyond what the user is shown: console errors, uncaught
+    script errors, and subresources (styles, scripts, icons) that failed to load. A
+    journey asserts the list empty at its end."""
+    problems: list[str] = []
+
+    def on_console(message: Any) -> None:
+        # A deliberate 403 or 404 page is logged by the browser as a failed load.
+        if message.type == "error" and "status of 40" not in message.text:
+            problems.append(f"console: {message.text}")
+
+    def on_response(response: Any) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"script: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on("response", on_response)
+    return problems

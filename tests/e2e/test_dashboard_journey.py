@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from deadlines.models import Case, Channel, MatterKind
 from deadlines.services.cases import case_open
 from oversight.services import figures_refresh
-from tests.e2e.conftest import Journey, Screenshots
+from tests.e2e.conftest import Journey, Screenshots, label
 from tests.factories import PASSWORD
 
 pytestmark = [
@@ -31,10 +31,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def label(text: Any) -> re.Pattern[str]:
-    return re.compile(rf"^\s*{re.escape(str(text))}\s*[:：]?\s*$")
 
 
 def register(journey: Journey, subject: str, *, days_ago: int, department: Any) -> Case:

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils.translation import gettext
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from deadlines.models import Case, CaseState, Channel, MatterKind, Urgency
 from intake.models import MaterialStatus, OneTimeNotice
-from tests.e2e.conftest import Journey, Screenshots
-from tests.factories import PASSWORD
+from tests.e2e.conftest import Journey, Screenshots, definition, exactly, label
+from tests.e2e.conftest import sign_in as sign_in_as
 
 pytestmark = [
     pytest.mark.e2e,
@@ -33,30 +33,9 @@ CASE_NUMBER = re.compile(r"^\d{4}-\d{6}$")
 SECRET = re.compile(r"^[2-9A-Z]{4}-[2-9A-Z]{4}$")
 
 
-def label(text: Any) -> re.Pattern[str]:
-    """A field's label as rendered: the text, with or without Django's label suffix
-    (":", or "：" where the catalogue translates it)."""
-    return re.compile(rf"^\s*{re.escape(str(text))}\s*[:：]?\s*$")
-
-
-def exactly(text: Any) -> re.Pattern[str]:
-    return re.compile(rf"^\s*{re.escape(str(text))}\s*$")
-
-
-def definition(page: Page, term: str) -> Locator:
-    """The <dd> that follows the <dt> reading `term` on a facts list."""
-    return (
-        page.locator("dt").filter(has_text=exactly(term)).locator("xpath=following-sibling::dd[1]")
-    )
-
-
 def sign_in(page: Page, user: Any) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label(label(gettext("Username"))).fill(user.username)
-    page.get_by_label(label(gettext("Password"))).fill(PASSWORD)
-    page.get_by_role("button", name=gettext("Sign in"), exact=True).click()
-    # A front-desk clerk lands on the registration page.
-    expect(page).to_have_url(re.compile(re.escape(reverse("intake:registration")) + "$"))
+    """A front-desk clerk signs in and lands on the registration page."""
+    sign_in_as(page, user, lands_on="intake:registration")
     expect(page.get_by_role("heading", level=1)).to_contain_text(gettext("Registration"))
 
 

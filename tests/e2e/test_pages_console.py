@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Journey, Screenshots
+from tests.e2e.conftest import Journey, Screenshots, watch
 from tests.e2e.test_front_desk_journey import sign_in
 
 pytestmark = [
@@ -20,30 +20,10 @@ pytestmark = [
 ]
 
 
-def _watch(page: Page) -> list[str]:
-    """Console errors, uncaught script errors and failed subresources of the page; the
-    page's own status (a deliberate 403 or 404) is what is tested, not a fault."""
-    problems: list[str] = []
-
-    def on_console(message: Any) -> None:
-        if message.type == "error" and "status of 40" not in message.text:
-            problems.append(f"console: {message.text}")
-
-    def on_response(response: Any) -> None:
-        if response.request.resource_type != "document" and response.status >= 400:
-            problems.append(f"{response.status} {response.url}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"script: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-    page.on("response", on_response)
-    return problems
-
-
 def test_pages_load_their_icon_and_log_no_console_error(
     journey: Journey, page: Page, screenshots: Screenshots
 ) -> None:
-    problems = _watch(page)
+    problems = watch(page)
     sign_in(page, journey.desk)
     icon = page.locator('link[rel="icon"]')
     expect(icon).to_have_attribute("type", "image/svg+xml")
@@ -72,7 +52,7 @@ def test_the_administration_shows_the_icon_without_console_errors(
     journey: Journey, new_context: Any, live_server: Any, screenshots: Screenshots
 ) -> None:
     page = new_context().new_page()
-    problems = _watch(page)
+    problems = watch(page)
     page.goto(reverse("admin:login"))
     expect(page.locator('link[rel="icon"]')).to_have_count(1)
     screenshots(page, "admin-login")

@@ -17,9 +17,14 @@ from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from deadlines.models import Channel, MatterKind
-from deadlines.services.cases import case_open
-from tests.e2e.conftest import Journey, Screenshots
-from tests.e2e.test_pages_console import _watch
+from deadlines.services.cases import (
+    case_accept,
+    case_close,
+    case_open,
+    case_resolve,
+    case_start_work,
+)
+from tests.e2e.conftest import Journey, Screenshots, watch
 
 pytestmark = [
     pytest.mark.e2e,
@@ -57,8 +62,8 @@ def focused_label(page: Page) -> str:
 def test_the_public_status_page_passes_axe_at_phone_width_and_in_focus_order(
     journey: Journey, new_context: Any, screenshots: Screenshots
 ) -> None:
-    # Monday 7 December 2026, 09:00 in Shanghai: the case's clocks are running.
-    with time_machine.travel(datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI), tick=False):
+    # Monday 1 June 2026, 09:00 in Shanghai.
+    with time_machine.travel(datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI), tick=False):
         case = case_open(
             actor=journey.desk,
             department=journey.service,
@@ -73,7 +78,7 @@ def test_the_public_status_page_passes_axe_at_phone_width_and_in_focus_order(
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.set_viewport_size(PHONE)
-    problems = _watch(page)
+    problems = watch(page)
 
     page.goto(reverse("intake:public_status"))
     assert violations(page) == []
@@ -102,4 +107,23 @@ def test_the_public_status_page_passes_axe_at_phone_width_and_in_focus_order(
     # Nothing wider than the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshots(page, "case")
+
+    # Closed two days later: the page offers the rating, and the rating form passes too.
+    with time_machine.travel(datetime(2026, 6, 3, 10, 0, tzinfo=SHANGHAI), tick=False):
+        case = case_accept(actor=journey.service.head, case=case)
+        case = case_start_work(actor=journey.service.head, case=case)
+        case = case_resolve(actor=journey.service.head, case=case, resolution="已调整水压。")
+        case_close(actor=journey.service.head, case=case)
+    page.goto(reverse("intake:public_status_link", args=[case.number, secret]))
+    page.get_by_role("button", name=gettext("Rate the service")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(gettext("Rate our service"))
+    assert violations(page) == []
+    screenshots(page, "rating-form")
+    page.get_by_label(gettext("Satisfied"), exact=True).check()
+    page.get_by_role("button", name=gettext("Send my rating")).click()
+    expect(page.get_by_role("status")).to_contain_text(
+        gettext("Thank you. Your rating has been recorded.")
+    )
+    assert violations(page) == []
+    screenshots(page, "rated")
     assert problems == []

@@ -213,9 +213,9 @@ def test_it_cites_a_regulation_for_every_statutory_limit_and_marks_figures_of_it
         promised = (entry["promised_limit_amount"], entry["promised_limit_unit"])
         statutory = (entry["statutory_limit_amount"], entry["statutory_limit_unit"])
         if entry["promised_limit_amount"] is not None and promised != statutory:
-            assert "demo" in entry["note"], entry["code"]
-        if "demo" in entry["fee_standard"] or "demo" in entry["fee_basis"]:
-            assert "demo" in entry["note"], entry["code"]
+            assert "演示数据" in entry["note"], entry["code"]
+        if "演示数据" in entry["fee_standard"] or "演示数据" in entry["fee_basis"]:
+            assert "演示数据" in entry["note"], entry["code"]
 
 
 def test_it_refuses_deficiency_on_the_items_that_touch_health_or_safety() -> None:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from deadlines.services.cases import case_accept, case_assign, case_transfer
+from deadlines.services.cases import (
+    case_accept,
+    case_assign,
+    case_close,
+    case_rate,
+    case_resolve,
+    case_start_work,
+    case_transfer,
+)
 from intake.views_public import MAX_FAILURES
 from tests.deadlines.conftest import Cast, open_case
 
@@ -86,3 +97,87 @@ def test_it_explains_a_missing_field(client: Client) -> None:
     response = client.post(URL, {"number": "2026-000001"})
     assert response.status_code == 200
     assert "这个字段是必填项" in response.content.decode()
+
+
+def _stages(page: str) -> tuple[list[str], str]:
+    """The steps shown and the one marked current (aria-current), from the page."""
+    strip = re.search(r'<ol class="stages".*?</ol>', page, re.S)
+    assert strip is not None
+    items = re.findall(r"<li([^>]*)>([^<]+)", strip.group(0))
+    current = [label for attributes, label in items if 'aria-current="step"' in attributes]
+    return [label for _, label in items], current[0]
+
+
+def test_it_shows_where_the_matter_stands_from_registration_to_rating(
+    cast: Cast, client: Client
+) -> None:
+    case = open_case(cast)
+    secret = case.lookup_secret
+
+    def current() -> str:
+        page = client.post(URL, {"number": case.number, "secret": secret}).content.decode()
+        labels, now = _stages(page)
+        assert labels == ["已登记", "已受理", "办理中", "已答复", "已办结", "已评价"]
+        return now
+
+    assert current() == "已登记"
+    case = case_accept(actor=cast.handler, case=case)
+    assert current() == "已受理"
+    case = case_start_work(actor=cast.handler, case=case)
+    assert current() == "办理中"
+    case = case_resolve(actor=cast.handler, case=case, resolution="已更换水表")
+    assert current() == "已答复"
+    case = case_close(actor=cast.head, case=case)
+    assert current() == "已办结"
+    case_rate(actor=cast.desk, case=case, rating=5, caused_by_unit=False)
+    assert current() == "已评价"
+
+
+def test_the_link_in_a_message_opens_the_case_and_a_wrong_one_is_counted(
+    cast: Cast, client: Client
+) -> None:
+    case = open_case(cast)
+    link = reverse("intake:public_status_link", args=[case.number, case.lookup_secret])
+    opened = client.get(link)
+    assert opened.status_code == 200
+    assert case.subject in opened.content.decode()
+    assert opened["Cache-Control"].startswith("max-age=0")
+
+    wrong = reverse("intake:public_status_link", args=[case.number, "AAAA-AAAA"])
+    for _ in range(MAX_FAILURES):
+        assert client.get(wrong).status_code == 404
+    assert client.get(link).status_code == 429  # the address is slowed like typed tries
+
+
+def test_it_lists_the_messages_sent_and_offers_the_rating_once_the_case_is_closed(
+    cast: Cast, client: Client, settings: Any, tmp_path: Any
+) -> None:
+    settings.MESSAGES_BACKEND = "file"
+    settings.MESSAGES_DIR = str(tmp_path)
+    case = open_case(cast)
+    secret = case.lookup_secret
+    lookup = {"number": case.number, "secret": secret}
+
+    page = client.post(URL, lookup).content.decode()
+    assert "我们发给您的消息" in page
+    assert "回执 · 短信 · " in page  # the receipt, by text message
+    assert secret not in page.split("我们发给您的消息", 1)[1]  # the message's text is not shown
+    assert "评价本次服务" not in page  # nothing to rate yet
+    assert client.post(reverse("intake:public_rate"), lookup).status_code == 409
+
+    case = case_accept(actor=cast.handler, case=case)
+    case = case_start_work(actor=cast.handler, case=case)
+    case = case_resolve(actor=cast.handler, case=case, resolution="已更换水表")
+    case_close(actor=cast.head, case=case)
+    page = client.post(URL, lookup).content.decode()
+    assert "评价本次服务" in page
+    opened = client.post(reverse("intake:public_rate"), lookup)
+    assert opened.status_code == 302
+    rating_page = client.get(opened["Location"])
+    assert rating_page.status_code == 200
+    assert client.post(opened["Location"], {"grade": "4"}).status_code == 200
+    case.refresh_from_db()
+    assert case.rating == 4
+    page = client.post(URL, lookup).content.decode()
+    assert "评价本次服务" not in page  # rated: offered no more
+    assert _stages(page)[1] == "已评价"

@@ -152,6 +152,18 @@ def test_it_keeps_every_entry_and_explains_what_is_missing(cast: Cast) -> None:
     assert not Case.objects.exists()
 
 
+def test_it_records_the_citizens_email_for_messages_and_refuses_a_malformed_one(
+    cast: Cast,
+) -> None:
+    client = signed_in(cast.desk)
+    refused = client.post(URL, contact(citizen_email="li4@"))
+    assert refused.status_code == 400
+    assert "有效的电子邮件地址" in refused.content.decode()
+    assert not Case.objects.exists()
+    case = registered(client, citizen_email="li4@example.cn")
+    assert case.citizen_email == "li4@example.cn"
+
+
 def test_it_shows_earlier_contacts_from_the_same_phone(cast: Cast) -> None:
     earlier = open_case(cast, citizen_phone="13911112222", subject="上月停水投诉")
     open_case(cast, citizen_phone="13900000000", subject="别人的事")

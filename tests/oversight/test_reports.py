@@ -229,7 +229,13 @@ def test_it_downloads_the_report_as_excel_with_its_figures(
     book = load_workbook(BytesIO(response.content))
     sheet = book[gettext("Figures by department")]
     rows = list(sheet.iter_rows(values_only=True))
-    header = rows[1]
+    # The title, then the period and scope (issue 22), then the header row.
+    assert [row[0] for row in rows[1:4]] == [
+        "期间：2026-03-01 至 2026-03-31",
+        "部门：全部部门",
+        "生成时间：2026-04-01 01:00",
+    ]
+    header = rows[4]
     assert header[0] == gettext("Department")
     service = next(row for row in rows if row[0] == "客户服务中心")
     by_header = dict(zip(header, service, strict=True))
@@ -238,7 +244,7 @@ def test_it_downloads_the_report_as_excel_with_its_figures(
     assert by_header[gettext("Satisfaction (out of 5)")] == 5.0
     violations = list(book[gettext("Violations")].iter_rows(values_only=True))
     assert violations[-1] == (gettext("In all"), 2, 1, 1)
-    outages = dict(book[gettext("Outages")].iter_rows(min_row=3, values_only=True))
+    outages = dict(book[gettext("Outages")].iter_rows(min_row=6, values_only=True))
     assert outages[gettext("Fault outages")] == 1
 
 
@@ -265,6 +271,7 @@ def test_it_shows_a_head_their_own_department_only(cast: Cast, kept: PeriodicRep
         BytesIO(client.get(reverse("oversight:report_xlsx", args=[kept.pk])).content)
     )
     names = [row[0] for row in book[gettext("Figures by department")].iter_rows(values_only=True)]
+    assert "部门：管网所" in names
     assert "客户服务中心" not in names
     assert gettext("All departments") not in names
 
@@ -281,13 +288,13 @@ def test_it_lists_the_reports_in_a_fixed_number_of_queries(
 ) -> None:
     client = _client(cast.leader)
     client.get(reverse("oversight:reports"))  # warm the session
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # 6, and the schedule row (issue 22)
         first = client.get(reverse("oversight:reports"))
     with time_machine.travel(APRIL_FIRST, tick=False):
         for day in (5, 20):
             report_produce(kind=ReportKind.HALF_MONTH, day=at(day, month=2).date(), now=APRIL_FIRST)
         report_produce(kind=ReportKind.MONTH, day=at(5, month=2).date(), now=APRIL_FIRST)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # 6, and the schedule row (issue 22)
         more = client.get(reverse("oversight:reports"))
     assert len(first.context["page"].object_list) == 2
     assert len(more.context["page"].object_list) == 5

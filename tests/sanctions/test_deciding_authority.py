@@ -323,7 +323,7 @@ def test_it_has_the_principal_leader_sign_the_written_warning_notice(
     assert served.notice_number
     assert client.login(username=sc.inspector.username, password=PASSWORD)
     page = client.get(reverse("sanctions:warning_notice", args=[served.pk])).content.decode()
-    assert f"效能建设领导小组主要领导: {sc.leader.get_full_name()}" in page
+    assert f"效能建设领导小组主要领导：{sc.leader.get_full_name()}" in page
 
 
 def test_it_signs_other_decisions_by_their_decider_by_default(people: People) -> None:

@@ -17,9 +17,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accountability.models import AuditEntry
-from deadlines.models import Breach, Clock, ClockKind
-from deadlines.services.cases import case_accept
-from deadlines.services.scans import clocks_breach_due
+from deadlines.models import Breach, BreachKind, Clock, ClockKind, TimeLimitPolicy
+from deadlines.services.cases import case_accept, case_start_work, case_suspend
+from deadlines.services.scans import clocks_breach_due, suspensions_flag_untold
 from intake.models import ItemKind, NoticeBreach, RefusalFlag, ServiceItem, ServiceItemMaterial
 from intake.services.catalogue import service_item_create
 from intake.services.notice import material_request, notice_issue
@@ -216,6 +216,40 @@ def test_it_makes_a_callback_breach_an_appointment_violation(cast: Cast) -> None
     Clock.objects.filter(pk=breach.clock_id).update(kind=ClockKind.CALLBACK)
     violations_raise_from_sources(now=MONDAY)
     assert Violation.objects.get(breach=breach).type.code == "appointment-callback-missed"
+
+
+@pytest.mark.django_db
+def test_it_makes_a_missed_callback_after_closing_an_overdue_step(cast: Cast) -> None:
+    # The callback after closing (回访, policy case-callback) is no appointment.
+    (breach,) = _breaches(cast, 1)
+    after_close = TimeLimitPolicy.objects.get(code="case-callback", retired_at__isnull=True)
+    Clock.objects.filter(pk=breach.clock_id).update(kind=ClockKind.CALLBACK, policy=after_close)
+    violations_raise_from_sources(now=MONDAY)
+    assert Violation.objects.get(breach=breach).type.code == "breach-overdue"
+
+
+@pytest.mark.django_db
+def test_it_makes_an_untold_suspension_its_own_violation(cast: Cast) -> None:
+    # No phone to send the suspension's message to and no call logged: by the end of the
+    # next working day the citizen was not told (附件6 第五条(二)).
+    with time_machine.travel(OPENED, tick=False):
+        case = case_accept(
+            actor=cast.head, case=open_case(cast, citizen_phone=""), handler=cast.handler
+        )
+        case = case_start_work(actor=cast.handler, case=case)
+        case_suspend(
+            actor=cast.handler,
+            case=case,
+            kind="testing",
+            expected_end=OPENED + timedelta(days=5),
+            place="水质检测中心",
+            citizen_notice="检测期间不计入办理时限。",
+        )
+    assert suspensions_flag_untold(now=MONDAY).created == 1
+    violations_raise_from_sources(now=MONDAY)
+    (violation,) = Violation.objects.filter(breach__kind=BreachKind.SUSPENSION_NOT_TOLD)
+    assert violation.type.code == "suspension-not-told"
+    assert violation.staff == cast.handler
 
 
 # -- in parallel, on PostgreSQL ----------------------------------------------------------

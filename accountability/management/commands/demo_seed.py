@@ -13,7 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accountability import services
-from accountability.models import Absence, Department, LeadingGroup, StaffProfile
+from accountability.models import (
+    Absence,
+    Department,
+    LeadingGroup,
+    OrganisationProfile,
+    StaffProfile,
+)
 
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo" / "organisation.json"
 
@@ -80,6 +86,16 @@ class Command(BaseCommand):
             department.head = users[row["head"]]
             department.supervising_leader = users[row["leader"]] if row["leader"] else None
             services.department_save(actor=admin, department=department)
+
+        profile_row = demo.get("organisation_profile")
+        if profile_row:
+            # The name and letterhead of the printed papers, set to the demo's as the
+            # departments are; a repeated run that changes nothing writes no audit row.
+            organisation = OrganisationProfile.objects.first() or OrganisationProfile()
+            if any(getattr(organisation, k) != v for k, v in profile_row.items()):
+                for key, value in profile_row.items():
+                    setattr(organisation, key, value)
+                services.organisation_profile_save(actor=admin, profile=organisation)
 
         group_row = demo.get("leading_group")
         if group_row:

@@ -9,10 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accountability.attachments.samples import water_photo
+from accountability.attachments.services import attachment_add
 from accountability.models import Department
 from deadlines.models import Case, Channel, MatterKind, Urgency
 from deadlines.services import cases as services
@@ -140,7 +143,7 @@ class Command(BaseCommand):
         )
         meter.refresh_from_db()
         meter = services.case_close(actor=u["network_head"], case=meter)
-        services.case_rate(actor=u["desk"], case=meter, rating=5, caused_by_unit=False)
+        # Its callback and rating come from intake's demo_callbacks.
 
         # A water-quality complaint suspended while a sample is tested.
         sample = open_case(
@@ -158,5 +161,25 @@ class Command(BaseCommand):
             expected_end=timezone.now() + timedelta(days=3),
             place="水质检测中心实验室",
             citizen_notice="水样送检约 3 天,检测期间不计入办理时限,已电话告知用户。",
+        )
+        # Evidence on file: the citizen's photos of the water, the sampling point, and the
+        # reference of the call's recording (the audio stays in the recording system).
+        evidence = [
+            ("用户拍摄-放水发黄.png", water_photo((196, 160, 70)), "用户微信发来的照片", True),
+            ("取样点-新村路6号.png", water_photo((150, 170, 190)), "取样时拍摄", False),
+        ]
+        for name, data, note, protected in evidence:
+            attachment_add(
+                actor=u["quality_analyst"],
+                obj=sample,
+                file=SimpleUploadedFile(name, data),
+                note=note,
+                protected=protected,
+            )
+        attachment_add(
+            actor=u["quality_analyst"],
+            obj=sample,
+            reference="呼叫中心录音系统 · 坐席 8012 · 来电当日 08:10",
+            note="用户来电录音",
         )
         return Case.objects.count()

@@ -12,10 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accountability.attachments.samples import pdf
+from accountability.attachments.services import attachment_add
 from accountability.models import Department
 from deadlines.models import Case, Channel, MatterKind, Urgency
 from deadlines.services.cases import case_open
@@ -68,11 +71,18 @@ class Command(BaseCommand):
             actor=u["desk"], case=connection, item_code=item.code, statuses=statuses
         )
         connection.refresh_from_db()
-        pledge_take(
+        pledge = pledge_take(
             actor=u["desk"],
             case=connection,
             notice=notice,
             due_at=timezone.now() + timedelta(days=5),
+        )
+        # The pledge as the citizen signed it, scanned.
+        attachment_add(
+            actor=u["desk"],
+            obj=pledge,
+            file=SimpleUploadedFile("容缺受理承诺书-签字.pdf", pdf("Signed pledge (demo scan)")),
+            note="签字后扫描",
         )
 
         # A citizen asking for a clerk on leave: the appointment goes to her substitute.

@@ -18,10 +18,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accountability.attachments.samples import water_photo
+from accountability.attachments.services import attachment_add
 from accountability.models import Department
 from deadlines.models import Channel, MatterKind, Urgency
 from deadlines.services.cases import case_open
@@ -106,6 +109,13 @@ class Command(BaseCommand):
                 occurred_at=now - timedelta(days=6),
                 summary="经回访核实,投诉属实。",
             )
+        )
+        # The complainant's own evidence: shown to the office, never to the clerk.
+        attachment_add(
+            actor=office,
+            obj=attitude,
+            file=SimpleUploadedFile("投诉人提供-缴费小票.png", water_photo((230, 230, 230))),
+            note="投诉人提供的缴费小票照片",
         )
         responsibility = responsibility_assign(
             actor=office,
