@@ -225,6 +225,7 @@ def test_it_cites_a_regulation_for_every_policy_and_marks_figures_of_its_own_as_
     }
     assert bases == {
         "appointment-callback": "demo",  # seed 004 says only "within the set limit"
+        "case-callback": "practice",  # seeds 001 and 002 ask for a callback, set no limit
         "leader-instruction": "demo",  # the instruction sets the limit; 7 days is a default
         "rework": "practice",  # 12345 practice (DOMAIN §10)
     }
@@ -635,7 +636,7 @@ def test_it_marks_exactly_the_limits_no_regulation_sets_in_the_policy_list(
     )
     assert len(rows) == len(_entries())
     marked = {code for code, source in rows.items() if "非规章规定" in source}
-    assert marked == {"appointment-callback", "leader-instruction", "rework"}
+    assert marked == {"appointment-callback", "case-callback", "leader-instruction", "rework"}
     efficiency = Regulation.objects.get(code="efficiency-discipline").title
     assert (
         rows["appointment-callback"] == f"演示数值，非规章规定（参照《{efficiency}》办事预约制 三）"
@@ -654,4 +655,7 @@ def test_it_marks_exactly_the_limits_no_regulation_sets_in_the_policy_list(
     }
     assert '<td class="field-basis">演示数值</td>' in demo.content.decode()
     practice = admin_client_for_policies.get(url, {"state": "current", "basis": "practice"})
-    assert [policy.code for policy in practice.context["cl"].result_list] == ["rework"]
+    assert [policy.code for policy in practice.context["cl"].result_list] == [
+        "case-callback",
+        "rework",
+    ]
