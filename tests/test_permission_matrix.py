@@ -189,7 +189,7 @@ ADMIN_NEVER_PREFIXES = ("sanctions:", "oversight:")
 ADMIN_ALLOWED_THERE = {"sanctions:awaiting"}
 
 
-def _patterns() -> list[tuple[str, URLPattern]]:
+def url_patterns() -> list[tuple[str, URLPattern]]:
     """The named URL patterns of the project's own apps (the admin only by its index)."""
     found: list[tuple[str, URLPattern]] = []
 
@@ -310,7 +310,7 @@ def _fetch(world: World, role: str) -> dict[str, Any]:
         client.force_login(world.users[role])
     return {
         name: client.get(reverse(name, kwargs=world.kwargs.get(name, {})))
-        for name, _pattern in _patterns()
+        for name, _pattern in url_patterns()
     }
 
 
@@ -319,7 +319,7 @@ def test_it_answers_every_page_to_every_role_as_the_table_says() -> None:
     with time_machine.travel(NOW, tick=False):
         world = _build()
         responses = {role: _fetch(world, role) for role in ROLES}
-    names = [name for name, _pattern in _patterns()]
+    names = [name for name, _pattern in url_patterns()]
     assert sorted(set(names) - set(EXPECTED)) == [], "pages missing from EXPECTED"
     assert sorted(set(EXPECTED) - set(names)) == [], "EXPECTED names pages that are gone"
 

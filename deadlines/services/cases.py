@@ -1040,6 +1040,18 @@ def _may_approve_extension(case: Case, actor: Any, policy: TimeLimitPolicy) -> N
     raise PermissionDenied(_("You are not allowed to do this."))
 
 
+def _extend(extension: ExtensionRequest) -> None:
+    """Move the approved extension's clock by its amount, unless it stopped meanwhile."""
+    clock = (
+        Clock.objects.select_for_update()
+        .select_related("policy", "department")
+        .get(pk=extension.clock_id)
+    )
+    if clock.stopped_at is not None:
+        raise CaseConflict(_("This time limit has stopped since the request; nothing to extend."))
+    clock_extend(clock, amount=extension.amount)
+
+
 @transaction.atomic
 def case_decide_extension(
     *,
@@ -1083,16 +1095,7 @@ def case_decide_extension(
             raise ValidationError(
                 _("The citizen gave no phone number or email address to send the notice to.")
             )
-        clock = (
-            Clock.objects.select_for_update()
-            .select_related("policy", "department")
-            .get(pk=extension.clock_id)
-        )
-        if clock.stopped_at is not None:
-            raise CaseConflict(
-                _("This time limit has stopped since the request; nothing to extend.")
-            )
-        clock_extend(clock, amount=extension.amount)
+        _extend(extension)
         citizen_told_at = at
     elif approve:
         if citizen_told_at is None:
@@ -1113,16 +1116,7 @@ def case_decide_extension(
         notice = _required(
             notice, _("Record what the citizen was told: the new deadline and the reason.")
         )
-        clock = (
-            Clock.objects.select_for_update()
-            .select_related("policy", "department")
-            .get(pk=extension.clock_id)
-        )
-        if clock.stopped_at is not None:
-            raise CaseConflict(
-                _("This time limit has stopped since the request; nothing to extend.")
-            )
-        clock_extend(clock, amount=extension.amount)
+        _extend(extension)
         entry = FeedbackEntry(
             case=case,
             audience=FeedbackEntry.Audience.CITIZEN,

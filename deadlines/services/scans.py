@@ -33,10 +33,10 @@ time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -454,8 +454,7 @@ def extensions_flag_untold(
     but only a logged contact (FeedbackEntry to the citizen) shows that they were: every
     contact is logged (seed 003 投诉责任制度 (1)) and an extension must be told to the
     citizen (seed 001 §6(二); DOMAIN §3)."""
-    calendar = calendar_snapshot()
-    approved = list(
+    approved = (
         ExtensionRequest.objects.filter(
             decision=ExtensionRequest.Decision.APPROVED,
             decided_at__gt=now - lookback,
@@ -465,29 +464,13 @@ def extensions_flag_untold(
         .select_related("clock__department")
         .order_by("decided_at", "id")
     )
-    due: list[tuple[ExtensionRequest, datetime]] = []
-    for extension in approved:
-        assert extension.decided_at is not None  # approved
-        tell_by = extension_tell_by(calendar, extension.decided_at)
-        # Like a deadline: missed only once it has passed, and only on a firm calendar.
-        if tell_by < now and not calendar.is_provisional(tell_by.date() - timedelta(days=1)):
-            due.append((extension, tell_by))
-    if not due:
-        return ScanResult()
-    contacts: dict[int, list[datetime]] = defaultdict(list)
-    for case_id, at in FeedbackEntry.objects.filter(
-        case_id__in={extension.case_id for extension, _ in due},
-        audience=FeedbackEntry.Audience.CITIZEN,
-        at__gte=min(extension.requested_at for extension, _ in due),
-    ).values_list("case_id", "at"):
-        contacts[case_id].append(at)
-    telling = messages_telling(extension_ids=[extension.pk for extension, _ in due])
-    untold = [
-        (extension, tell_by)
-        for extension, tell_by in due
-        if not any(extension.requested_at <= at <= tell_by for at in contacts[extension.case_id])
-        and not _told_by_message(telling.get(("extension", extension.pk)), tell_by, now)
-    ]
+    untold = _untold(
+        approved,
+        step="extension",
+        since=lambda extension: extension.requested_at,
+        decided=_decided,
+        now=now,
+    )
     result = ScanResult()
     if not untold:
         return result
@@ -527,6 +510,53 @@ def extensions_flag_untold(
     return result
 
 
+# A step the citizen must be told of.
+S = TypeVar("S", ExtensionRequest, Suspension)
+
+
+def _decided(extension: ExtensionRequest) -> datetime:
+    assert extension.decided_at is not None  # approved
+    return extension.decided_at
+
+
+def _untold(
+    steps: Iterable[S],
+    *,
+    step: str,
+    since: Callable[[S], datetime],
+    decided: Callable[[S], datetime],
+    now: datetime,
+) -> list[tuple[S, datetime]]:
+    """Of the steps the citizen must be told of (an approved extension, a suspension),
+    those whose moment to tell (24:00 of the working day after `decided`, on a firm
+    calendar) has passed with neither a contact with the citizen logged between `since`
+    and then, nor a message serving the step sent by then and delivered; each with that
+    moment."""
+    calendar = calendar_snapshot()
+    due: list[tuple[S, datetime]] = []
+    for one in steps:
+        tell_by = extension_tell_by(calendar, decided(one))
+        # Like a deadline: missed only once it has passed, and only on a firm calendar.
+        if tell_by < now and not calendar.is_provisional(tell_by.date() - timedelta(days=1)):
+            due.append((one, tell_by))
+    if not due:
+        return []
+    contacts: dict[int, list[datetime]] = defaultdict(list)
+    for case_id, at in FeedbackEntry.objects.filter(
+        case_id__in={one.case_id for one, _ in due},
+        audience=FeedbackEntry.Audience.CITIZEN,
+        at__gte=min(since(one) for one, _ in due),
+    ).values_list("case_id", "at"):
+        contacts[case_id].append(at)
+    telling = messages_telling(**{f"{step}_ids": [one.pk for one, _ in due]})
+    return [
+        (one, tell_by)
+        for one, tell_by in due
+        if not any(since(one) <= at <= tell_by for at in contacts[one.case_id])
+        and not _told_by_message(telling.get((step, one.pk)), tell_by, now)
+    ]
+
+
 def _told_by_message(telling: Telling | None, tell_by: datetime, now: datetime) -> bool:
     """Whether the messages serving a step told the citizen in time, or may still prove
     to have (sent, awaiting the receipt, for RECEIPT_WAIT after the limit)."""
@@ -548,34 +578,19 @@ def suspensions_flag_untold(
     began: neither a message serving it, sent by then and delivered, nor a contact with
     the citizen logged between its start and then. The person who suspended the case
     answers for it."""
-    calendar = calendar_snapshot()
-    started = list(
+    started = (
         Suspension.objects.filter(started_at__gt=now - lookback, started_at__lte=now)
         .exclude(Exists(Breach.objects.filter(suspension=OuterRef("pk"))))
         .select_related("case")
         .order_by("started_at", "id")
     )
-    due: list[tuple[Suspension, datetime]] = []
-    for suspension in started:
-        tell_by = extension_tell_by(calendar, suspension.started_at)
-        if tell_by < now and not calendar.is_provisional(tell_by.date() - timedelta(days=1)):
-            due.append((suspension, tell_by))
-    if not due:
-        return ScanResult()
-    contacts: dict[int, list[datetime]] = defaultdict(list)
-    for case_id, at in FeedbackEntry.objects.filter(
-        case_id__in={suspension.case_id for suspension, _ in due},
-        audience=FeedbackEntry.Audience.CITIZEN,
-        at__gte=min(suspension.started_at for suspension, _ in due),
-    ).values_list("case_id", "at"):
-        contacts[case_id].append(at)
-    telling = messages_telling(suspension_ids=[suspension.pk for suspension, _ in due])
-    untold = [
-        (suspension, tell_by)
-        for suspension, tell_by in due
-        if not any(suspension.started_at <= at <= tell_by for at in contacts[suspension.case_id])
-        and not _told_by_message(telling.get(("suspension", suspension.pk)), tell_by, now)
-    ]
+    untold = _untold(
+        started,
+        step="suspension",
+        since=lambda suspension: suspension.started_at,
+        decided=lambda suspension: suspension.started_at,
+        now=now,
+    )
     if not untold:
         return ScanResult()
     # The breach hangs on the case's result clock (the one the citizen waits for), or on

@@ -25,7 +25,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connections
 from django.db.models import QuerySet
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
+
+from tests.test_permission_matrix import url_patterns
 
 # A Wednesday morning in Beijing (10:00), in a year the working calendar knows: the
 # demo's clocks, warnings and breaches are the same whatever the real date.
@@ -60,26 +62,6 @@ NOT_PAGES = {
 
 def is_page_name(name: str) -> bool:
     return not name.startswith(NOT_PAGES_PREFIXES) and name not in NOT_PAGES
-
-
-def url_patterns() -> list[tuple[str, URLPattern]]:
-    """The named URL patterns of the project (the administration's excluded)."""
-    found: list[tuple[str, URLPattern]] = []
-
-    def walk(resolver: URLResolver, namespace: str) -> None:
-        for pattern in resolver.url_patterns:
-            if isinstance(pattern, URLResolver):
-                if pattern.app_name == "admin":
-                    continue
-                inner = pattern.namespace or ""
-                walk(pattern, f"{namespace}:{inner}" if namespace and inner else inner or namespace)
-            elif pattern.name:
-                found.append(
-                    (f"{namespace}:{pattern.name}" if namespace else pattern.name, pattern)
-                )
-
-    walk(get_resolver(), "")
-    return found
 
 
 def post_only(pattern: URLPattern) -> bool:
