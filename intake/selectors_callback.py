@@ -24,7 +24,6 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 
 from deadlines.models import Case, CaseState, Clock, ClockKind
-from deadlines.services.cases import AFTER_CLOSE
 from intake.models_callback import (
     SATISFIED_GRADE,
     CallbackCall,
@@ -36,7 +35,7 @@ from intake.models_callback import (
 
 def callback_clocks() -> QuerySet[Clock]:
     """Every callback clock a closing started (not an appointment's callback)."""
-    return Clock.objects.filter(kind=ClockKind.CALLBACK, policy__variant=AFTER_CLOSE)
+    return Clock.objects.filter(kind=ClockKind.FOLLOW_UP)
 
 
 def callback_clock_of(case: Case) -> Clock | None:

@@ -169,6 +169,9 @@ class ClockKind(models.TextChoices):
     REVIEW = "review", _("Review")
     # The staff member an appointment is routed to calls the citizen back (seed 004 办事预约制 三).
     CALLBACK = "callback", _("Appointment callback")
+    # The callback after closing (回访): the first responder asks the citizen how it went
+    # and for a rating (intake.services.callback).
+    FOLLOW_UP = "follow_up", _("Callback after closing")
 
 
 class TimeLimitPolicy(models.Model):

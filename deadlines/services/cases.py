@@ -326,9 +326,10 @@ def _start_on_acceptance(case: Case, at: datetime) -> Clock | None:
     return _start_stage(case, ACCEPTED, at)
 
 
-# The callback after closing (回访, DOMAIN §10): a callback clock of this variant, owed by
-# the first responder, who follows the matter until the citizen has had an answer (seed
-# 004 首问负责制). intake records the callback and the rating (intake.services.callback).
+# The callback after closing (回访, DOMAIN §10): a follow-up clock selected by this stage,
+# owed by the first responder, who follows the matter until the citizen has had an answer
+# (seed 004 首问负责制). intake records the callback and the rating
+# (intake.services.callback).
 AFTER_CLOSE = "after_close"
 
 
@@ -339,7 +340,7 @@ def _start_callback(case: Case, at: datetime) -> Clock | None:
     department = profile.department if profile is not None else case.department
     return _start(
         case,
-        ClockKind.CALLBACK,
+        ClockKind.FOLLOW_UP,
         at=at,
         department=department,
         responsible=responsible,
@@ -350,7 +351,7 @@ def _start_callback(case: Case, at: datetime) -> Clock | None:
 
 def _stop_callback(case: Case, at: datetime) -> int:
     """The callback after closing is done (or moot): its clock stops."""
-    return _stop(case, at, [ClockKind.CALLBACK], AFTER_CLOSE)
+    return _stop(case, at, [ClockKind.FOLLOW_UP], AFTER_CLOSE)
 
 
 def _start_rework(case: Case, at: datetime) -> Clock | None:

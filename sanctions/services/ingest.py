@@ -28,8 +28,7 @@ from django.utils import timezone
 
 from accountability import audit
 from accountability.models import AuditEntry, Department, StaffProfile
-from deadlines.models import Breach, BreachKind, Case, Clock, ClockKind, TimeLimitPolicy
-from deadlines.services.cases import AFTER_CLOSE
+from deadlines.models import Breach, BreachKind, Case, Clock, ClockKind
 from intake.models import NoticeBreach, OneTimeNotice, RefusalFlag
 from outages.models import BreachKind as OutageBreachKind
 from outages.models import OutageBreach
@@ -52,15 +51,12 @@ CASE = Case._meta.db_table
 DEPARTMENT = Department._meta.db_table
 
 # The type a breach becomes, by its kind and its clock's kind (codes of
-# fixtures/violation_types.json). A missed callback after closing (回访) is an overdue
-# step like any other, not a missed appointment callback.
+# fixtures/violation_types.json). A missed callback after closing (回访, a follow-up clock)
+# is an overdue step like any other.
 BREACH_TYPE = f"""
     CASE WHEN b.kind = '{BreachKind.EXTENSION_NOT_TOLD}' THEN 'extension-not-told'
          WHEN b.kind = '{BreachKind.SUSPENSION_NOT_TOLD}' THEN 'suspension-not-told'
-         WHEN c.kind = '{ClockKind.CALLBACK}' AND NOT EXISTS (
-             SELECT 1 FROM {TimeLimitPolicy._meta.db_table} p
-             WHERE p.id = c.policy_id AND p.variant = '{AFTER_CLOSE}'
-         ) THEN 'appointment-callback-missed'
+         WHEN c.kind = '{ClockKind.CALLBACK}' THEN 'appointment-callback-missed'
          ELSE 'breach-overdue' END
 """
 

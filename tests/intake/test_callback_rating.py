@@ -80,7 +80,7 @@ def fresh(case: Case) -> Case:
 
 def callback_clocks(case: Case) -> list[Clock]:
     return list(
-        Clock.objects.filter(case=case, kind=ClockKind.CALLBACK)
+        Clock.objects.filter(case=case, kind=ClockKind.FOLLOW_UP)
         .select_related("policy")
         .order_by("started_at", "id")
     )

@@ -223,7 +223,7 @@ def test_it_makes_a_missed_callback_after_closing_an_overdue_step(cast: Cast) ->
     # The callback after closing (回访, policy case-callback) is no appointment.
     (breach,) = _breaches(cast, 1)
     after_close = TimeLimitPolicy.objects.get(code="case-callback", retired_at__isnull=True)
-    Clock.objects.filter(pk=breach.clock_id).update(kind=ClockKind.CALLBACK, policy=after_close)
+    Clock.objects.filter(pk=breach.clock_id).update(kind=ClockKind.FOLLOW_UP, policy=after_close)
     violations_raise_from_sources(now=MONDAY)
     assert Violation.objects.get(breach=breach).type.code == "breach-overdue"
 
