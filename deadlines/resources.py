@@ -93,6 +93,7 @@ class CaseResource(FormulaSafeResource):
     subject = fields.Field(attribute="subject", column_name=_label("subject"))
     citizen_name = fields.Field(attribute="citizen_name", column_name=_label("citizen_name"))
     citizen_phone = fields.Field(attribute="citizen_phone", column_name=_label("citizen_phone"))
+    citizen_email = fields.Field(attribute="citizen_email", column_name=_label("citizen_email"))
     citizen_address = fields.Field(
         attribute="citizen_address", column_name=_label("citizen_address")
     )
