@@ -7,13 +7,12 @@ file is rolled back (IMPORT_EXPORT_USE_TRANSACTIONS).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext_noop
 from import_export import fields, widgets
 
@@ -42,42 +41,13 @@ class LookupWidget(widgets.ForeignKeyWidget):
             ) from None
 
 
-def _field_label(model: Any, attribute: str | None) -> str | None:
-    """The verbose name of the model field an import column writes (through relations,
-    ``user__username``), or None where the column is no model field."""
-    if not attribute:
-        return None
-    *path, last = attribute.split("__")
-    for step in path:
-        model = model._meta.get_field(step).related_model
-    try:
-        return str(model._meta.get_field(last).verbose_name)
-    except FieldDoesNotExist:
-        return None
-
-
 class AllOrNothingResource(FormulaSafeResource):
     """Roll the whole file back when any row is invalid, not only when one fails to save.
     Exports escape formulae (accountability.spreadsheets)."""
 
-    # Columns that are no model field, by the file's column name: their label.
-    column_labels: ClassVar[dict[str, Any]] = {}
-
     def import_data(self, dataset: Any, **kwargs: Any) -> Any:
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, **kwargs)
-
-    def get_diff_headers(self) -> list[str]:
-        """The import preview's headings: each column's name in the interface's language,
-        with the file's column name beside it, which is what the file must say."""
-        headers = []
-        for field in self.get_import_fields():
-            column = str(field.column_name)
-            label = self.column_labels.get(column) or _field_label(
-                self._meta.model, field.attribute
-            )
-            headers.append(f"{label}（{column}）" if label else column)
-        return headers
 
 
 class DepartmentResource(AllOrNothingResource):
@@ -148,7 +118,6 @@ class StaffResource(AllOrNothingResource):
     title = fields.Field(attribute="title", column_name="title")
     desk_phone = fields.Field(attribute="desk_phone", column_name="desk_phone")
     roles = _RolesField(column_name="roles")
-    column_labels: ClassVar[dict[str, Any]] = {"roles": _lazy("Roles")}
 
     class Meta:
         model = StaffProfile

@@ -88,19 +88,3 @@ def test_someone_with_a_role_is_not_kept_on_the_home_page() -> None:
     response: Any = client.get(reverse("home"))
     assert response.status_code == 302
 
-
-def test_the_preview_heads_each_column_in_chinese_beside_the_files_name(admin: Client) -> None:
-    page = _preview(admin, "chenjing,陈静,chen@example.cn,service,主任,0531-201,handler\n")
-    table = re.search(r'<table class="import-preview">(.*?)</table>', page, re.S)
-    assert table is not None
-    headings = [
-        re.sub(r"<[^>]+>|\s", "", cell)
-        for cell in re.findall(r"<th[^>]*>(.*?)</th>", table.group(1), re.S)
-    ]
-    for expected in (
-        "用户名（username）",
-        "电子邮件地址（email）",
-        "部门（department）",
-        "角色（roles）",
-    ):
-        assert expected in headings, headings
