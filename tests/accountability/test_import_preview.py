@@ -87,4 +87,3 @@ def test_someone_with_a_role_is_not_kept_on_the_home_page() -> None:
     client.force_login(UserFactory(username="clerk", roles=[Role.FRONT_DESK]))
     response: Any = client.get(reverse("home"))
     assert response.status_code == 302
-
