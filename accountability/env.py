@@ -87,10 +87,15 @@ def read_database(
         # a connection, so PostgreSQL stops planning the queries every page and API call
         # repeats: planning a case lookup took longer than running it. Django leaves both
         # off by default for PgBouncer in transaction mode (see README, DATABASE_URL).
+        options = config.get("OPTIONS", {})
+        # No JIT compilation: it pays off for long reports, never for a page, and its
+        # threshold follows the planner's estimate, so a search estimated at many rows
+        # compiled its filter for 5 s to run it in 0.1 s (bench/search.py, issue 24).
         config["OPTIONS"] = {
-            **config.get("OPTIONS", {}),
+            **options,
             "server_side_binding": True,
             "prepare_threshold": 5,
+            "options": f"{options.get('options', '')} -c jit=off".strip(),
         }
     return config
 

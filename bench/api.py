@@ -1,19 +1,25 @@
-"""Benchmark of the case-status endpoint (GET /api/v1/cases/{number}/) under gunicorn.
+"""Benchmark of the case-status endpoint (GET /api/v1/cases/{number}/) under gunicorn,
+as a share of a trivial Django view served by the same server.
 
 Run as ``.venv/bin/python bench/api.py``. It (re)creates its own database,
 ``accountability_bench_api`` on the server of ``DATABASE_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432``), migrates it, opens ``--cases`` cases through
 the case services (so each has its clocks and timeline) and a client token, starts
 gunicorn with ``--workers`` sync workers (default 2) on a free port, and runs
-``--clients`` concurrent clients (default 32) for ``--seconds`` (default 10) after a
-short warm-up, each asking for a random case's status over and over. A client is a
+``--clients`` concurrent clients (default 32) for ``--seconds`` (default 3) per round
+after a warm-up, each asking for a random case's status over and over. A client is a
 non-blocking socket of one thread with a new connection per request, as a sync worker
 closes it after each answer; the load generator shares the machine's cores with the
 server, so it is kept light.
 
-It prints a last line of JSON::
+The floor: the same server (gunicorn.conf.py, workers, middleware) also serves a
+trivial view (bench.urls: a few bytes of JSON, no database), which only the benchmark's
+settings (bench.settings) route. The load alternates between the endpoint and the
+trivial view, ``--rounds`` times each (default 8), so a noisy host slows both alike,
+and prints the endpoint's throughput as a share of the trivial view's (the issue's
+target: no less than 45 %), each round's and the whole run's, then a last line of JSON::
 
-    {"requests": N, "errors": 0, "rps": ..., "p50_ms": ..., "p99_ms": ..., ...}
+    {"requests": N, "errors": 0, "rps": ..., "trivial_rps": ..., "ratio": ..., ...}
 
 It measures only: it never asserts a time.
 """
@@ -46,6 +52,7 @@ SECRET_KEY = "bench-only-secret-key-never-used-outside-the-benchmark-0123456789"
 def server_environment(url: str) -> dict[str, str]:
     """Production-like settings: DEBUG off (no query log), a fixed key, the local host."""
     env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(
         DATABASE_URL=url,
         DEBUG="0",
@@ -56,6 +63,28 @@ def server_environment(url: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
     )
     return env
+
+
+def reuse(url: str) -> tuple[str, list[str]]:
+    """The database built before: a new client token and the case numbers."""
+    os.environ.update(server_environment(url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "accountability.settings"
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from accountability.models import ApiScope
+    from accountability.services import api_client_create
+    from deadlines.models import Case
+
+    _client, token = api_client_create(
+        actor=get_user_model().objects.get(username="admin"),
+        name=f"bench {time.time()}",
+        scopes=[ApiScope.CASES_READ],
+        throttle_rate="1000000/min",
+    )
+    return token, list(Case.objects.values_list("number", flat=True))
 
 
 def build(url: str, cases: int) -> tuple[str, list[str]]:
@@ -135,7 +164,10 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subproces
         "--backlog=2048",
         "--log-level=warning",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env=server_environment(url))
+    # The portal's settings with bench.urls: the trivial view is routed in this server
+    # only, never in production.
+    env = {**server_environment(url), "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
 def wait_until_up(port: int, timeout: float = 30) -> None:
@@ -184,6 +216,22 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def database_cpu_seconds(database: str) -> float:
+    """CPU time of the PostgreSQL backends connected to the database (the server runs
+    on this host; the workers keep their connections, so the backends live on)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if f" {database} ".encode() not in cmdline.read_bytes():
+                continue
+            fields = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def wait_until_idle(pid: int, timeout: float = 60) -> None:
     """The port opens before the workers have loaded Django: wait until gunicorn's CPU use
     settles, so that start-up is not counted as serving."""
@@ -197,18 +245,21 @@ def wait_until_idle(pid: int, timeout: float = 60) -> None:
         last = now
 
 
+def requests_of(paths: list[str], token: str) -> list[bytes]:
+    return [
+        (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        for path in paths
+    ]
+
+
 def load(
-    port: int, token: str, numbers: list[str], clients: int, warmup: float, seconds: float
+    port: int, requests: list[bytes], clients: int, warmup: float, seconds: float
 ) -> tuple[list[float], int]:
     """``clients`` connections kept busy from one thread with non-blocking sockets: a
     light client, so that most of the machine's two cores go to the server under test."""
-    requests = [
-        (
-            f"GET /api/v1/cases/{number}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-        ).encode()
-        for number in numbers
-    ]
     latencies: list[float] = []
     errors = 0
     selector = selectors.DefaultSelector()
@@ -261,41 +312,112 @@ def main() -> None:
         "--threads", type=int, default=1, help="more than 1 runs gunicorn's gthread workers"
     )
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per round and kind")
+    parser.add_argument("--warmup", type=float, default=2.0, help="of each kind, once")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="alternations of the endpoint and the floor"
+    )
+    parser.add_argument("--reuse", action="store_true", help="keep the database built before")
     args = parser.parse_args()
 
     url, maintenance = bench_url(BENCH_DB)
-    recreate_database(BENCH_DB, maintenance)
-    started = time.monotonic()
-    token, numbers = build(url, args.cases)
-    print(f"built {len(numbers)} cases in {time.monotonic() - started:.1f} s", flush=True)
+    if args.reuse:
+        token, numbers = reuse(url)
+    else:
+        recreate_database(BENCH_DB, maintenance)
+        started = time.monotonic()
+        token, numbers = build(url, args.cases)
+        print(f"built {len(numbers)} cases in {time.monotonic() - started:.1f} s", flush=True)
+    from bench.urls import TRIVIAL_PATH
+
+    endpoint = requests_of([f"/api/v1/cases/{number}/" for number in numbers], token)
+    floor = requests_of([TRIVIAL_PATH], token)
     port = free_port()
     server = start_gunicorn(url, port, args.workers, args.threads)
+    measured: dict[str, list[float]] = {"endpoint": [], "trivial": []}
+    # CPU seconds each kind cost gunicorn and PostgreSQL: what a quiet host's throughput
+    # would follow, whatever else the host is running.
+    cpu = {"endpoint": 0.0, "trivial": 0.0}
+    errors = {"endpoint": 0, "trivial": 0}
+    ratios = []
     try:
         wait_until_up(port)
         wait_until_idle(server.pid)
+        for requests in (endpoint, floor):
+            load(port, requests, args.clients, 0, args.warmup)
         client_cpu, server_cpu = time.process_time(), cpu_seconds(server.pid)
-        latencies, errors = load(port, token, numbers, args.clients, args.warmup, args.seconds)
+        for round_ in range(1, args.rounds + 1):
+            counts = {}
+            for name, requests in (("endpoint", endpoint), ("trivial", floor)):
+                # Short rounds, alternated: the load of a shared host changes within
+                # seconds, and both kinds meet the same; each round starts after a
+                # moment's ramp-up on fresh connections.
+                began = cpu_seconds(server.pid) + database_cpu_seconds(BENCH_DB)
+                latencies, failed = load(port, requests, args.clients, 0.3, args.seconds)
+                cpu[name] += cpu_seconds(server.pid) + database_cpu_seconds(BENCH_DB) - began
+                measured[name] += latencies
+                errors[name] += failed
+                counts[name] = len(latencies)
+            ratios.append(counts["endpoint"] / max(counts["trivial"], 1))
+            print(
+                f"round {round_}: endpoint {counts['endpoint'] / args.seconds:8.1f} req/s, "
+                f"trivial view {counts['trivial'] / args.seconds:8.1f} req/s, "
+                f"ratio {ratios[-1]:.1%}",
+                flush=True,
+            )
         client_cpu = time.process_time() - client_cpu
         server_cpu = cpu_seconds(server.pid) - server_cpu
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    latencies.sort()
-    count = len(latencies)
+    seconds = args.seconds * args.rounds
+
+    def summary(latencies: list[float]) -> dict[str, float | None]:
+        latencies = sorted(latencies)
+        count = len(latencies)
+        return {
+            "rps": round(count / seconds, 1),
+            "p50_ms": round(statistics.median(latencies) * 1000, 2) if count else None,
+            "p99_ms": (
+                round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None
+            ),
+        }
+
+    api, trivial = summary(measured["endpoint"]), summary(measured["trivial"])
+    ratio = len(measured["endpoint"]) / max(len(measured["trivial"]), 1)
+    # Ramp-ups included on both sides: CPU per request measured, not per second.
+    cpu_ms = {
+        name: cpu[name] * 1000 / max(len(measured[name]), 1) for name in ("endpoint", "trivial")
+    }
+    cpu_ratio = cpu_ms["trivial"] / cpu_ms["endpoint"] if cpu_ms["endpoint"] else 0.0
+    print(
+        f"CPU per request (gunicorn and PostgreSQL): endpoint {cpu_ms['endpoint']:.2f} ms, "
+        f"trivial view {cpu_ms['trivial']:.2f} ms; trivial / endpoint: {cpu_ratio:.1%} "
+        "(the throughput ratio of a host with nothing else to do)"
+    )
+    print(
+        f"endpoint {api['rps']} req/s (p50 {api['p50_ms']} ms, p99 {api['p99_ms']} ms); "
+        f"trivial view {trivial['rps']} req/s (p50 {trivial['p50_ms']} ms, "
+        f"p99 {trivial['p99_ms']} ms); endpoint / trivial view: {ratio:.1%} "
+        f"(rounds {min(ratios):.1%}-{max(ratios):.1%}; target >= 45 %)"
+    )
     result = {
         "endpoint": "GET /api/v1/cases/{number}/",
         "workers": args.workers,
         "threads": args.threads,
         "clients": args.clients,
-        "seconds": args.seconds,
-        "requests": count,
-        "errors": errors,
-        "rps": round(count / args.seconds, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2) if count else None,
-        "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None,
-        # CPU seconds of gunicorn and of the load generator, warm-up included: where the
+        "seconds": seconds,
+        "requests": len(measured["endpoint"]),
+        "errors": errors["endpoint"],
+        **api,
+        "trivial_requests": len(measured["trivial"]),
+        "trivial_errors": errors["trivial"],
+        **{f"trivial_{key}": value for key, value in trivial.items()},
+        "ratio": round(ratio, 3),
+        "round_ratios": [round(r, 3) for r in ratios],
+        "cpu_ms_per_request": {name: round(ms, 3) for name, ms in cpu_ms.items()},
+        "cpu_ratio": round(cpu_ratio, 3),
+        # CPU seconds of gunicorn and of the load generator, warm-ups included: where the
         # machine's time went (PostgreSQL's share is the rest).
         "server_cpu_s": round(server_cpu, 2),
         "client_cpu_s": round(client_cpu, 2),

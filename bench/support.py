@@ -5,7 +5,7 @@ server of DATABASE_URL, and bulk loading with the secondary indexes built after 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +21,43 @@ def bench_url(database: str) -> tuple[str, str]:
         urlunsplit(parts._replace(path=f"/{database}")),
         urlunsplit(parts._replace(path="/postgres")),
     )
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DEBUG", "1")  # the development secret key; nothing is served
+    os.environ["DJANGO_SETTINGS_MODULE"] = "accountability.settings"
+    import django
+
+    django.setup()
+
+
+def _exists(database: str, maintenance_url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+    return row is not None
+
+
+def open_database(database: str, *, reuse: bool, holds_data: Callable[[], bool]) -> bool:
+    """Set Django up on the bench database, migrated: the one of an earlier run when
+    ``reuse`` is asked and it ``holds_data`` (asked once Django is set up), else created
+    afresh. Returns whether it is fresh, to be built."""
+    url, maintenance = bench_url(database)
+    fresh = not (reuse and _exists(database, maintenance))
+    if fresh:
+        recreate_database(database, maintenance)
+    setup_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not fresh and not holds_data():
+        connection.close()
+        recreate_database(database, maintenance)
+        fresh = True
+    call_command("migrate", verbosity=0)
+    return fresh
 
 
 def recreate_database(database: str, maintenance_url: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -35,7 +35,7 @@ from deadlines.selectors.cases import (
 from deadlines.selectors.clocks import case_colour, clock_status, clocks_extendable
 from deadlines.selectors.explain import case_clock_explanations
 from deadlines.selectors.public import case_messages
-from deadlines.selectors.search import case_search, match_reasons
+from deadlines.selectors.search import SearchHits, case_search, match_reasons
 from deadlines.services import cases as services
 
 PAGE_SIZE = 25
@@ -348,6 +348,7 @@ def _list_page(request: HttpRequest, cases: Any, context: dict[str, Any]) -> Htt
             "page": page,
             "rows": [(case, case_colour(case, now)) for case in page],
             "query": query.urlencode(),
+            "more": cases.more,
         },
     )
 
@@ -408,9 +409,9 @@ def case_search_page(request: HttpRequest) -> HttpResponse:
     """The header's search box: every case the user may see that the text finds, with
     the fields it matched (their names, never a protected value)."""
     text = request.GET.get("q", "")
-    page = Paginator(case_search(user=request.user, text=text), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    hits = SearchHits(case_search(user=request.user, text=text))
+    # The paginator only counts and slices; its stubs ask for a whole sequence.
+    page = Paginator(cast(Any, hits), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     return render(
         request,
@@ -418,6 +419,7 @@ def case_search_page(request: HttpRequest) -> HttpResponse:
         {
             "search_text": text.strip(),
             "page": page,
+            "more": hits.more,
             "hits": [(case, case_colour(case, now), match_reasons(case)) for case in page],
             "query": urlencode({"q": text}),
         },

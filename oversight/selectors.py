@@ -1,11 +1,13 @@
 """The dashboard's figures and the case lists behind them.
 
 Every figure is aggregated in SQL, a fixed number of statements whatever the number of
-cases; each breakdown (by department, by service item, by week, by month) is a grouping
-set of the same statement, so a figure and its parts come from one scan. Open, at-risk
-and overdue cases are counted live; the period's figures are read from the daily
-summary that oversight.services keeps (oversight.models.DailyFigures), since summing a
-million cases at each look is too slow (bench/dashboard.py). The SQL is PostgreSQL's;
+cases, so that a figure and its parts come from one scan. Open, at-risk and overdue
+cases are counted live, from the case rows alone (the case stores its next due and first
+warning moments), by department and service item; the period's figures are read from
+the daily summary that oversight.services keeps (oversight.models.DailyFigures), since
+summing a million cases at each look is too slow (bench/dashboard.py), by day,
+department and service item (grouping sets of one statement), the weeks and months
+summed from the days. The SQL is PostgreSQL's;
 oversight.sql gives SQLite (the demo's database) the same results.
 
 What the figures mean (DOMAIN §9, §10; seed 003 投诉反馈制度, 投诉工作要求 (5)):
@@ -35,29 +37,31 @@ What the figures mean (DOMAIN §9, §10; seed 003 投诉反馈制度, 投诉工�
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from deadlines.models import ENDED_STATES, Case, CaseState, Clock, ClockKind, MatterKind
-from deadlines.selectors.clocks import (
-    Colour,
-    cases_of_colour,
-    clock_colour_sql,
-    running_clocks,
+from deadlines.models import (
+    OPEN_STATES,
+    Case,
+    CaseState,
+    Clock,
+    ClockKind,
+    MatterKind,
 )
+from deadlines.selectors.cases import LIST_ORDER, CaseList
+from deadlines.selectors.clocks import Colour, cases_of_colour
 from intake import selectors_callback as callback
 from intake.selectors_callback import CallbackBoard, callback_case_filter, callback_figures
 from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
 
-OPEN_STATES = tuple(sorted(s.value for s in CaseState if s not in ENDED_STATES))
 # The clocks whose lateness makes a completion late.
 HANDLING_CLOCKS = (ClockKind.RESULT.value, ClockKind.CLOSURE.value, ClockKind.REVIEW.value)
 # Word owed to the citizen (seed 003 投诉工作要求 (5): 反馈及时率达到100%): these clocks,
@@ -183,15 +187,24 @@ class Dashboard:
     refreshed_at: datetime | None = None  # when the period figures were brought up to date
 
 
-# Grouping sets shared by the statements: everything, per department, per service item,
-# per local week (Monday) and per local month. GROUPING() tells them apart: bit 3 is the
-# department, bit 2 the service item, bit 1 the week, bit 0 the month; 0 means "kept".
-_KEYS = ("department_id", "service_item_code", "week", "month")
-_SETS = ((), ("department_id",), ("service_item_code",), ("week",), ("month",))
-# Open cases are counted now, not by week or month.
-_SNAPSHOT_SETS = ((), ("department_id",), ("service_item_code",), ("week", "month"))
-_SLICE = {0b1111: "total", 0b0111: "department", 0b1011: "service_item"}
-_SLICE.update({0b1101: "week", 0b1110: "month"})
+# The period figures' grouping sets: per day, per department, per service item. The
+# total, the weeks (from Monday) and the months are summed here from the days: grouping
+# the summary rows by them too would cost a hash table and a date truncation per row.
+# GROUPING() tells the sets apart: a bit per key not grouped on, the day's the highest.
+_KEYS = ("day", "department_id", "service_item_code")
+_SETS = (("day",), ("department_id",), ("service_item_code",))
+_BY_DAY, _BY_DEPARTMENT, _BY_SERVICE_ITEM = 0b011, 0b101, 0b110
+# The Counts fields the summary's sums fill, in the statement's order.
+_PERIOD_FIELDS = (
+    "opened",
+    "completed",
+    "on_time",
+    "handling_days_sum",
+    "rated",
+    "rating_sum",
+    "feedback",
+    "feedback_on_time",
+)
 
 
 def _where(filters: DashboardFilters, alias: str = "c") -> tuple[str, dict[str, Any]]:
@@ -205,52 +218,46 @@ def _where(filters: DashboardFilters, alias: str = "c") -> tuple[str, dict[str, 
     return sql, params
 
 
-def _snapshot_sql(where: str) -> str:
-    """Open, at-risk and overdue cases now, by department and service item.
-
-    The running clocks are read once, through deadlines' partial index on them, and
-    summed per case before the join (MATERIALIZED: left to itself, the planner may
-    put that aggregate on the inner side of a nested loop and run it once per case)."""
-    counts = "count(*), count(*) FILTER (WHERE red), count(*) FILTER (WHERE yellow)"
-    red = clock_colour_sql(Colour.RED, now="%(now)s")
-    yellow = clock_colour_sql(Colour.YELLOW, now="%(now)s")
-    return f"""
-    WITH running AS {sql.materialized()} (
-        SELECT case_id,
-               {sql.bool_or(red)} AS red,
-               {sql.bool_or(yellow)} AS yellow
-        FROM {Clock._meta.db_table}
-        WHERE stopped_at IS NULL AND due_at IS NOT NULL
-        GROUP BY case_id
-    ), c AS (
-        SELECT c.department_id, c.service_item_code,
-               CAST(NULL AS date) AS week, CAST(NULL AS date) AS month,
-               coalesce(r.red, false) AS red,
-               coalesce(r.yellow AND NOT r.red, false) AS yellow
-        FROM {Case._meta.db_table} AS c
-        LEFT JOIN running AS r ON r.case_id = c.id
-        WHERE {sql.any_of("c.department_id", "departments")}
-              AND {sql.any_of("c.state", "open_states")}
-              {where}
+def _open_now(
+    filters: DashboardFilters, now: datetime, department_ids: Sequence[int]
+) -> QuerySet[Case, tuple[int, str, int, int, int]]:
+    """Open, at-risk and overdue cases now, per department and service item: one pass over
+    the open cases, each read on its own row. The case stores its running clocks' earliest
+    due and warning moments (``Case.next_due_at``, ``Case.first_warn_at``, kept by
+    deadlines' triggers), so deadlines' one colour rule (``cases_of_colour``, the lists'
+    and their filters' predicate) needs no clock: no join, no aggregate of the running
+    clocks. Only the grouped, filtered and compared columns are read (no id), so that an
+    index on the open cases holding them can answer alone."""
+    cases = Case.objects.filter(department_id__in=department_ids, state__in=OPEN_STATES)
+    if filters.department_id is not None:
+        cases = cases.filter(department_id=filters.department_id)
+    if filters.matter_kind:
+        cases = cases.filter(matter_kind=filters.matter_kind)
+    return (
+        cases.values_list("department_id", "service_item_code")
+        .annotate(
+            n_open=Count("*"),
+            # A red or yellow case has a next due moment: counting it counts the case.
+            n_red=Count("next_due_at", filter=cases_of_colour(Colour.RED, now)),
+            n_yellow=Count("next_due_at", filter=cases_of_colour(Colour.YELLOW, now)),
+        )
+        .order_by()
     )
-    {sql.grouping_sets(keys=_KEYS, sets=_SNAPSHOT_SETS, aggregates=counts, source="c")}
-    """
 
 
-def _slot(board: Dashboard, grouping: int, row: Sequence[Any]) -> Counts | None:
-    kind = _SLICE.get(grouping)
-    department_id, item, week, month = row
-    if kind == "total":
-        return board.total
-    if kind == "department":
-        return board.by_department.setdefault(department_id, Counts())
-    if kind == "service_item":
-        return board.by_service_item.setdefault(item, Counts())
-    if kind == "week":
-        return board.by_week.get(sql.as_date(week))  # type: ignore[arg-type]
-    if kind == "month":
-        return board.by_month.get(sql.as_date(month))  # type: ignore[arg-type]
-    return None
+def _slots(board: Dashboard, grouping: int, row: Sequence[Any]) -> list[Counts | None]:
+    """The slices a row of the period figures adds to."""
+    day, department_id, item = row
+    if grouping == _BY_DAY:
+        local = sql.as_date(day)
+        assert local is not None  # a day's row has its day
+        week = local - timedelta(days=local.weekday())
+        return [board.total, board.by_week.get(week), board.by_month.get(local.replace(day=1))]
+    if grouping == _BY_DEPARTMENT:
+        return [board.by_department.setdefault(department_id, Counts())]
+    if grouping == _BY_SERVICE_ITEM:
+        return [board.by_service_item.setdefault(item, Counts())]
+    return []
 
 
 def _weeks(start: date, end: date) -> list[date]:
@@ -272,8 +279,7 @@ def _figures_sql(where: str) -> str:
            sum(rating_sum), sum(feedback), sum(feedback_on_time)"""
     return f"""
     WITH c AS (
-        SELECT c.*, {sql.week_start("c.day")} AS week, {sql.month_start("c.day")} AS month
-        FROM {DailyFigures._meta.db_table} AS c
+        SELECT c.* FROM {DailyFigures._meta.db_table} AS c
         WHERE c.day >= %(first_day)s AND c.day <= %(last_day)s {where}
     )
     {sql.grouping_sets(keys=_KEYS, sets=_SETS, aggregates=sums, source="c")}
@@ -284,42 +290,32 @@ def dashboard_figures(
     *, filters: DashboardFilters, now: datetime, department_ids: Sequence[int]
 ) -> Dashboard:
     """Every figure of the dashboard in three queries whatever the number of cases: the
-    open cases now, live; the period's figures from the daily summary; when that was
-    last brought up to date. ``department_ids``: the departments the viewer may see (it
-    lets the open-case count use the index on department and state)."""
+    open cases now, live (``_open_now``); the period's figures from the daily summary;
+    when that was last brought up to date. ``department_ids``: the departments the viewer
+    may see (the open-case count is read by department)."""
     board = Dashboard(filters=filters, now=now)
     board.by_week = {week: Counts() for week in _weeks(filters.start, filters.end)}
     board.by_month = {month: Counts() for month in _months(filters.start, filters.end)}
     where, params = _where(filters)
-    params.update(
-        now=now,
-        first_day=filters.start,
-        last_day=filters.end,
-        open_states=list(OPEN_STATES),
-        departments=list(department_ids),
-    )
+    params.update(first_day=filters.start, last_day=filters.end)
 
-    def rows(statement: str) -> Iterable[tuple[Counts, Sequence[Any]]]:
-        with connection.cursor() as cursor:
-            cursor.execute(statement, sql.params(params))
-            for grouping, *key_values in cursor.fetchall():
-                slot = _slot(board, grouping, key_values[:4])
-                if slot is not None:
-                    yield slot, key_values[4:]
-
-    for slot, (n_open, red, yellow) in rows(_snapshot_sql(where)):
-        slot.open, slot.red, slot.yellow = n_open, red, yellow
-    for slot, values in rows(_figures_sql(where)):
-        (
-            slot.opened,
-            slot.completed,
-            slot.on_time,
-            slot.handling_days_sum,
-            slot.rated,
-            slot.rating_sum,
-            slot.feedback,
-            slot.feedback_on_time,
-        ) = (int(v or 0) for v in values)
+    for department_id, item, n_open, red, yellow in _open_now(filters, now, department_ids):
+        for slot in (
+            board.total,
+            board.by_department.setdefault(department_id, Counts()),
+            board.by_service_item.setdefault(item, Counts()),
+        ):
+            slot.open += n_open
+            slot.red += red
+            slot.yellow += yellow
+    with connection.cursor() as cursor:
+        cursor.execute(_figures_sql(where), sql.params(params))
+        for grouping, *row in cursor.fetchall():
+            values = [int(v or 0) for v in row[len(_KEYS) :]]
+            for counts in _slots(board, grouping, row[: len(_KEYS)]):
+                if counts is not None:
+                    for name, value in zip(_PERIOD_FIELDS, values, strict=True):
+                        setattr(counts, name, getattr(counts, name) + value)
     state = FiguresRefresh.objects.filter(pk=1).first()
     board.refreshed_at = state.refreshed_at if state is not None else None
     return board
@@ -355,11 +351,12 @@ def _feedback_decided(start: datetime, end: datetime, now: datetime, *, late: bo
 
 def case_list_for_figure(
     *, figure: str, filters: DashboardFilters, now: datetime, department_ids: Sequence[int]
-) -> QuerySet[Case]:
+) -> QuerySet[Case] | CaseList:
     """The cases behind one figure of the dashboard, with the next due moment and the
-    first warning moment annotated, for the row's colour (deadlines.selectors.clocks.
-    case_colour; two queries for a page: count and rows): open cases by their next
-    deadline, completions latest first, the others by when they were registered."""
+    first warning moment (stored on the case) annotated, for the row's colour
+    (deadlines.selectors.clocks.case_colour; two queries for a page: count and rows):
+    open cases by their next deadline, completions latest first, the others by when
+    they were registered."""
     start, end = filters.bounds()
     # The departments the viewer may see: also lets open cases be found through the
     # index on department and state.
@@ -388,21 +385,18 @@ def case_list_for_figure(
             for figure in callback.CALLBACK_FIGURES
         },
     }
-    running = Clock.objects.filter(running_clocks(), case=OuterRef("pk"))
-
-    def first(moment: str) -> Subquery:
-        earliest = running.filter(**{f"{moment}__isnull": False}).order_by(moment)
-        return Subquery(earliest.values(moment)[:1])
-
-    # Plain subqueries, not a join and an aggregate: a count drops them, and a page
-    # computes them for its own rows only.
+    if figure in (Figure.OPEN, Figure.YELLOW, Figure.RED):
+        # In the staff lists' order, next deadline first (deadlines.selectors.cases): the
+        # count and the page's ids are read from the case table's list indexes alone,
+        # then the page's rows, rather than every open case joined and sorted.
+        return CaseList(keys=cases.filter(wanted[figure]).order_by(*LIST_ORDER))
+    # The case's stored earliest running due and warning moments (kept by deadlines'
+    # triggers), the names case_colour reads.
     listed = (
         cases.filter(wanted[figure])
         .select_related("department", "handler")
-        .annotate(next_due=first("due_at"), first_warning=first("warn_at"))
+        .annotate(next_due=F("next_due_at"), first_warning=F("first_warn_at"))
     )
-    if figure in (Figure.OPEN, Figure.YELLOW, Figure.RED):
-        return listed.order_by(F("next_due").asc(nulls_last=True), "-opened_at", "-id")
     if figure in (Figure.COMPLETED, Figure.ON_TIME, Figure.LATE, Figure.RATED):
         return listed.order_by("-closed_at", "-id")
     if figure in callback.CALLBACK_FIGURES:

@@ -33,6 +33,15 @@ RECENT_DAYS = 35
 # Days far apart are recomputed in separate statements, each reading its own span;
 # beyond this many spans, one statement over the whole range reads less.
 MOST_SPANS = 8
+# When the days to recompute are more than this share of the days from the first of them
+# to today, every day of that range is recomputed, as a full rebuild does: one statement
+# over the range with no list of days to test each row against, never slower than the
+# rebuild itself (over so many days, the statements read the whole range anyway).
+FULL_SHARE = 0.5
+# When more cases than this changed since the last run (an import, a mass update),
+# every day is recomputed without first listing their days: listing them reads the
+# changed cases, all of them at worst, before the rebuild would read them again.
+FULL_AFTER_CASES = 20_000
 
 
 def _decided(alias: str = "k") -> str:
@@ -40,7 +49,10 @@ def _decided(alias: str = "k") -> str:
     return sql.least(f"{alias}.stopped_at", f"{alias}.due_at")
 
 
-def _day_sql() -> str:
+def _day_sql(*, every_day: bool) -> str:
+    """The statement that inserts the figures of the days of a span; ``every_day``: all
+    the days between its first and last (the rows read are then the span's, no list of
+    days to test them against)."""
     case, clock = Case._meta.db_table, Clock._meta.db_table
     opened, closed = sql.local_date("c.opened_at"), sql.local_date("c.closed_at")
     cal_lo = sql.date_param("cal_lo")
@@ -83,7 +95,7 @@ def _day_sql() -> str:
     SELECT day, department_id, service_item_code, matter_kind, sum(opened), sum(completed),
            sum(on_time), sum(days), sum(rated), sum(rating), sum(feedback),
            sum(feedback_on_time)
-    FROM src WHERE {sql.any_of("day", "days")}
+    FROM src {"" if every_day else f"WHERE {sql.any_of('day', 'days')}"}
     GROUP BY day, department_id, service_item_code, matter_kind
     """
 
@@ -111,11 +123,19 @@ def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
     if not wanted:
         return 0
     calendar = calendar_snapshot()
+    every_day = (wanted[-1] - wanted[0]).days + 1 == len(wanted)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {DailyFigures._meta.db_table} WHERE {sql.any_of('day', 'days')}",
-            sql.params({"days": wanted}),
-        )
+        if every_day:
+            cursor.execute(
+                f"DELETE FROM {DailyFigures._meta.db_table}"
+                " WHERE day >= %(first)s AND day <= %(last)s",
+                sql.params({"first": wanted[0], "last": wanted[-1]}),
+            )
+        else:
+            cursor.execute(
+                f"DELETE FROM {DailyFigures._meta.db_table} WHERE {sql.any_of('day', 'days')}",
+                sql.params({"days": wanted}),
+            )
         for first, last in _spans(wanted):
             # cum[i] = working days in (cal_lo, cal_lo + i], from deadlines' calendar: SQL
             # subtracts two entries as WorkCalendar.working_days_between does.
@@ -126,7 +146,7 @@ def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
                 for i in range((cal_hi - cal_lo).days + 1)
             ]
             cursor.execute(
-                _day_sql(),
+                _day_sql(every_day=every_day or (last - first).days + 1 == len(wanted)),
                 sql.params(
                     {
                         "days": [d for d in wanted if first <= d <= last],
@@ -155,17 +175,31 @@ def _all_days(today: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((today - start).days + 1)]
 
 
-def _days_of_changed_cases(since: datetime) -> set[date]:
+def _days_of_changed_cases(since: datetime) -> set[date] | None:
     """The days whose figures a case changed since then can have moved: when it was
-    opened and when it was closed (a rating counts on the day of the close)."""
-    days: set[date] = set()
-    for opened, closed in Case.objects.filter(updated_at__gte=since).values_list(
-        "opened_at", "closed_at"
-    ):
-        days.add(timezone.localtime(opened).date())
-        if closed is not None:
-            days.add(timezone.localtime(closed).date())
-    return days
+    opened and when it was closed (a rating counts on the day of the close). None when
+    more than FULL_AFTER_CASES cases changed: every day, then."""
+    case = Case._meta.db_table
+    with connection.cursor() as cursor:
+        # Counted no further than the limit, on the index of updated_at (case_updated).
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {case} WHERE updated_at >= %s LIMIT %s) AS c",
+            [connection.ops.adapt_datetimefield_value(since), FULL_AFTER_CASES + 1],
+        )
+        if cursor.fetchone()[0] > FULL_AFTER_CASES:
+            return None
+        # The distinct days, in SQL: as many rows as days, however many cases changed.
+        cursor.execute(
+            f"""
+            SELECT {sql.local_date("c.opened_at")} FROM {case} AS c
+            WHERE c.updated_at >= %(since)s
+            UNION
+            SELECT {sql.local_date("c.closed_at")} FROM {case} AS c
+            WHERE c.updated_at >= %(since)s AND c.closed_at IS NOT NULL
+            """,
+            sql.params({"since": since, "tz": settings.TIME_ZONE}),
+        )
+        return {sql.as_date(day) for (day,) in cursor.fetchall()}  # type: ignore[misc]
 
 
 @transaction.atomic
@@ -183,7 +217,11 @@ def figures_refresh(*, now: datetime, full: bool = False) -> int:
     else:
         days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
         # A little overlap: a case saved during the last run is looked at again.
-        days += _days_of_changed_cases(state.refreshed_at - timedelta(minutes=1))
+        changed = _days_of_changed_cases(state.refreshed_at - timedelta(minutes=1))
+        days += _all_days(today) if changed is None else changed
+        first = min(days)
+        if len(set(days)) > FULL_SHARE * ((today - first).days + 1):
+            days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
     count = figures_recompute(days=days, now=now)
     state.refreshed_at, state.days = now, count
     state.save()

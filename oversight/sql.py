@@ -118,32 +118,6 @@ def greatest(first: str, second: str) -> str:
     return f"greatest({first}, {second})"
 
 
-def bool_or(condition: str) -> str:
-    """Whether the condition holds for any row of the group (aggregate)."""
-    if _sqlite():
-        return f"max({condition})"
-    return f"bool_or({condition})"
-
-
-def materialized() -> str:
-    """Keep a common table expression apart from the query using it (PostgreSQL)."""
-    return "" if _sqlite() else "MATERIALIZED"
-
-
-def week_start(day: str) -> str:
-    """The Monday of a date's week."""
-    if _sqlite():
-        # 'weekday 0': the Sunday on or after it, the last day of a Monday-start week.
-        return f"date({day}, 'weekday 0', '-6 days')"
-    return f"date_trunc('week', {day})::date"
-
-
-def month_start(day: str) -> str:
-    if _sqlite():
-        return f"date({day}, 'start of month')"
-    return f"date_trunc('month', {day})::date"
-
-
 def as_date(value: Any) -> date | None:
     """A date read back from raw SQL (SQLite returns its text)."""
     if isinstance(value, str):

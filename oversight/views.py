@@ -349,7 +349,7 @@ def cases(request: HttpRequest) -> HttpResponse:
         )
     figure = form.cleaned_data["figure"]
     filters = form.filters(department_id=scope.own_id)
-    rows = case_list_for_figure(
+    rows: Any = case_list_for_figure(  # a queryset, or the open lists' CaseList
         figure=figure, filters=filters, now=now, department_ids=scope.department_ids
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import rules
 from django.contrib import messages
@@ -45,6 +45,7 @@ from sanctions.models import (
     ViolationState,
 )
 from sanctions.selectors import (
+    PickedThenJoined,
     award_eligibility_year,
     decision_counted_records,
     decision_get,
@@ -381,7 +382,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     if "state" not in request.GET:
         filters = {**filters, "state": forms.OPEN}
-    page = Paginator(violation_rows(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The paginator only counts and slices; its stubs ask for a whole sequence.
+    rows = cast(Any, PickedThenJoined(violation_rows(filters)))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

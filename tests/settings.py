@@ -38,4 +38,8 @@ API_CLIENT_CACHE_SECONDS = 0
 # TRUNCATE trigger lets this connection through (accountability.history,
 # ALLOW_TRUNCATE_SETTING), and no other (tests/accountability/test_db_roles.py).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"]["OPTIONS"]["options"] = "-c accountability.allow_history_truncate=on"  # noqa: F405
+    # Added to the portal's own connection options (no JIT: accountability.env).
+    _options = DATABASES["default"]["OPTIONS"]  # noqa: F405
+    _options["options"] = (
+        f"{_options.get('options', '')} -c accountability.allow_history_truncate=on".strip()
+    )

@@ -2,6 +2,7 @@
 
 from deadlines.models.cases import (
     ENDED_STATES,
+    OPEN_STATES,
     WORKING_STATES,
     Case,
     CaseEvent,
@@ -49,6 +50,7 @@ from deadlines.models.working_time import (
 
 __all__ = [
     "ENDED_STATES",
+    "OPEN_STATES",
     "WORKING_STATES",
     "Breach",
     "BreachKind",

@@ -42,6 +42,9 @@ S = CaseState
 # Where no more work happens; a closed case may still be reopened by a review request or
 # a poor rating, the others are final.
 ENDED_STATES = frozenset({S.CLOSED, S.REJECTED, S.TERMINATED, S.WITHDRAWN})
+# The others, in a fixed order: a partial index's condition and the queries it serves
+# must spell the list alike for PostgreSQL to match them.
+OPEN_STATES = tuple(sorted(state.value for state in S if state not in ENDED_STATES))
 # Where the handling department works the case.
 WORKING_STATES = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 
@@ -194,6 +197,16 @@ class Case(FSMModelMixin, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    # The earliest due moment and the earliest warning moment of the case's running clocks
+    # (deadlines.selectors.clocks.running_clocks), kept by the database itself: triggers on
+    # the clock table (migration 0018) recompute them whenever a clock's due or warning
+    # moment, stop or case changes, whichever code wrote it, and a trigger on this table
+    # puts back the truth if a save writes a stale copy. Lists sort and colour by them
+    # without touching the clocks (deadlines.selectors.clocks.case_colour).
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
+    first_warn_at = models.DateTimeField(
+        _("first warning moment"), null=True, blank=True, editable=False
+    )
 
     # Set by case_open for the receipt; never stored (only its digest is).
     lookup_secret: str = ""
@@ -203,10 +216,56 @@ class Case(FSMModelMixin, models.Model):
         verbose_name_plural = _("cases")
         ordering: ClassVar = ["-opened_at", "-id"]
         indexes: ClassVar = [
-            models.Index(fields=["department", "state"], name="case_department_state"),
+            # The lists (deadlines.selectors.cases): a department's cases, of one state or
+            # all, and a person's as handler or first responder, in list order (next
+            # deadline first, without one last, then newest), so that a page, however
+            # deep, and the count are read from the index alone (on PostgreSQL, with the
+            # columns the filters test included) rather than sorted from the table.
+            models.Index(
+                fields=["department", "next_due_at", "-opened_at", "-id"],
+                name="case_department_listed",
+                include=["state", "first_warn_at"],
+            ),
+            models.Index(
+                fields=["department", "state", "next_due_at", "-opened_at", "-id"],
+                name="case_department_state_listed",
+                include=["first_warn_at"],
+            ),
+            models.Index(
+                fields=["handler", "next_due_at", "-opened_at", "-id"],
+                name="case_handler_listed",
+                include=["state", "first_warn_at"],
+            ),
+            models.Index(
+                fields=["first_responder", "next_due_at", "-opened_at", "-id"],
+                name="case_first_responder_listed",
+                include=["state", "first_warn_at", "handler", "supervisor", "leader"],
+            ),
             models.Index(fields=["handler", "state"], name="case_handler_state"),
             models.Index(fields=["first_responder", "state"], name="case_first_responder_state"),
             models.Index(fields=["updated_at", "id"], name="case_updated"),
+            # A citizen's earlier contacts, latest first (intake.selectors.earlier_contacts,
+            # by phone or by water account): a few index entries, not every case
+            # (migration 0020 builds them concurrently on PostgreSQL).
+            models.Index(
+                fields=["citizen_phone", "-opened_at", "-id"], name="case_citizen_phone_latest"
+            ),
+            models.Index(
+                fields=["citizen_account", "-opened_at", "-id"],
+                name="case_citizen_account_latest",
+            ),
+            # The newest cases first: a broad search (a common word of the subject) reads
+            # its latest hits from here instead of sorting every hit
+            # (deadlines.selectors.search).
+            models.Index(fields=["-opened_at", "-id"], name="case_latest"),
+            # The dashboard's live counts (oversight.selectors): open, at-risk and overdue
+            # cases per department and service item, read from this index alone.
+            models.Index(
+                fields=["department", "service_item_code", "matter_kind"],
+                include=["next_due_at", "first_warn_at"],
+                condition=Q(state__in=OPEN_STATES),
+                name="case_open_figures",
+            ),
         ]
         constraints: ClassVar = [
             models.CheckConstraint(

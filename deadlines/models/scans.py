@@ -46,8 +46,19 @@ class Breach(AppendOnlyModel):
         related_name="breaches",
         db_index=False,
     )
+    # The clock's case, copied for the readers that go by case. No foreign-key constraint
+    # in the database: the breach's checked key is its clock, and this is always that
+    # clock's own case (the scans copy c.case_id from the clock row they insert from; the
+    # extension and suspension scans take the clock from the case), whose key to the case
+    # is checked on the clock; a clock never moves to another case and cases are never
+    # deleted (PROTECT). The deferred check cost the overdue scan a lookup and a row lock
+    # (a heap write) per breached case at commit (issue 24).
     case = models.ForeignKey(
-        "deadlines.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="breaches"
+        "deadlines.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="breaches",
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=BreachKind.choices)
     moment = models.DateTimeField(
@@ -204,12 +215,26 @@ class Notification(models.Model):
     # only the indexes its readers use (the constraint and the Meta indexes below, all
     # led by the recipient): the sources it points at are never deleted (PROTECT) and
     # never looked up from here, and every index costs the scans an insert per row.
+    #
+    # Nor does it carry foreign-key constraints in the database (db_constraint=False on
+    # each key below): a notification is derived, never a record, and each key is right
+    # by construction. The scans insert it with INSERT … SELECT from the very rows it
+    # points at (the clock they lock and mark, the breach or reminder notice inserted in
+    # the same transaction, the case and the users read through those rows' own checked
+    # keys); a hand-over's is built in the caller's transaction from the event it has
+    # just recorded, on the case it holds locked, for users it has just read. Cases,
+    # clocks, events, breaches and reminder notices are never deleted (append-only, all
+    # PROTECTed), nor are users (accounts are deactivated), and Django still applies
+    # on_delete (PROTECT, CASCADE) to any deletion through the ORM. The deferred checks
+    # were up to half of each scan (issue 24): four lookups and row locks per row, at
+    # commit, for a guarantee the statement already gives.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
         db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
     case = models.ForeignKey(
@@ -218,6 +243,7 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     # A scan's notification is about a clock; a hand-over's is about the case event that
     # handed the work over (and has no clock).
@@ -229,6 +255,7 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     event = models.ForeignKey(
         "deadlines.CaseEvent",
@@ -238,6 +265,7 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     breach = models.ForeignKey(
         Breach,
@@ -247,6 +275,7 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     reminder = models.ForeignKey(
         Reminder,
@@ -256,6 +285,7 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     # The deadline the notification is about: the due moment a yellow card warns of (as
     # it stood then), the deadline missed, the moment the citizen was to be told by; for

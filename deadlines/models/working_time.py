@@ -360,8 +360,18 @@ class Clock(models.Model):
         related_name="clocks",
     )
     kind = models.CharField(_("clock"), max_length=40, choices=ClockKind.choices)
+    # No index on the policy, the department or the responsible person: no reader looks
+    # clocks up by them (the readers go by case, by the running-clock index or by the
+    # scans' work lists, Meta.indexes), and the scans' marking UPDATE cannot be HOT (it
+    # changes a column of the work lists' predicates), so every index costs it one
+    # insert per clock marked (issue 24). Only deleting a policy, a department or a
+    # user would look for their clocks, and none is ever deleted (retired, deactivated).
     policy = models.ForeignKey(
-        TimeLimitPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="clocks"
+        TimeLimitPolicy,
+        verbose_name=_("policy"),
+        on_delete=models.PROTECT,
+        related_name="clocks",
+        db_index=False,
     )
     department = models.ForeignKey(
         "accountability.Department",
@@ -369,6 +379,7 @@ class Clock(models.Model):
         on_delete=models.PROTECT,
         related_name="clocks",
         help_text=_("Whose business hours count."),
+        db_index=False,
     )
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -378,6 +389,7 @@ class Clock(models.Model):
         on_delete=models.PROTECT,
         related_name="clocks",
         help_text=_("Who must act before the deadline; empty: the department's head."),
+        db_index=False,
     )
     # A leader's instruction (呈办) sets its own limit; otherwise the policy's applies.
     amount = models.PositiveIntegerField(
@@ -428,6 +440,14 @@ class Clock(models.Model):
                     due_at__isnull=False,
                     due_is_provisional=False,
                 ),
+            ),
+            # The dashboard's callback figures (intake.selectors_callback): the follow-up
+            # clocks started in a period. Partial, so no other clock's write keeps it.
+            models.Index(
+                fields=["started_at"],
+                include=["case"],
+                condition=Q(kind="follow_up"),
+                name="clock_follow_up_started",
             ),
         ]
         constraints: ClassVar = [

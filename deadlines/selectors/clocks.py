@@ -10,8 +10,10 @@ notifications and the API cannot draw the line at different instants.
 
 A case's colour is its worst running clock's. Since a clock is red once its due moment
 has passed and yellow from its warning moment, that is the colour of the case's earliest
-running due moment with its earliest running warning moment (``case_colour``): lists
-read it from two annotations of their one query.
+running due moment with its earliest running warning moment (``case_colour``). The case
+stores both (``Case.next_due_at``, ``Case.first_warn_at``, kept by database triggers), so
+the lists and their filters read the same table of cards on the case row
+(``cases_of_colour``) without touching the clocks.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def clock_colour(
 def case_colour(case: Any, now: datetime) -> Colour | None:
     """A case's colour (its worst running clock's) at `now`, for a case from a list that
     annotates the earliest due moment (``next_due``) and the earliest warning moment
-    (``first_warning``) of its running clocks (``running_clocks``); None when no clock of
+    (``first_warning``) of its running clocks (``running_clocks``; the case lists alias
+    the stored ``Case.next_due_at`` and ``Case.first_warn_at``); None when no clock of
     the case runs with a due moment."""
     if case.next_due is None:
         return None
@@ -112,10 +115,22 @@ def clocks_of_colour(colour: Colour, now: datetime, *, through: str = "") -> Q:
     return where
 
 
+# The case's stored moments standing for its running clocks' earliest ones in CARDS.
+CASE_MOMENTS = {"due_at": "next_due_at", "warn_at": "first_warn_at"}
+
+
 def cases_of_colour(colour: Colour, now: datetime, **clocks: Any) -> Q:
     """Cases that are `colour` (red or yellow) at `now`, as ``case_colour`` says: red
     with a red running clock, yellow with a yellow one and no red one. `clocks` narrows
-    the clocks that count (``kind__in=…``)."""
+    the clocks that count (``kind__in=…``).
+
+    Over all of a case's clocks this is CARDS read on the case's stored earliest moments
+    (an index range on the case table); a narrower set of clocks asks the clocks."""
+    if not clocks:
+        where = Q(next_due_at__isnull=False)
+        for field, lookup in CARDS[colour]:
+            where &= Q(**{f"{CASE_MOMENTS[field]}__{lookup}": now})
+        return where
 
     def having(card: Colour) -> Exists:
         return Exists(

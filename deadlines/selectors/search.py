@@ -15,22 +15,27 @@ found by its number and subject only: a hit on its identity would tell who compl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     ExpressionWrapper,
+    F,
     Field,
-    OuterRef,
+    Func,
     Q,
     QuerySet,
     Subquery,
 )
 
-from deadlines.models import Case, Clock
-from deadlines.rules import complainant_visible_q, viewable_cases_q
-from deadlines.selectors.clocks import running_clocks
+from accountability.models import Department
+from accountability.rules import is_inspection_office, is_leadership
+from deadlines.models import Case
+from deadlines.rules import _department_id, complainant_visible_q, viewable_cases_q
 
 # A case number anywhere in the text: a receipt line carries it with the lookup secret
 # ("2026-000123 K7Q2-9XPM"); the secret is never searched (only its digest is stored).
@@ -38,6 +43,14 @@ CASE_NUMBER_IN_TEXT = re.compile(r"(?<!\d)\d{4}-\d{6,}(?!\d)")
 # Below this length pg_trgm has no trigram to look up: equal-or-prefix instead.
 SUBSTRING_FROM = 3
 MAX_QUERY = 100
+# A search that finds more is too broad to page through: the page shows the latest this
+# many and asks for more words, and counting stops here, so a common word of the subject
+# costs what a rare name does (issue 24; the latest-first index of Case.Meta.indexes
+# reads the newest hits without sorting them all).
+COUNT_UP_TO = 1000
+# A broad search's pages up to this many hits deep are read from the latest-first index
+# (SearchHits.__getitem__).
+WALK_UP_TO = 50
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,41 @@ def search_filter(user: Any, text: str) -> Q | None:
     return found
 
 
+class _AnyOf(Func):
+    """`(column = ANY(ARRAY(subquery)))` (PostgreSQL; the subquery compiles with its own
+    parentheses): unlike `IN (subquery)`, a condition PostgreSQL reads from the column's
+    index, so that it can join a BitmapOr."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def _scope_from_indexes(user: Any) -> Q | None:
+    """viewable_cases_q over the case's own indexed columns only (the department a user
+    heads as an array read first, not a join), for PostgreSQL to intersect with the
+    search's index hits before it reads a case: a handler's 2-character name matches 10k
+    cases among a million, a few hundred of them theirs. None where the user sees every
+    case, or off PostgreSQL. The same cases as viewable_cases_q, which the search keeps
+    (tests/deadlines/test_search.py compares the two)."""
+    if connection.vendor != "postgresql" or not user.is_authenticated:
+        return None
+    if is_leadership(user) or is_inspection_office(user):
+        return None
+    headed = Department.objects.filter(head=user.pk).order_by().values("pk")
+    scope = (
+        Q(first_responder=user.pk)
+        | Q(handler=user.pk)
+        | Q(_AnyOf(F("department"), Subquery(headed)))
+        | Q(supervisor=user.pk)
+        | Q(leader=user.pk)
+    )
+    department_id = _department_id(user)
+    if department_id is not None:
+        scope |= Q(department=department_id)
+    return scope
+
+
 def case_search(*, user: Any, text: str) -> QuerySet[Case]:
     """The cases the user may see that the text finds, newest first, each annotated with
     which fields matched (matched_<field>) for the page to say why and with its next
@@ -120,26 +168,99 @@ def case_search(*, user: Any, text: str) -> QuerySet[Case]:
     found = search_filter(user, text)
     if found is None:
         return Case.objects.none()
-    running = Clock.objects.filter(running_clocks(), case=OuterRef("pk"))
     reasons = {
         _matched_name(name): ExpressionWrapper(field_matches, output_field=BooleanField())
         for name, field_matches in matches.items()
     }
+    cases = Case.objects.filter(viewable_cases_q(user))
+    scope = _scope_from_indexes(user)
+    if scope is not None:
+        cases = cases.filter(scope)
     return (
-        Case.objects.filter(viewable_cases_q(user))
-        .filter(found)
+        cases.filter(found)
         .select_related("department", "handler")
         .annotate(
             **reasons,
-            # Per row shown, not an aggregate over every match: a broad search (a common
-            # word of the subject) sorts and pages without grouping all its hits.
-            next_due=Subquery(running.order_by("due_at").values("due_at")[:1]),
-            first_warning=Subquery(
-                running.filter(warn_at__isnull=False).order_by("warn_at").values("warn_at")[:1]
-            ),
+            # The case's stored earliest moments of its running clocks (kept by the
+            # database, deadlines migration 0018): no lookup of the clocks per row.
+            next_due=F("next_due_at"),
+            first_warning=F("first_warn_at"),
         )
         .order_by("-opened_at", "-id")
     )
+
+
+@contextmanager
+def _planned_for_its_words(*, broad: bool = False) -> Iterator[None]:
+    """Inside the block no statement is prepared (psycopg's prepare_threshold, see
+    accountability.env): PostgreSQL plans each search for its own words. A prepared
+    search gets a generic plan after five runs, made for no words in particular, which
+    reads the latest-first index to its end for a rare name (2.5 s at a million cases
+    instead of 0.1 s). A ``broad`` search (more hits than the cap) is planned without
+    bitmap scans: see SearchHits.__getitem__."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from psycopg.pq import TransactionStatus
+
+    connection.ensure_connection()
+    driver = connection.connection
+    threshold = driver.prepare_threshold
+    driver.prepare_threshold = None
+    if broad:
+        driver.execute("SET enable_bitmapscan = off")
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold
+        # A failed statement's transaction undoes the SET itself when it rolls back, and
+        # takes no other statement until then.
+        if broad and driver.info.transaction_status != TransactionStatus.INERROR:
+            driver.execute("RESET enable_bitmapscan")
+
+
+class SearchHits:
+    """A search's hits for a paginator: counted up to COUNT_UP_TO (``more`` says whether
+    there were more), a page sliced from the hits in their order. Two queries a page, as
+    the queryset itself would take, each planned for the words searched."""
+
+    ordered = True
+
+    def __init__(self, hits: QuerySet[Case]) -> None:
+        self.hits = hits
+        self._counted: int | None = None
+
+    def _up_to(self) -> int:
+        if self._counted is None:
+            with _planned_for_its_words():
+                self._counted = self.hits[: COUNT_UP_TO + 1].count()
+        return self._counted
+
+    def count(self) -> int:
+        return min(self._up_to(), COUNT_UP_TO)
+
+    @property
+    def more(self) -> bool:
+        return self._up_to() > COUNT_UP_TO
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Case]:
+        # More hits than the cap (counted first, as the paginator does): at least one
+        # case in a thousand matches, so the latest-first index reaches the first pages'
+        # hits within some 25k entries for a page of 25 (30 ms at a million cases), while
+        # PostgreSQL, estimating a user's scope and the words independently, may read and
+        # sort every hit (a handler's 10k namesakes: 90 ms; 10 ms by the index). A deeper
+        # page would walk further than that: it is read as before.
+        broad = (
+            self._counted is not None
+            and self._counted > COUNT_UP_TO
+            and index.stop is not None
+            and index.stop <= WALK_UP_TO
+        )
+        with _planned_for_its_words(broad=broad):
+            return list(self.hits[index])
 
 
 def match_reasons(case: Case) -> list[str]:

@@ -646,13 +646,17 @@ def suspensions_flag_untold(
 # -- everything -----------------------------------------------------------------------------------
 
 
+# Every scan, in the order a day runs them (bench/scan.py times each).
+SCANS: dict[str, Callable[..., ScanResult]] = {
+    "warnings": clocks_warn_due,
+    "breaches": clocks_breach_due,
+    "reminders": reminders_issue_due,
+    "extensions": extensions_flag_untold,
+    "suspensions": suspensions_flag_untold,
+}
+
+
 def scans_run_all(*, now: datetime | None = None) -> dict[str, ScanResult]:
     """Every scan once, in the order a day runs them (bench/scan.py, demo)."""
     now = now or timezone.now()
-    return {
-        "warnings": clocks_warn_due(now=now),
-        "breaches": clocks_breach_due(now=now),
-        "reminders": reminders_issue_due(now=now),
-        "extensions": extensions_flag_untold(now=now),
-        "suspensions": suspensions_flag_untold(now=now),
-    }
+    return {name: scan(now=now) for name, scan in SCANS.items()}

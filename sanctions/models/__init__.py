@@ -13,6 +13,7 @@ from sanctions.models.decisions import (
     SanctionNotificationKind,
     WarningNoticeSequence,
 )
+from sanctions.models.ingest import RaiseWatermark
 from sanctions.models.kinds import (
     LEADERSHIP_FAMILIES,
     SELF_CRITICISM_KINDS,
@@ -54,6 +55,7 @@ __all__ = [
     "DecisionState",
     "DismissalReason",
     "FiringWithdrawal",
+    "RaiseWatermark",
     "Responsibility",
     "ResponsibilityKind",
     "Review",

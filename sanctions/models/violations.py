@@ -329,6 +329,15 @@ class Violation(FSMModelMixin, models.Model):
         ]
         indexes: ClassVar = [
             models.Index(fields=["state", "raised_at"], name="violation_queue"),
+            # The queue's pages in its order (sanctions.selectors.PickedThenJoined): the
+            # violations to review, and all of them, oldest raised first, read from the
+            # index down to the page asked for rather than sorted.
+            models.Index(
+                fields=["raised_at", "id"],
+                name="violation_to_review",
+                condition=Q(state__in=[ViolationState.RAISED, ViolationState.UNDER_REVIEW]),
+            ),
+            models.Index(fields=["raised_at", "id"], name="violation_raised"),
             models.Index(fields=["staff", "state", "occurred_at"], name="violation_staff"),
             models.Index(
                 fields=["department", "state", "occurred_at"], name="violation_department"

@@ -52,6 +52,17 @@ def test_it_uses_postgresql_with_persistent_connections_and_prepared_statements(
     assert "pool" not in config["OPTIONS"]
     assert config["OPTIONS"]["server_side_binding"] is True
     assert config["OPTIONS"]["prepare_threshold"] == 5
+    assert config["OPTIONS"]["options"] == "-c jit=off"
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_the_portals_postgresql_connection_runs_without_jit() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,16 @@ and an inspector, the default policies and the official calendar."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from accountability.models import Department
@@ -19,6 +24,19 @@ from deadlines.services.policies import policies_load
 from tests.factories import DepartmentFactory, StaffFactory, UserFactory
 
 POLICIES = Path(settings.BASE_DIR) / "fixtures" / "time_limit_policies.json"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A moment of 2026 in Beijing time."""
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@contextmanager
+def at(moment: datetime) -> Iterator[None]:
+    """Time frozen at the moment."""
+    with time_machine.travel(moment, tick=False):
+        yield
 
 
 @dataclass

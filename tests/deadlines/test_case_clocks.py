@@ -13,11 +13,9 @@ the calendar facts they rely on are checked in the first test. Calendar (2026):
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -71,25 +69,14 @@ from deadlines.services.cases import (
 )
 from deadlines.services.clocks import clock_due
 from deadlines.services.scans import extensions_flag_untold
-from tests.deadlines.conftest import Cast, open_case
+from tests.deadlines.conftest import Cast, at, local, open_case
 from tests.factories import CaseFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 K = ClockKind
 A = FeedbackEntry.Audience
 W = FeedbackEntry.Channel
-
-
-def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-@contextmanager
-def at(moment: datetime) -> Iterator[None]:
-    with time_machine.travel(moment, tick=False):
-        yield
 
 
 def fresh(case: Case) -> Case:

@@ -263,3 +263,116 @@ def test_the_registration_page_asks_for_earlier_contacts_as_the_clerk_types(cast
     assert 'addEventListener("input"' in code  # as the clerk types, not only on leaving
     assert "setTimeout(refresh, PAUSE_MS)" in code
     assert "clearTimeout(timer)" in code
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: psycopg's")
+def test_postgresql_plans_each_search_for_its_words_never_a_prepared_generic_plan(
+    cast: Cast,
+) -> None:
+    from deadlines.selectors.search import SearchHits, case_search
+
+    open_case(cast, citizen_name="王小明")
+    # More runs of the same search statement than psycopg's prepare_threshold (5): a
+    # prepared statement would get PostgreSQL's generic plan, made for no words at all.
+    for _ in range(8):
+        hits = SearchHits(case_search(user=cast.inspector, text="王小明"))
+        assert hits.count() == 1
+        assert len(hits[:25]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%citizen_name%"],
+        )
+        assert cursor.fetchone()[0] == 0
+    assert connection.connection.prepare_threshold == 5  # left as it was
+
+
+def test_a_broad_search_counts_up_to_its_cap_and_says_there_are_more(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deadlines.selectors import search
+
+    monkeypatch.setattr(search, "COUNT_UP_TO", 3)
+    for _ in range(4):
+        open_case(cast, citizen_name="孙八")
+    page = signed_in(cast.inspector).get(reverse("deadlines:search"), {"q": "孙八"})
+    assert page.context["more"] is True
+    assert page.context["page"].paginator.count == 3
+    assert "超过 3 件" in page.content.decode()
+    open_case(cast, citizen_name="周九")
+    single = signed_in(cast.inspector).get(reverse("deadlines:search"), {"q": "周九"})
+    assert single.context["more"] is False
+    assert single.context["page"].paginator.count == 1
+
+
+@pytest.mark.parametrize("url_name", ["deadlines:my_cases", "deadlines:department_cases"])
+def test_a_lists_search_counts_up_to_the_cap_and_says_there_are_more(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, url_name: str
+) -> None:
+    from deadlines.selectors import cases
+
+    monkeypatch.setattr(cases, "COUNT_UP_TO", 3)
+    numbers = {open_case(cast, citizen_name="孙八").number for _ in range(4)}
+    client = signed_in(cast.desk)  # the first responder of every case, in their department
+    page = client.get(reverse(url_name), {"q": "孙八", "state": ""})
+    assert page.context["more"] is True
+    assert page.context["page"].paginator.count == 3
+    assert len({case.number for case, _colour in page.context["rows"]} & numbers) == 3
+    assert "超过 3 件" in page.content.decode()
+    # Without a search every case is counted, however many.
+    everything = client.get(reverse(url_name), {"state": ""})
+    assert everything.context["more"] is False
+    assert everything.context["page"].paginator.count == 4
+
+
+# -- the search's scope read from the case's indexes (issue 24) ------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="`= ANY(ARRAY(…))`: PostgreSQL's")
+def test_the_scope_the_search_reads_from_indexes_is_the_cases_the_user_may_see(
+    cast: Cast,
+) -> None:
+    from deadlines.selectors.search import _scope_from_indexes
+
+    # The outsider heads the network department without belonging to it: the cases of a
+    # department one heads come through its head, not through one's own department.
+    cast.network.head = cast.outsider
+    cast.network.save()
+    in_service = open_case(cast)
+    case_accept(actor=cast.head, case=open_case(cast), handler=cast.handler)
+    open_case(cast, department=cast.network)
+    supervised = open_case(cast, department=cast.network)
+    escalated = open_case(cast, department=cast.network)
+    Case.objects.filter(pk=supervised.pk).update(supervisor=cast.desk)
+    Case.objects.filter(pk=escalated.pk).update(leader=cast.handler)
+    Case.objects.filter(pk=in_service.pk).update(first_responder=cast.network_head)
+    for user in (
+        cast.desk,
+        cast.handler,
+        cast.head,
+        cast.network_head,
+        cast.network_handler,
+        cast.outsider,
+    ):
+        scope = _scope_from_indexes(user)
+        assert scope is not None, user
+        assert set(Case.objects.filter(scope)) == set(Case.objects.filter(viewable_cases_q(user)))
+    # Who sees every case needs no scope.
+    assert _scope_from_indexes(cast.leader) is None
+    assert _scope_from_indexes(cast.inspector) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner settings: PostgreSQL's")
+def test_a_broad_search_reads_its_page_in_order_and_leaves_the_planner_as_it_was(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deadlines.selectors import search
+
+    monkeypatch.setattr(search, "COUNT_UP_TO", 3)
+    cases = [open_case(cast, citizen_name="孙八") for _ in range(5)]
+    hits = search.SearchHits(search.case_search(user=cast.handler, text="孙八"))
+    assert hits.more is True
+    assert [case.pk for case in hits[:2]] == [case.pk for case in reversed(cases)][:2]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"

@@ -7,15 +7,11 @@ grade corrected once (误评)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
@@ -56,22 +52,10 @@ from intake.services.callback import (
     rating_link_issue,
     rating_review,
 )
-from tests.deadlines.conftest import Cast, open_case
+from tests.deadlines.conftest import Cast, at, local, open_case
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-@contextmanager
-def at(moment: datetime) -> Iterator[None]:
-    with time_machine.travel(moment, tick=False):
-        yield
 
 
 def fresh(case: Case) -> Case:
