@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scan import organisation  # noqa: E402
-from bench.support import bench_url, bulk_load, recreate_database, setup_django  # noqa: E402
+from bench.support import bulk_load, open_database  # noqa: E402
 
 BENCH_DB = "accountability_bench_violations"
 
@@ -175,14 +175,10 @@ def main() -> None:
     if args.new < 1 or args.older < 0 or 2 * args.new + args.older > args.cases:
         parser.error("need 1 <= new, 0 <= older and 2 * new + older <= cases")
 
-    url, maintenance = bench_url(BENCH_DB)
     began = time.perf_counter()
-    recreate_database(BENCH_DB, maintenance)
-    setup_django(url)
-    from django.core.management import call_command
+    open_database(BENCH_DB, reuse=False, holds_data=lambda: False)
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     print(f"database {BENCH_DB} created and migrated in {time.perf_counter() - began:.1f} s")
     now = timezone.now().replace(microsecond=0)
     began = time.perf_counter()
