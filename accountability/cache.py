@@ -6,6 +6,11 @@ Django builds a new ``redis.Redis`` for every cache call, and building one fills
 table of response callbacks (about 0.2 ms, twice per API request for throttling). A
 client holds no connection of its own and is safe to share, so one per pool serves.
 
+Counting, which every API request does, goes further: each thread of a process keeps a
+connection of its own for it and sends the counter's two commands on it directly.
+redis-py's command path (taking a connection from the pool and checking it, retries,
+metrics) cost three times the round trip itself (bench/api.py).
+
 The cache holds only counters of throttling (the API's rate, the public status page's
 failed tries): losing them for a while is better than refusing citizens and client
 systems. When Redis does not answer, each process counts on its own (a limit then holds
@@ -16,6 +21,8 @@ after ``REDIS_RETRY_S``, so that a dead Redis does not cost every request a time
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from typing import Any
 
@@ -23,6 +30,8 @@ from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.connection import AbstractConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -47,31 +56,55 @@ class _ReusedClientCacheClient(RedisCacheClient):
         return client
 
 
-_COUNT_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
-"""
-
-
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusedClientCacheClient
-        self._count_script: Any = None  # redis-py's Script, registered on first use
+        # Each thread's connection for counting (see count) and the process it was made
+        # in: a worker forked after a count must not share its parent's socket.
+        self._counting = threading.local()
         # Until when (time.monotonic()) counts stay in the process: Redis did not answer.
         self.unavailable_until = 0.0
 
+    def _counting_connection(self) -> AbstractConnection:
+        made: tuple[int, AbstractConnection] | None = getattr(self._counting, "made", None)
+        pid = os.getpid()
+        if made is None or made[0] != pid:
+            backend: Any = self  # the stubs omit RedisCache._cache, Django's client wrapper
+            # The write pool's settings (server, database, timeouts) in a connection of
+            # this thread's own, which connects on first use and again after an error.
+            pool = backend._cache._get_connection_pool(True)
+            made = self._counting.made = (pid, pool.connection_class(**pool.connection_kwargs))
+        return made[1]
+
     def count(self, key: str, timeout: int) -> int:
         """Add one to the counter ``key`` and return it; a new counter expires ``timeout``
-        seconds later. One atomic command (a short Lua script): Django's incr() asks
-        EXISTS first, and add() would set the expiry in a round trip of its own."""
+        seconds later. One round trip: INCR, then EXPIRE NX (Redis 7), which
+        sets the expiry only on a counter without one, so that later counts do not extend
+        it."""
         full_key = self.make_and_validate_key(key)
-        backend: Any = self  # the stubs omit RedisCache._cache, Django's client wrapper
-        client = backend._cache.get_client(full_key, write=True)
-        if self._count_script is None:
-            self._count_script = client.register_script(_COUNT_SCRIPT)
-        return int(self._count_script(keys=[full_key], args=[timeout], client=client))
+        connection = self._counting_connection()
+        command = connection.pack_commands(
+            [("INCR", full_key), ("EXPIRE", full_key, timeout, "NX")]
+        )
+        try:
+            return self._exchange(connection, command)
+        except RedisConnectionError:
+            # A connection that Redis closed meanwhile (a restart) fails once: again on a
+            # new one. Failing twice is Redis not answering (a timeout is never retried).
+            return self._exchange(connection, command)
+
+    @staticmethod
+    def _exchange(connection: AbstractConnection, command: list[bytes]) -> int:
+        try:
+            connection.send_packed_command(command, check_health=False)
+            count = connection.read_response()
+            connection.read_response()
+        except BaseException:
+            # An answer left unread would be taken for the next count's.
+            connection.disconnect()
+            raise
+        return int(count)
 
 
 # Where a process counts while Redis does not answer.

@@ -326,6 +326,33 @@ class AppendOnlyModel(models.Model):
         super().save(*args, **kwargs)
 
 
+class HistoryEvent(AppendOnlyModel):
+    """One step in a record's history: who acted (no one: the system), what they did and
+    why, and when; the record's state before and after it are the concrete model's
+    fields (each its own states). Shared by a case's, a violation's and a sanction
+    decision's events, so that every history reads the same way."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system acted."),
+    )
+    action = models.CharField(_("action"), max_length=40)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("The audit log is append-only.")

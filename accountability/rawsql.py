@@ -5,7 +5,6 @@ SQLite alike."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import overload
 
@@ -20,8 +19,3 @@ def stored_moment(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
-
-
-def placeholders(values: Collection[object]) -> str:
-    """``%s, %s, %s`` for three values, for an ``IN (...)`` list."""
-    return ", ".join(["%s"] * len(values))

@@ -1,4 +1,4 @@
-"""The register of regulations: how a citation is shown (writes: services_regulations).
+"""The register of regulations: how a citation is shown (writes: services.regulations).
 
 A citation is shown one way everywhere (pages, printed papers, exports, API answers,
 explanations): the regulation's title in 《》 followed by the article, e.g.

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from accountability.models import (
     Absence,
     Department,
@@ -13,6 +16,18 @@ from accountability.models import (
     OrganisationProfile,
     StaffProfile,
 )
+
+
+def dispatch_department() -> Department:
+    """The dispatch centre (调度中心): where the front desk sends a matter with no other
+    owner, and who owes the outage notices others do not. One is marked by an
+    administrator; when several are, the first by code."""
+    department = Department.objects.filter(is_dispatch=True).order_by("code").first()
+    if department is None:
+        raise ValidationError(
+            _("No department is marked as dispatch; an administrator must mark one.")
+        )
+    return department
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "accountability.signin.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "accountability.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = False
-# The admin's list is accountability.admin_signin (unlocking audited), not axes' own.
+# The admin's list is accountability.admin.signin (unlocking audited), not axes' own.
 AXES_ENABLE_ADMIN = False
 # Successful sign-ins are not logged: only failures matter here.
 AXES_DISABLE_ACCESS_LOG = True

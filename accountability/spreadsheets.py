@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db.models import Field, Model
 from django.utils.functional import Promise
 from import_export import fields, resources
 
@@ -37,6 +38,13 @@ def escape_formula(value: Any) -> Any:
     ):
         return "'" + value
     return value
+
+
+def verbose_name(model: type[Model], name: str) -> Any:
+    """A column's header: the model field's translated name (never the field's own)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.verbose_name
 
 
 def escape_row(values: Any) -> list[Any]:

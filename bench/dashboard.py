@@ -249,7 +249,7 @@ def refreshes(rounds: int) -> tuple[float, float, float]:
 
     from deadlines.models import Case
     from oversight.models import FiguresRefresh
-    from oversight.services import figures_refresh
+    from oversight.services.figures import figures_refresh
 
     def timed(**kwargs: Any) -> tuple[float, int]:
         began = time.perf_counter()

@@ -328,7 +328,6 @@ def pages(cases: int) -> list[tuple[str, str, str]]:
     add("desk: earlier contacts, one-time phone", "desk0", f"{history}?phone={once_phone}")
     add("desk: earlier contacts, account", "desk0", f"{history}?account={repeat_account}")
     add("desk: earlier contacts, unknown phone", "desk0", f"{history}?phone=13000000001")
-    add("desk: search, phone", "desk0", f"{search}?q={repeat_phone}")
     add("desk: appointments", "desk0", reverse("intake:appointments"))
     add("desk: notifications", "desk0", reverse("deadlines:notifications"))
     add("desk: awaiting decision", "desk0", reverse("sanctions:awaiting"))
@@ -339,7 +338,6 @@ def pages(cases: int) -> list[tuple[str, str, str]]:
     add("handler: my cases, at risk", "handler0_0", f"{mine}?at_risk=on")
     add("handler: my cases, all states, page 300", "handler0_0", f"{mine}?state=&page=300")
     add("handler: department cases (open)", "handler0_0", dept)
-    add("handler: search, name", "handler0_0", f"{search}?q=王建国")
     add("handler: notifications", "handler0_0", reverse("deadlines:notifications"))
     add("handler: outages", "handler0_0", reverse("outages:list"))
     # A department head: every filter of the department list.
@@ -366,7 +364,6 @@ def pages(cases: int) -> list[tuple[str, str, str]]:
     add("head: department cases, at risk", "head0", f"{dept}?at_risk=on")
     add("head: department cases, complaints", "head0", f"{dept}?matter_kind=complaint")
     add("head: department cases, urgent", "head0", f"{dept}?urgency=urgent")
-    add("head: department cases, search 水压", "head0", f"{dept}?state=&q=水压不足")
     add("head: my cases (open)", "head0", mine)
     add("head: dashboard", "head0", reverse("oversight:dashboard"))
     add("head: exports", "head0", reverse("oversight:exports"))
@@ -395,19 +392,49 @@ def pages(cases: int) -> list[tuple[str, str, str]]:
     add("inspector: rejection register", "inspector", reverse("intake:rejection_register"))
     add("inspector: dashboard", "inspector", reverse("oversight:dashboard"))
     add("inspector: exports", "inspector", reverse("oversight:exports"))
-    # The header search box, as the inspection office (every case: the widest).
-    for label, text in (
-        ("case number", "2026-0012345"),
-        ("phone", repeat_phone),
-        ("phone digits", "3912345"),
-        ("account", repeat_account),
-        ("name, 3 characters", "王建国"),
-        ("name, 2 characters", "王建"),
-        ("address", "人民路123号"),
-        ("subject", "水压不足"),
-        ("subject, page 2000", "水压不足&page=2000"),
-    ):
+    # The header search box (issue 24: the daily-use search), as the inspection office
+    # (every case: the widest), and as the front desk, a handler and a head, whose scope
+    # narrows it; then a list's search filter, with a word of one subject in five.
+    searches = {
+        "case number": "2026-0012345",
+        "phone": repeat_phone,
+        "phone digits": "3912345",
+        "account": repeat_account,
+        "name, 3 characters": "王建国",
+        "name, 2 characters": "王建",
+        "address": "人民路123号",
+        "subject": "水压不足",
+        "subject, 2 characters": "水压",
+        "subject, page 2000": "水压不足&page=2000",
+    }
+    for label, text in searches.items():
         add(f"inspector: search, {label}", "inspector", f"{search}?q={text}")
+    for role, user in (("head", "head0"), ("handler", "handler0_0"), ("desk", "desk0")):
+        for label in (
+            "phone",
+            "account",
+            "name, 3 characters",
+            "name, 2 characters",
+            "subject",
+            "subject, 2 characters",
+        ):
+            add(f"{role}: search, {label}", user, f"{search}?q={searches[label]}")
+    for role, user, url in (
+        ("head", "head0", f"{dept}?state="),
+        ("head", "head0", f"{dept}?"),
+        ("handler", "handler0_0", f"{dept}?state="),
+        ("inspector", "inspector", f"{dept}?department=dept3&state="),
+        ("handler", "handler0_0", f"{mine}?state="),
+        ("desk", "desk0", f"{mine}?state="),
+    ):
+        listed = "department cases" if url.startswith(dept) else "my cases"
+        states = "all states" if "state=" in url else "open"
+        for label in ("subject", "subject, 2 characters", "name, 3 characters"):
+            add(
+                f"{role}: {listed}, {states}, search {label}",
+                user,
+                f"{url}&q={searches[label]}",
+            )
     return rows
 
 

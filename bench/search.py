@@ -143,7 +143,7 @@ def without(indexes: tuple[str, ...]) -> Iterator[None]:
 
 def timed_contacts(lookup: dict[str, str]) -> tuple[int, float]:
     """The registration page's earlier-contacts panel; seconds, best of three."""
-    from intake.selectors import earlier_contacts
+    from intake.selectors.registration import earlier_contacts
 
     best = float("inf")
     found = 0

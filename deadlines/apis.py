@@ -10,31 +10,44 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from accountability.business_dates import validate_business_date
 from accountability.models import ApiScope
 from accountability.restapi import SyncCursorPagination
 from accountability.restapi_errors import CONFLICT_EXCEPTIONS, error_responses
-from deadlines.models import Case, CaseState, Channel, MatterKind, Urgency
+from deadlines.models import (
+    Case,
+    CaseState,
+    Channel,
+    ClockKind,
+    EventAction,
+    MatterKind,
+    Urgency,
+)
 from deadlines.selectors.clocks import Colour, case_colour
 from deadlines.selectors.public import (
     PublicCase,
     PublicClock,
     case_public_get,
     case_public_list,
+    choice_label,
 )
 from deadlines.services.cases import CaseConflict
-from deadlines.templatetags.moments import deadline_text
+from deadlines.templatetags.moments import deadline_text, local_deadline_text
 
 CONFLICT_EXCEPTIONS.append(CaseConflict)
+
+_JSON = JSONRenderer()
 
 
 class DepartmentRefSerializer(serializers.Serializer):
@@ -201,17 +214,44 @@ class CaseDetailApi(generics.GenericAPIView):
     serializer_class = CaseDetailSerializer
     queryset = Case.objects.none()
 
-    def get(self, request: Request, number: str) -> Response:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """DRF's dispatch for a GET, less what a GET of this view never uses: parsers (no
+        body is read), content negotiation (one renderer, and the answer is rendered
+        here; an error's is negotiated by finalize_response as DRF does it) and
+        versioning (none). Authentication, scope, throttling, errors and the final
+        headers are DRF's own steps, in its order. Other methods take DRF's way."""
+        if request.method != "GET":
+            return super().dispatch(request, *args, **kwargs)
+        self.args, self.kwargs = args, kwargs
+        self.headers = self.default_response_headers
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        self.request = drf_request = Request(
+            request,
+            authenticators=self.get_authenticators(),
+            negotiator=self.get_content_negotiator(),
+        )
+        drf_request.version, drf_request.versioning_scheme = self.determine_version(
+            drf_request, *args, **kwargs
+        )
+        try:
+            self.perform_authentication(drf_request)
+            self.check_permissions(drf_request)
+            self.check_throttles(drf_request)
+            response = self.get(drf_request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(drf_request, response, *args, **kwargs)
+        return self.response
+
+    def get(self, request: Request, number: str) -> HttpResponse:
         try:
             case = case_public_get(number=number, now=timezone.now())
         except Case.DoesNotExist as missing:
             raise NotFound(_("No case has this number.")) from missing
-        return Response(case_detail_data(case))
-
-
-def _moment(value: datetime | None) -> str | None:
-    # As DRF's DateTimeField writes it: local time (Asia/Shanghai) in ISO 8601.
-    return None if value is None else timezone.localtime(value).isoformat()
+        # The JSON as DRF's Response would render it (the view's one renderer, with no
+        # Accept parameters to read), without the template response machinery around
+        # it, which cost more than the rendering itself.
+        return HttpResponse(_JSON.render(case_detail_data(case)), content_type=_JSON.media_type)
 
 
 def _deadline(value: datetime | None) -> str | None:
@@ -222,40 +262,55 @@ def _deadline(value: datetime | None) -> str | None:
 def case_detail_data(case: PublicCase) -> dict[str, Any]:
     """CaseDetailSerializer's output, written out by hand: client systems poll this
     endpoint, and building a serializer tree per request costs more than the queries.
-    The schema test (tests/test_api_schema.py) holds the two to the same shape."""
-    return {
-        "number": case.number,
-        "kind": case.matter_kind,
-        "state": case.state,
-        "state_display": case.state_display,
-        "channel": case.channel,
-        "urgency": case.urgency,
-        "service_item": case.service_item_code,
-        "department": {"code": case.department.code, "name": case.department.name},
-        "opened_at": _moment(case.opened_at),
-        "updated_at": _moment(case.updated_at),
-        "resolved_at": _moment(case.resolved_at),
-        "closed_at": _moment(case.closed_at),
-        "clocks": [
+    The schema test (tests/test_api_schema.py) holds the two to the same shape.
+
+    The moments are written as DRF's DateTimeField writes them, in local time (Asia/
+    Shanghai) in ISO 8601; the time zone and the language are looked up once for all of
+    them and the labels, which cost more than the rest of the answer when looked up for
+    each."""
+    zone = timezone.get_current_timezone()
+    language = get_language()
+
+    def moment(value: datetime | None) -> str | None:
+        return None if value is None else timezone.localtime(value, zone).isoformat()
+
+    clocks = []
+    for clock in case.clocks:
+        due = None if clock.due_at is None else timezone.localtime(clock.due_at, zone)
+        clocks.append(
             {
                 "kind": clock.kind,
-                "kind_display": clock.kind_display,
-                "due_at": _moment(clock.due_at),
-                "due_display": _deadline(clock.due_at),
+                "kind_display": choice_label(ClockKind, clock.kind, language),
+                "due_at": None if due is None else due.isoformat(),
+                # The human-readable twin of the machine moment: 24:00 of the last day.
+                "due_display": None if due is None else local_deadline_text(due),
                 "due_is_provisional": clock.due_is_provisional,
                 "remaining_seconds": None
                 if clock.remaining is None
                 else int(clock.remaining.total_seconds()),
                 "colour": clock.colour.value,
-                "colour_display": str(clock.colour.label),
+                "colour_display": choice_label(Colour, clock.colour, language),
             }
-            for clock in case.clocks
-        ],
+        )
+    return {
+        "number": case.number,
+        "kind": case.matter_kind,
+        "state": case.state,
+        "state_display": choice_label(CaseState, case.state, language),
+        "channel": case.channel,
+        "urgency": case.urgency,
+        "service_item": case.service_item_code,
+        "department": {"code": case.department.code, "name": case.department.name},
+        "opened_at": moment(case.opened_at),
+        "updated_at": moment(case.updated_at),
+        "resolved_at": moment(case.resolved_at),
+        "closed_at": moment(case.closed_at),
+        "clocks": clocks,
         "timeline": [
             {
-                "at": _moment(event.at),
+                "at": moment(event.at),
                 "action": event.action,
-                "action_display": event.action_display,
+                "action_display": choice_label(EventAction, event.action, language),
                 "from_state": event.from_state,
                 "to_state": event.to_state,
             }

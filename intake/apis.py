@@ -34,7 +34,7 @@ from accountability.restapi_errors import error_responses
 from deadlines.models import ENDED_STATES, Case, MatterKind, Urgency
 from deadlines.selectors.public import case_public_list
 from intake.models import ItemKind, ServiceItem
-from intake.selectors import service_item_list
+from intake.selectors.catalogue import service_item_list
 from intake.services.hotline import HotlineRequest, hotline_request_submit
 
 # -- /api/v1/service-items/ ------------------------------------------------------------------

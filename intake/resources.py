@@ -58,7 +58,7 @@ from import_export import fields, widgets
 from accountability.models import Department
 from accountability.resources import AllOrNothingResource, LookupWidget
 from intake.models import ServiceItem, ServiceItemMaterial, material_errors
-from intake.selectors import service_item_list
+from intake.selectors.catalogue import service_item_list
 from intake.services.catalogue import (
     REVISABLE_FIELDS,
     material_rows,

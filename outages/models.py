@@ -127,6 +127,16 @@ class OutageEvent(models.Model):
     def ends_at(self) -> datetime:
         return self.restored_at or self.expected_restoration_at
 
+    @property
+    def is_changeable(self) -> bool:
+        """Its figures change until the water is back or the works are called off."""
+        return self.restored_at is None and self.cancelled_at is None
+
+    def is_cancellable(self, now: datetime) -> bool:
+        """Planned works may be called off until they start, once."""
+        planned = self.kind == OutageKind.PLANNED
+        return planned and self.cancelled_at is None and self.starts_at > now
+
 
 class OutageChange(AppendOnlyModel):
     """The event's figures after each change, with who changed them and why; the first

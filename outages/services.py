@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accountability import audit
 from accountability.models import Department, Regulation
 from accountability.regulations import regulation_for_code
+from accountability.selectors import dispatch_department
 from accountability.services import require_permission
 from deadlines.models import Case, MessageKind
 from deadlines.services.messages import messages_for_outage
@@ -57,15 +58,6 @@ from outages.thresholds import (
 
 def _regulation(code: str) -> Regulation:
     return regulation_for_code(code, where=_("Outage obligations"))
-
-
-def dispatch_department() -> Department:
-    department = Department.objects.filter(is_dispatch=True).order_by("code").first()
-    if department is None:
-        raise ValidationError(
-            _("No department is marked as dispatch; an administrator must mark one.")
-        )
-    return department
 
 
 def _figures(event: OutageEvent) -> Figures:

@@ -4,7 +4,7 @@ public page of current and planned outages (no sign-in)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms as django_forms
@@ -14,13 +14,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accountability.actions import Action, Actions, add_errors
 from accountability.rules import may
 from outages import forms, services
-from outages.models import OutageEvent, OutageKind
+from outages.models import OutageEvent
 from outages.selectors import (
     outage_get,
     outage_list,
@@ -40,14 +42,8 @@ def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
 def _refuse(form: django_forms.Form, error: ValidationError | PermissionDenied) -> None:
     if isinstance(error, PermissionDenied):
         form.add_error(None, str(error))
-        return
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
     else:
-        for message in error.messages:
-            form.add_error(None, message)
+        add_errors(form, error)
 
 
 @login_required
@@ -93,65 +89,96 @@ def _event(pk: int) -> OutageEvent:
         raise Http404(_("No outage has this number.")) from missing
 
 
-ActionRun = Callable[[Any, OutageEvent, dict[str, Any]], Any]
+def _changeable(user: Any, event: OutageEvent) -> bool:
+    return event.is_changeable
 
-ACTIONS: dict[str, tuple[type[django_forms.Form], str, ActionRun, Any]] = {
-    "change": (
-        forms.ChangeForm,
-        "outages.change_event",
-        lambda u, e, d: services.outage_change(actor=u, event=e, **d),
-        _("Figures changed."),
+
+def _cancellable(user: Any, event: OutageEvent) -> bool:
+    return event.is_cancellable(timezone.now())
+
+
+def _figures(event: OutageEvent) -> dict[str, Any]:
+    return {
+        "households": event.households,
+        "expected_restoration_at": timezone.localtime(event.expected_restoration_at),
+        "area": event.area,
+    }
+
+
+def _form_kwargs(action: Action, event: OutageEvent) -> dict[str, Any]:
+    return {"prefix": action.name}
+
+
+def _everything(data: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(data)
+
+
+# The form's fields are the service's keywords.
+ACTIONS = Actions(
+    target="event",
+    form_kwargs=_form_kwargs,
+    actions=(
+        Action(
+            "change",
+            _("Change the figures"),
+            services.outage_change,
+            forms.ChangeForm,
+            _("Figures changed."),
+            _everything,
+            perm="outages.change_event",
+            applies=_changeable,
+            initial=_figures,
+        ),
+        Action(
+            "report",
+            _("Record a report"),
+            services.report_record,
+            forms.ReportForm,
+            _("Report recorded."),
+            _everything,
+            perm="outages.record_report",
+        ),
+        Action(
+            "cancel",
+            _("Call the works off"),
+            services.outage_cancel,
+            forms.CancelForm,
+            _("The works are called off."),
+            _everything,
+            perm="outages.change_event",
+            applies=_cancellable,
+        ),
+        Action(
+            "notice",
+            _("Record a public notice"),
+            services.notice_record,
+            forms.NoticeForm,
+            _("Notice recorded."),
+            _everything,
+            perm="outages.record_notice",
+        ),
     ),
-    "report": (
-        forms.ReportForm,
-        "outages.record_report",
-        lambda u, e, d: services.report_record(actor=u, event=e, **d),
-        _("Report recorded."),
-    ),
-    "cancel": (
-        forms.CancelForm,
-        "outages.change_event",
-        lambda u, e, d: services.outage_cancel(actor=u, event=e, **d),
-        _("The works are called off."),
-    ),
-    "notice": (
-        forms.NoticeForm,
-        "outages.record_notice",
-        lambda u, e, d: services.notice_record(actor=u, event=e, **d),
-        _("Notice recorded."),
-    ),
-}
+)
 
 
 def _detail(
-    request: HttpRequest, event: OutageEvent, bound: dict[str, django_forms.Form], status: int
+    request: HttpRequest,
+    event: OutageEvent,
+    *,
+    bound: tuple[str, django_forms.Form] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    user = request.user
     now = timezone.now()
-    action_forms = {}
-    for name, (form_class, perm, _run, _done) in ACTIONS.items():
-        if name == "change" and (event.restored_at or event.cancelled_at):
-            continue
-        if name == "cancel" and (
-            event.kind != OutageKind.PLANNED or event.cancelled_at or event.starts_at <= now
-        ):
-            continue
-        if may(user, perm, event):
-            initial = (
-                {
-                    "households": event.households,
-                    "expected_restoration_at": timezone.localtime(event.expected_restoration_at),
-                    "area": event.area,
-                }
-                if name == "change"
-                else {}
-            )
-            action_forms[name] = bound.get(name) or form_class(initial=initial, prefix=name)
     obligations = [(o, o.state_at(now)) for o in event.obligations.all()]
     return render(
         request,
         "outages/detail.html",
-        {"event": event, "obligations": obligations, "forms": action_forms, "now": now},
+        {
+            "event": event,
+            "obligations": obligations,
+            "actions": ACTIONS.offers(request.user, event, bound=bound),
+            "now": now,
+        },
         status=status,
     )
 
@@ -160,27 +187,27 @@ def _detail(
 @require_GET
 def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "outages.view_event")
-    return _detail(request, _event(pk), {}, 200)
+    return _detail(request, _event(pk))
 
 
 @login_required
 @require_POST
 def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in ACTIONS:
-        raise Http404(_("No such action."))
+    chosen = ACTIONS.get(action)
     event = _event(pk)
-    form_class, perm, run, done = ACTIONS[action]
-    _require(request, perm, event)
-    form = form_class(request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            run(request.user, event, form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            _refuse(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("outages:detail", pk=pk)
-    return _detail(request, _event(pk), {action: form}, 400)
+    if not chosen.permitted(request.user, event):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    form = ACTIONS.form(chosen, event, request.POST)
+    return ACTIONS.run(
+        request,
+        chosen,
+        event,
+        form,
+        reshow=lambda status, fresh: _detail(
+            request, _event(pk) if fresh else event, bound=(action, form), status=status
+        ),
+        success=reverse("outages:detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required

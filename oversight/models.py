@@ -4,7 +4,7 @@ summary rows instead of aggregating a million cases (bench/dashboard.py).
 Only the period figures are summarised (registered, completed, on time, handling time,
 ratings, feedback timeliness). Open, at-risk and overdue cases are counted live from
 the cases and their clocks: they are "now" figures, and their lists must match them.
-The summary is kept by oversight.services.figures_refresh (a beat task every few
+The summary is kept by oversight.services.figures.figures_refresh (a beat task every few
 minutes); the dashboard says when it last ran.
 """
 

@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from accountability.spreadsheets import escape_row
 from outages.models import BreachKind
-from sanctions.models import SanctionKind
+from sanctions.selectors import sanction_kind_labels
 
 Label = str | Promise
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,7 +75,7 @@ def report_tables(view: dict[str, Any]) -> dict[str, Any]:
         for d in violations["by_department"]
     ]
     sanctions = view["sanctions"]
-    kinds = dict(SanctionKind.choices)
+    kinds = sanction_kind_labels()
     outages = view.get("outages")
     outage_rows = []
     if outages is not None:

@@ -25,7 +25,7 @@ What the figures mean (DOMAIN §9, §10; seed 003 投诉反馈制度, 投诉工�
   closed, the opening day not counted (民法典 §201), on deadlines' working calendar;
 - satisfaction: the ratings (1-5) of the cases completed in the period;
 - callback rate, satisfaction (share satisfied, average grade) and rework rate: the
-  callbacks owed after the closings in the period (intake.selectors_callback);
+  callbacks owed after the closings in the period (intake.selectors.callback);
 - feedback timeliness: the clocks of word owed to the citizen decided in the period,
   each counted once, when its fate was sealed: when it stopped, if before its due moment
   (on time); else at its due moment (late). The target is 100% (seed 003 (5)). Those
@@ -57,8 +57,8 @@ from deadlines.models import (
 )
 from deadlines.selectors.cases import LIST_ORDER, CaseList
 from deadlines.selectors.clocks import Colour, cases_of_colour
-from intake import selectors_callback as callback
-from intake.selectors_callback import CallbackBoard, callback_case_filter, callback_figures
+from intake.selectors import callback
+from intake.selectors.callback import CallbackBoard, callback_case_filter, callback_figures
 from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
 
@@ -89,7 +89,7 @@ class Figure:
     RATED = "rated"
     FEEDBACK = "feedback"
     FEEDBACK_LATE = "feedback_late"
-    # The callback after closing (回访, 好差评): intake.selectors_callback says what they
+    # The callback after closing (回访, 好差评): intake.selectors.callback says what they
     # count.
     CALLBACK_DUE = callback.CALLBACK_DUE
     CALLED_BACK = callback.CALLED_BACK
@@ -408,7 +408,7 @@ def dashboard_callback_figures(
     *, filters: DashboardFilters, department_ids: Sequence[int]
 ) -> CallbackBoard:
     """Callback rate, satisfaction and rework rate over the period, in total, by
-    department and by service item (intake.selectors_callback; one query). Live, not
+    department and by service item (intake.selectors.callback; one query). Live, not
     from the daily summary: the callbacks of a period are few beside its cases."""
     start, end = filters.bounds()
     return callback_figures(

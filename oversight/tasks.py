@@ -6,14 +6,14 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from oversight.services import figures_refresh
+from oversight.services import exports, figures, reports
 
 
 @shared_task
 def refresh_figures() -> int:
     """Bring the dashboard's daily figures up to date; returns how many days were
     recomputed."""
-    return figures_refresh(now=timezone.now())
+    return figures.figures_refresh(now=timezone.now())
 
 
 @shared_task
@@ -21,14 +21,10 @@ def produce_reports() -> list[int]:
     """Produce the half-monthly and monthly reports of the periods that ended yesterday
     (beat: the 1st and 16th at 01:00, oversight 0004); returns the ids produced now. A
     report already kept is left as it is, so running it again is harmless."""
-    from oversight.reports import reports_produce_due
-
-    return [report.pk for report in reports_produce_due(now=timezone.now())]
+    return [report.pk for report in reports.reports_produce_due(now=timezone.now())]
 
 
 @shared_task
 def run_export(job_id: int) -> str:
     """Write an export job's file, counting progress; returns the job's final state."""
-    from oversight.exports import export_run
-
-    return export_run(job_id=job_id)
+    return exports.export_run(job_id=job_id)

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accountability.admin import ReadOnlyAdmin
+from accountability.admin.readonly import ReadOnlyAdmin
 from sanctions.models import (
     AggregateFiring,
     Appeal,

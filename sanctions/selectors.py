@@ -1,5 +1,7 @@
 """Reads of the sanctions app that need more than a plain query: the queue, one
-violation with everything the page shows, the sanction register, award eligibility."""
+violation with everything the page shows, the sanction register, award eligibility, and
+what the oversight app reads of sanctions (the registers as exported, the figures of a
+period's report), which it reads only through here (ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
+from import_export.resources import ModelResource
 
 from accountability.models import Department
+from accountability.spreadsheets import verbose_name
 from sanctions.authority import DecidingContext, decider_ids
 from sanctions.engine import LOCAL_TZ, Eligibility, Record, eligibility
 from sanctions.models import (
@@ -26,6 +30,7 @@ from sanctions.models import (
     ViolationEvent,
     ViolationState,
 )
+from sanctions.resources import SanctionDecisionResource, ViolationResource
 from sanctions.services.facts import decision_fact, record_decisions
 from sanctions.services.rulebook import rulebook_current, rulebook_spec
 
@@ -297,3 +302,110 @@ def decision_counted_records(decision: SanctionDecision) -> list[CountedRecord]:
         if row.get("at")
     ]
     return sorted(records, key=lambda record: record.on)
+
+
+def sanction_kind_labels() -> dict[str, Any]:
+    """Each kind of sanction's code with its label, to write a kept code as words."""
+    return dict(SanctionKind.choices)
+
+
+# -- the registers as exported (oversight's exports) -----------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterExport:
+    """A register as an export writes it: its rows in a stable order, with the joins its
+    resource reads; the resource; the name of the moment its period is of."""
+
+    rows: QuerySet[Any]
+    resource: ModelResource
+    period_of: Any
+
+
+def _register_export(
+    rows: QuerySet[Any],
+    resource: ModelResource,
+    moment: str,
+    *,
+    department: str,
+    since: datetime | None,
+    until: datetime | None,
+) -> RegisterExport:
+    if department:
+        rows = rows.filter(department__code=department)
+    if since is not None:
+        rows = rows.filter(**{f"{moment}__gte": since})
+    if until is not None:
+        rows = rows.filter(**{f"{moment}__lt": until})
+    return RegisterExport(
+        rows=rows.order_by("pk"),
+        resource=resource,
+        period_of=verbose_name(rows.model, moment),
+    )
+
+
+def violations_export(
+    *, department: str = "", since: datetime | None = None, until: datetime | None = None
+) -> RegisterExport:
+    """The violation register raised in [since, until) (of a department, by its code)."""
+    rows = Violation.objects.select_related("type__regulation", "department", "staff", "case")
+    return _register_export(
+        rows, ViolationResource(), "raised_at", department=department, since=since, until=until
+    )
+
+
+def decisions_export(
+    *, department: str = "", since: datetime | None = None, until: datetime | None = None
+) -> RegisterExport:
+    """The sanction register proposed in [since, until) (of a department, by its code)."""
+    rows = SanctionDecision.objects.select_related(
+        "violation__type", "rule__regulation", "person", "department"
+    )
+    return _register_export(
+        rows,
+        SanctionDecisionResource(),
+        "proposed_at",
+        department=department,
+        since=since,
+        until=until,
+    )
+
+
+# -- a period's figures (oversight's reports) --------------------------------------------
+
+
+def violation_counts_by_department(*, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Per department of the violation (``department_id``): the violations raised in
+    [since, until), and those confirmed and dismissed in it (by the day of the
+    decision), in one query."""
+    raised = Q(raised_at__gte=since, raised_at__lt=until)
+    decided = Q(decided_at__gte=since, decided_at__lt=until)
+    return list(
+        Violation.objects.filter(raised | decided)
+        .values("department_id")
+        .annotate(
+            raised=Count("id", filter=raised),
+            confirmed=Count("id", filter=decided & Q(state=ViolationState.CONFIRMED)),
+            dismissed=Count("id", filter=decided & Q(state=ViolationState.DISMISSED)),
+        )
+        .order_by("department_id")
+    )
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A sanction decision taken: approved or refused, the kinds, the department."""
+
+    approved: bool
+    kinds: list[str]
+    department_id: int | None
+
+
+def decisions_decided(*, since: datetime, until: datetime) -> list[Decided]:
+    """The sanction decisions taken (approved or refused) in [since, until)."""
+    return [
+        Decided(approved=state != DecisionState.REFUSED, kinds=kinds or [], department_id=dept)
+        for state, kinds, dept in SanctionDecision.objects.filter(
+            decided_at__gte=since, decided_at__lt=until
+        ).values_list("state", "chosen_kinds", "department_id")
+    ]

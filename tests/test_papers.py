@@ -25,7 +25,7 @@ from deadlines.models import Case, Reminder
 from deadlines.selectors.cases import promised_clock
 from deadlines.services.scans import clocks_breach_due, reminders_issue_due
 from intake.models import OneTimeNotice, RejectionFiling
-from intake.selectors_desk import awaited_limit
+from intake.selectors.desk import awaited_limit
 from sanctions.models import SanctionDecision
 from sanctions.selectors import decision_counted_records
 

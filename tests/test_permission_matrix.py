@@ -25,14 +25,15 @@ from accountability.models import Attachment
 from deadlines import lookup
 from deadlines.models import Case, Notification, Reminder
 from deadlines.tasks import scan_breaches, scan_reminders, scan_warnings
-from deadlines.views import ACTIONS as CASE_ACTIONS
+from deadlines.views.cases import ACTIONS as CASE_ACTIONS
 from intake.models import Appointment, OneTimeNotice, Pledge, RefusalFlag, RejectionFiling
-from intake.views_appointments import ACTS as APPOINTMENT_ACTS
+from intake.views.appointments import APPOINTMENT_ACTIONS
 from outages.models import OutageEvent
 from outages.views import ACTIONS as OUTAGE_ACTIONS
 from oversight.models import ExportJob, PeriodicReport
 from sanctions.models import Responsibility, SanctionDecision
-from sanctions.views import DECISION_STEPS, VIOLATION_STEPS
+from sanctions.views.decisions import DECISION_ACTIONS
+from sanctions.views.violations import VIOLATION_ACTIONS
 
 pytestmark = [pytest.mark.postgres]
 
@@ -273,7 +274,7 @@ def _build() -> World:
         "intake:refusal_flag_notification_open": {"pk": flag.pk},
         "intake:refusal_flag_close": {"pk": flag.pk},
         "intake:appointment_new": case,
-        "intake:appointment_act": {"pk": appointment.pk, "action": next(iter(APPOINTMENT_ACTS))},
+        "intake:appointment_act": {"pk": appointment.pk, "action": next(iter(APPOINTMENT_ACTIONS))},
         "intake:rate": {"token": "not-a-rating-link"},
         "deadlines:message_receipts": {"provider": "file"},
         "intake:callback_record": case,
@@ -287,10 +288,10 @@ def _build() -> World:
         "deadlines:case_act": {**case, "action": next(iter(CASE_ACTIONS))},
         "sanctions:violation": {"pk": violation.pk},
         "sanctions:propose": {"pk": violation.pk, "responsibility": responsibility.pk},
-        "sanctions:violation_act": {"pk": violation.pk, "step": next(iter(VIOLATION_STEPS))},
+        "sanctions:violation_act": {"pk": violation.pk, "step": next(iter(VIOLATION_ACTIONS))},
         "sanctions:decision": {"pk": decision.pk},
         "sanctions:warning_notice": {"pk": decision.pk},
-        "sanctions:decision_act": {"pk": decision.pk, "step": next(iter(DECISION_STEPS))},
+        "sanctions:decision_act": {"pk": decision.pk, "step": next(iter(DECISION_ACTIONS))},
         "sanctions:notification_open": {"pk": notification.pk},
         "sanctions:register_export": {"fmt": "xlsx"},
         "outages:detail": {"pk": outage.pk},

@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 
 def load(apps, schema_editor):
-    from accountability.services_regulations import parse_regulations
+    from accountability.services.regulations import parse_regulations
 
     Regulation = apps.get_model("accountability", "Regulation")
     path = Path(settings.BASE_DIR) / "fixtures" / "regulations.json"

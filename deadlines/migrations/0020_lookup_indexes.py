@@ -1,7 +1,7 @@
 """Indexes for a citizen's earlier contacts and the header search (issue 24;
 Case.Meta.indexes): by phone and by water account, latest first
-(intake.selectors.earlier_contacts), and all cases latest first (a broad search reads its
-newest hits from it, deadlines.selectors.search).
+(intake.selectors.registration.earlier_contacts), and all cases latest first (a broad
+search reads its newest hits from it, deadlines.selectors.search).
 
 The registration page looks the citizen up as the phone is typed: these read the
 citizen's latest cases without sorting all of them (the prefix indexes of migration 0015

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from accountability.models import AppendOnlyModel
+from accountability.models import AppendOnlyModel, HistoryEvent
 from accountability.rules import may
 from deadlines.models.working_time import Channel, MatterKind, UnitChoices, Urgency
 
@@ -244,8 +244,9 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["handler", "state"], name="case_handler_state"),
             models.Index(fields=["first_responder", "state"], name="case_first_responder_state"),
             models.Index(fields=["updated_at", "id"], name="case_updated"),
-            # A citizen's earlier contacts, latest first (intake.selectors.earlier_contacts,
-            # by phone or by water account): a few index entries, not every case
+            # A citizen's earlier contacts, latest first
+            # (intake.selectors.registration.earlier_contacts, by phone or by water
+            # account): a few index entries, not every case
             # (migration 0020 builds them concurrently on PostgreSQL).
             models.Index(
                 fields=["citizen_phone", "-opened_at", "-id"], name="case_citizen_phone_latest"
@@ -479,7 +480,7 @@ class EventAction(models.TextChoices):
     START_CLOCK = "start_clock", _("Time limit started")
 
 
-class CaseEvent(AppendOnlyModel):
+class CaseEvent(HistoryEvent):
     """One step in a case's history: who moved it from which state to which, and why.
 
     Append-only, like the audit log (a database trigger refuses changes on PostgreSQL).
@@ -490,30 +491,15 @@ class CaseEvent(AppendOnlyModel):
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Empty when the system acted."),
-    )
     action = models.CharField(_("action"), max_length=40, choices=EventAction.choices)
     from_state = models.CharField(_("from"), max_length=20, choices=CaseState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=CaseState.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering: ClassVar = ["at", "id"]
         indexes: ClassVar = [models.Index(fields=["case", "at"], name="case_event_case_at")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class Transfer(models.Model):

@@ -441,7 +441,7 @@ class Clock(models.Model):
                     due_is_provisional=False,
                 ),
             ),
-            # The dashboard's callback figures (intake.selectors_callback): the follow-up
+            # The dashboard's callback figures (intake.selectors.callback): the follow-up
             # clocks started in a period. Partial, so no other clock's write keeps it.
             models.Index(
                 fields=["started_at"],

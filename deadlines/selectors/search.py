@@ -30,7 +30,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 
 from accountability.models import Department
 from accountability.rules import is_inspection_office, is_leadership
@@ -42,12 +45,20 @@ from deadlines.rules import _department_id, complainant_visible_q, viewable_case
 CASE_NUMBER_IN_TEXT = re.compile(r"(?<!\d)\d{4}-\d{6,}(?!\d)")
 # Below this length pg_trgm has no trigram to look up: equal-or-prefix instead.
 SUBSTRING_FROM = 3
+# pg_trgm's words: runs of letters and digits. It pads each word of a `LIKE '%…%'`
+# pattern with blanks where the pattern says the word ends (at a hyphen, a space), and
+# asks the index for those edge trigrams too: "WA-00012345" for "wa ", "  0" and " 00",
+# which every account number holds (800k index entries each, 20-35 ms at a million
+# cases), where "00012345" alone asks for six inner trigrams a few cases hold (1 ms).
+WORD = re.compile(r"[^\W_]+")
 MAX_QUERY = 100
 # A search that finds more is too broad to page through: the page shows the latest this
 # many and asks for more words, and counting stops here, so a common word of the subject
 # costs what a rare name does (issue 24; the latest-first index of Case.Meta.indexes
 # reads the newest hits without sorting them all).
 COUNT_UP_TO = 1000
+# The attribute of case_search's hits that holds surely_found's cases, for SearchHits.
+SURELY = "surely_found"
 # A broad search's pages up to this many hits deep are read from the latest-first index
 # (SearchHits.__getitem__).
 WALK_UP_TO = 50
@@ -85,10 +96,28 @@ def search_terms(text: str) -> tuple[str, bool]:
     return text, False
 
 
+def _longest_word(term: str) -> str | None:
+    """The term's longest word, where the term holds more than one (see
+    _field_matches); None when it is one word, or its words are too short for a
+    trigram."""
+    words = WORD.findall(term)
+    if not words or words == [term]:
+        return None
+    longest = max(words, key=len)
+    return longest if len(longest) >= SUBSTRING_FROM else None
+
+
 def _field_matches(field: str, term: str) -> Q:
-    if len(term) >= SUBSTRING_FROM:
+    if len(term) < SUBSTRING_FROM:
+        return Q(**{f"{field}__startswith": term})
+    word = _longest_word(term)
+    if word is None or connection.vendor != "postgresql":
         return Q(**{f"{field}__contains": term})
-    return Q(**{f"{field}__startswith": term})
+    # The index finds the cases whose field holds the longest word, without its edges;
+    # each is then tested for the whole term by position (strpos, the same test as
+    # `LIKE '%term%'`, which the trigram index does not serve, so PostgreSQL does not ask
+    # it for the edges' trigrams).
+    return Q(**{f"{field}__contains": word}) & Q(GreaterThan(StrIndex(F(field), Value(term)), 0))
 
 
 def _matched_name(field: str) -> str:
@@ -176,7 +205,7 @@ def case_search(*, user: Any, text: str) -> QuerySet[Case]:
     scope = _scope_from_indexes(user)
     if scope is not None:
         cases = cases.filter(scope)
-    return (
+    hits = (
         cases.filter(found)
         .select_related("department", "handler")
         .annotate(
@@ -188,16 +217,25 @@ def case_search(*, user: Any, text: str) -> QuerySet[Case]:
         )
         .order_by("-opened_at", "-id")
     )
+    # For SearchHits to count (see surely_found): every case, or one's own department's,
+    # is among the cases one may see (viewable_cases_q, and so _scope_from_indexes).
+    if is_leadership(user) or is_inspection_office(user):
+        own: QuerySet[Case] | None = Case.objects.all()
+    else:
+        department_id = _department_id(user)
+        own = None if department_id is None else Case.objects.filter(department=department_id)
+    setattr(hits, SURELY, None if own is None else surely_found(cases=own, text=text))
+    return hits
 
 
 @contextmanager
-def _planned_for_its_words(*, broad: bool = False) -> Iterator[None]:
+def planned_for_its_words(*, broad: bool = False) -> Iterator[None]:
     """Inside the block no statement is prepared (psycopg's prepare_threshold, see
     accountability.env): PostgreSQL plans each search for its own words. A prepared
     search gets a generic plan after five runs, made for no words in particular, which
     reads the latest-first index to its end for a rare name (2.5 s at a million cases
-    instead of 0.1 s). A ``broad`` search (more hits than the cap) is planned without
-    bitmap scans: see SearchHits.__getitem__."""
+    instead of 0.1 s). A ``broad`` search's page (more hits than the cap) is planned
+    without bitmap scans: see SearchHits.__getitem__."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -219,6 +257,53 @@ def _planned_for_its_words(*, broad: bool = False) -> Iterator[None]:
             driver.execute("RESET enable_bitmapscan")
 
 
+def surely_found(*, cases: QuerySet[Case], text: str) -> QuerySet[Case] | None:
+    """Those of ``cases`` whose subject begins with the text (so holds it), read from an
+    index alone (migration 0022's (department, subject) one, or 0015's subject one): for
+    ``cases`` that are some of the hits but for the words (a user's own department among
+    all they may see, a department's list), some of the hits, where a common word of the
+    subject finds more than COUNT_UP_TO in a thousand index entries (count_up_to). None
+    where the text is a case number, or off PostgreSQL."""
+    term, is_number = search_terms(text)
+    if not term or is_number or connection.vendor != "postgresql":
+        return None
+    return cases.filter(subject__startswith=term)
+
+
+def count_up_to(hits: QuerySet[Case], surely: QuerySet[Case] | None, cap: int) -> int:
+    """The hits counted in no order (any cap + 1 say there are more), up to cap + 1.
+    ``surely`` (some of the hits, see surely_found) is counted first, from its index
+    alone: where it holds more than the cap, the hits are not read (a common word's
+    200k trigram index entries, 35-50 ms at a million cases). PostgreSQL runs the second
+    count only where the first says too few (CASE evaluates the subquery it needs)."""
+    if surely is None:
+        return hits.order_by()[: cap + 1].count()
+    probe, probe_params = (
+        surely.order_by().annotate(one=Value(1)).values("one")[: cap + 1].query.sql_with_params()
+    )
+    counted, counted_params = hits.order_by().values("pk")[: cap + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({probe}) AS surely) > {int(cap)}"
+            f" THEN {int(cap) + 1} ELSE (SELECT COUNT(*) FROM ({counted}) AS hits) END",
+            [*probe_params, *counted_params],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def is_broad(counted: int | None, cap: int | None, index: slice) -> bool:
+    """Whether a page of a capped search is read from the list's own order (see
+    SearchHits.__getitem__): more hits than the cap were counted, and the page lies within
+    the first WALK_UP_TO of them."""
+    return (
+        counted is not None
+        and cap is not None
+        and counted > cap
+        and index.stop is not None
+        and index.stop <= WALK_UP_TO
+    )
+
+
 class SearchHits:
     """A search's hits for a paginator: counted up to COUNT_UP_TO (``more`` says whether
     there were more), a page sliced from the hits in their order. Two queries a page, as
@@ -228,12 +313,14 @@ class SearchHits:
 
     def __init__(self, hits: QuerySet[Case]) -> None:
         self.hits = hits
+        # What case_search left on its hits (a queryset chained since has lost it).
+        self.surely: QuerySet[Case] | None = getattr(hits, SURELY, None)
         self._counted: int | None = None
 
     def _up_to(self) -> int:
         if self._counted is None:
-            with _planned_for_its_words():
-                self._counted = self.hits[: COUNT_UP_TO + 1].count()
+            with planned_for_its_words():
+                self._counted = count_up_to(self.hits, self.surely, COUNT_UP_TO)
         return self._counted
 
     def count(self) -> int:
@@ -253,13 +340,7 @@ class SearchHits:
         # PostgreSQL, estimating a user's scope and the words independently, may read and
         # sort every hit (a handler's 10k namesakes: 90 ms; 10 ms by the index). A deeper
         # page would walk further than that: it is read as before.
-        broad = (
-            self._counted is not None
-            and self._counted > COUNT_UP_TO
-            and index.stop is not None
-            and index.stop <= WALK_UP_TO
-        )
-        with _planned_for_its_words(broad=broad):
+        with planned_for_its_words(broad=is_broad(self._counted, COUNT_UP_TO, index)):
             return list(self.hits[index])
 
 

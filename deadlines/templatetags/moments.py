@@ -27,9 +27,14 @@ def deadline_text(moment: datetime | None) -> str:
     """`2026-10-08 24:00` for local midnight, `2026-10-08 16:30` otherwise."""
     if moment is None:
         return ""
-    local = timezone.localtime(moment)
+    return local_deadline_text(timezone.localtime(moment))
+
+
+def local_deadline_text(local: datetime) -> str:
+    """deadline_text of a moment already in local time (timezone.localtime's), for a
+    caller that converts its moments once for several uses (the REST API)."""
     if _at_midnight(local):
-        return f"{deadline_day(moment):%Y-%m-%d} 24:00"
+        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
     return f"{local:%Y-%m-%d %H:%M}"
 
 

@@ -18,6 +18,7 @@ holidays are never bookable, except for a department on duty round the clock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -43,7 +44,7 @@ from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.services.cases import CaseConflict, case_log_feedback, case_log_step
 from deadlines.worktime import FIXED_DATE_HOLIDAYS, LOCAL_TZ
 from intake.models import Appointment
-from intake.selectors_appointments import (
+from intake.selectors.appointments import (
     WAITING,
     Route,
     Routing,
@@ -183,7 +184,8 @@ def appointment_book(
         booked_by=actor,
         booked_at=now,
     )
-    appointment.full_clean()
+    # The state is the machine's (a protected field that full_clean would reassign).
+    appointment.full_clean(exclude=["state"])
     appointment.save()
     explanation = routing_explanation(wanted=wanted, routed_to=routed_to, route=routing.route)
     case = case_log_step(
@@ -240,16 +242,18 @@ def _settle(
     case: Case,
     *,
     actor: Any,
-    state: str,
+    move: Callable[[], None],
     action: str,
     reason: str = "",
 ) -> Case:
+    """Stop the callback clock, fire the appointment's transition (`move`) and record the
+    step on the case."""
     at = timezone.now()
     if case.is_ended:
         raise _ended(case)
     stopped = _stop_callback(appointment, at)
-    appointment.state = state
-    if state != Appointment.State.CALLED_BACK:
+    move()
+    if appointment.state != Appointment.State.CALLED_BACK:
         appointment.settled_at = at
     appointment.save(update_fields=["state", "settled_at"])
     return case_log_step(
@@ -283,7 +287,7 @@ def appointment_call_back(
         appointment,
         case,
         actor=actor,
-        state=Appointment.State.CALLED_BACK,
+        move=appointment.call_back,
         action=EventAction.CALLBACK,
         reason=note,
     )
@@ -307,7 +311,7 @@ def appointment_keep(*, actor: Any, appointment: Appointment) -> Appointment:
         appointment,
         case,
         actor=actor,
-        state=Appointment.State.KEPT,
+        move=appointment.keep,
         action=EventAction.APPOINTMENT_KEPT,
     )
     return appointment
@@ -325,7 +329,7 @@ def appointment_cancel(*, actor: Any, appointment: Appointment, reason: str) -> 
         appointment,
         case,
         actor=actor,
-        state=Appointment.State.CANCELLED,
+        move=appointment.cancel,
         action=EventAction.APPOINTMENT_CANCELLED,
         reason=reason,
     )

@@ -40,7 +40,7 @@ from deadlines.services.cases import (
     case_rework,
 )
 from deadlines.services.messages import case_message_send
-from intake.models_callback import (
+from intake.models import (
     CallbackCall,
     CallbackOutcome,
     Grade,
@@ -49,7 +49,7 @@ from intake.models_callback import (
     RatingReview,
     RatingSource,
 )
-from intake.selectors_callback import callback_clock_of, callback_clocks
+from intake.selectors.callback import callback_clock_of, callback_clocks
 
 COMMENT_MAX = 1000
 LINK_FIELDS = ["case", "clock", "issued_at", "expires_at", "used_at", "issued_by"]

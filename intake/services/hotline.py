@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 
 from accountability import audit
 from accountability.models import ApiClient, ApiScope
-from accountability.selectors import who_covers
+from accountability.selectors import dispatch_department, who_covers
 from deadlines.models import Case, Channel, MatterKind, Urgency
 from deadlines.services import cases as case_services
 from intake.models import ServiceItem
-from intake.services.registration import dispatch_department
 
 SUBJECT_LENGTH = 60
 

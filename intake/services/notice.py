@@ -31,7 +31,7 @@ from intake.models import (
     ServiceItem,
     ServiceItemMaterial,
 )
-from intake.selectors import service_item_current
+from intake.selectors.catalogue import service_item_current
 
 ISSUE_NOTICE = "intake.issue_notice"
 MATERIAL_NAME_MAX = MaterialRequest._meta.get_field("material").max_length or 120

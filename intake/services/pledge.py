@@ -28,7 +28,7 @@ from deadlines.services.cases import (
 from deadlines.templatetags.moments import deadline_text
 from deadlines.worktime import Unit, compute_due
 from intake.models import TO_SUPPLY, OneTimeNotice, Pledge, ServiceItem
-from intake.selectors_desk import (
+from intake.selectors.desk import (
     BAR_PERIOD,
     PLEDGE_CASE_STATES,
     citizen_broken_pledge,
@@ -287,7 +287,8 @@ def pledge_keep(*, actor: Any, pledge: Pledge) -> Pledge:
             )
             % {"due": deadline_text(pledge.due_at), "regulation": _source("附件4 第十二条")}
         )
-    pledge.state, pledge.settled_at = Pledge.State.KEPT, now
+    pledge.keep()
+    pledge.settled_at = now
     pledge.save(update_fields=["state", "settled_at"])
     case_log_step(
         actor=actor,
@@ -304,7 +305,8 @@ def _lapse_one(pledge: Pledge, at: datetime) -> bool:
     changed under the scan (a savepoint undoes the pledge's change)."""
     try:
         with transaction.atomic():
-            pledge.state, pledge.settled_at = Pledge.State.BROKEN, at
+            pledge.lapse()
+            pledge.settled_at = at
             pledge.save(update_fields=["state", "settled_at"])
             case_lapse(
                 case=Case.objects.get(pk=pledge.case_id),

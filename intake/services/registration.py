@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accountability.models import Department
+from accountability.selectors import dispatch_department
 from deadlines.models import Case, MatterKind, Urgency
 from deadlines.services import cases as case_services
 from intake.services.refusal import refusal_flags_record
@@ -48,15 +49,6 @@ class Contact:
     citizen_account: str = ""
     service_item_code: str = ""
     variant: str = ""  # a deadlines.models.Circumstance that selects a narrower limit
-
-
-def dispatch_department() -> Department:
-    department = Department.objects.filter(is_dispatch=True).order_by("code").first()
-    if department is None:
-        raise ValidationError(
-            _("No department is marked as dispatch; an administrator must mark one.")
-        )
-    return department
 
 
 def _flag_refusals(case: Case, actor: Any, *texts: str) -> None:

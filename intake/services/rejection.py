@@ -18,7 +18,7 @@ from deadlines.models import Case, CaseState, EventAction, FeedbackEntry
 from deadlines.services.cases import CaseConflict, case_log_feedback, case_log_step, case_reject
 from deadlines.templatetags.moments import deadline_text
 from intake.models import MaterialsReturn, RejectionFiling
-from intake.selectors_desk import rejection_notice_clock
+from intake.selectors.desk import rejection_notice_clock
 
 
 @transaction.atomic

@@ -15,11 +15,11 @@ from django.db.models import prefetch_related_objects
 from accountability.rules import may
 from deadlines.models import Case, CaseState
 from deadlines.rules import sees_complainant
-from intake.forms_callback import CallbackForm, CorrectionForm, ReviewForm
-from intake.selectors_appointments import appointment_prefetch
-from intake.selectors_callback import case_callback_for
-from intake.selectors_desk import case_desk_for
-from intake.selectors_notices import notice_prefetches
+from intake.forms.callback import CallbackForm, CorrectionForm, ReviewForm
+from intake.selectors.appointments import appointment_prefetch
+from intake.selectors.callback import case_callback_for
+from intake.selectors.desk import case_desk_for
+from intake.selectors.notices import notice_prefetches
 
 register = template.Library()
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from accountability.models import AppendOnlyModel
+from accountability.models import AppendOnlyModel, HistoryEvent
 from sanctions.models.kinds import SELF_CRITICISM_KINDS, WARNING_KINDS
 
 
@@ -280,7 +280,7 @@ class SanctionDecision(FSMModelMixin, models.Model):
         """Done: nothing more is owed."""
 
 
-class DecisionEvent(AppendOnlyModel):
+class DecisionEvent(HistoryEvent):
     """One step in a decision's history (append-only; a trigger refuses changes)."""
 
     decision = models.ForeignKey(
@@ -289,31 +289,16 @@ class DecisionEvent(AppendOnlyModel):
         on_delete=models.PROTECT,
         related_name="events",
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(
         _("from"), max_length=30, choices=DecisionState.choices, blank=True
     )
     to_state = models.CharField(_("to"), max_length=30, choices=DecisionState.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("decision event")
         verbose_name_plural = _("decision events")
         ordering: ClassVar = ["at", "id"]
         indexes: ClassVar = [models.Index(fields=["decision", "at"], name="decision_event_at")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class AppealKind(models.TextChoices):

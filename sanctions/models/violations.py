@@ -11,8 +11,10 @@ case).
 
 To add a source: add a nullable foreign key, add it to FK_SOURCES and SourceKind, and
 run makemigrations (the check constraint built by ``_one_source`` and the partial
-unique constraint follow from FK_SOURCES); then add a SourceSql entry to
-sanctions.services.ingest and its violation types to fixtures/violation_types.json.
+unique constraint follow from FK_SOURCES); then give the owning app a selector of its
+rows not yet turned into violations (as deadlines.selectors.breaches does), add a Source
+entry to sanctions.services.ingest and its violation types to
+fixtures/violation_types.json.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from accountability.models import AppendOnlyModel
+from accountability.models import HistoryEvent
 from accountability.regulations import cite
 
 
@@ -358,6 +360,11 @@ class Violation(FSMModelMixin, models.Model):
     def is_open(self) -> bool:
         return self.state in (V.RAISED, V.UNDER_REVIEW)
 
+    @property
+    def is_confirmed(self) -> bool:
+        """Founded and standing: responsibility is assigned and sanctions proposed on it."""
+        return self.state == V.CONFIRMED
+
     # -- transitions: state only; the services check people and write the history --
 
     @transition(field=state, source=V.RAISED, target=V.UNDER_REVIEW)
@@ -377,30 +384,17 @@ class Violation(FSMModelMixin, models.Model):
         """Dismissed on review after it was confirmed: it stops counting at once."""
 
 
-class ViolationEvent(AppendOnlyModel):
+class ViolationEvent(HistoryEvent):
     """One step in a violation's history (append-only; a trigger refuses changes on
     PostgreSQL). Responsibility assignments are events too, with the state unchanged."""
 
     violation = models.ForeignKey(
         Violation, verbose_name=_("violation"), on_delete=models.PROTECT, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Empty when the system acted."),
-    )
-    action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(
         _("from"), max_length=20, choices=ViolationState.choices, blank=True
     )
     to_state = models.CharField(_("to"), max_length=20, choices=ViolationState.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("violation event")
@@ -409,9 +403,6 @@ class ViolationEvent(AppendOnlyModel):
         indexes: ClassVar = [
             models.Index(fields=["violation", "at"], name="violation_event_at"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class ResponsibilityKind(models.TextChoices):

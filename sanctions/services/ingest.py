@@ -12,37 +12,52 @@ Violation (one violation per source row) decide, not a check in Python. A parall
 that selected the same rows waits for the first to commit and then inserts nothing.
 
 Proportional to the rows recorded since the last runs, not to all rows ever recorded:
-each source with a table of its own is read from its watermark (RaiseWatermark) up, by
-id on the table's primary key. Ids are handed out at insert and become visible at
-commit, in another order when transactions overlap, so the highest id a run sees is
-only noted, with the moment; a run that starts WATERMARK_SAFETY later, when the
-transactions open then have long ended, moves the watermark up to it once it has
-checked every row below it (the rows between are looked at by every run until then,
-and the unique constraints keep those runs from raising twice). Refusal-phrase flags
-turn into violations when a complaint is founded, long after they are recorded: they
-have no watermark and are read whole (they are few).
+each source with a watermark (RaiseWatermark) is read from it up, by id on the source
+table's primary key. Ids are handed out at insert and become visible at commit, in
+another order when transactions overlap, so the highest id a run sees is only noted,
+with the moment; a run that starts WATERMARK_SAFETY later, when the transactions open
+then have long ended, moves the watermark up to it once it has checked every row below
+it (the rows between are looked at by every run until then, and the unique constraints
+keep those runs from raising twice). Refusal-phrase flags turn into violations when a
+complaint is founded, long after they are recorded: they have no watermark and are read
+whole (they are few).
 
-To add a source, add a SourceSql entry: the SELECT that yields the violation's columns
-for rows not yet turned into violations, and the table whose ids it follows.
+The source rows belong to the apps that record them (deadlines, intake, outages), and
+this module never names their tables (ARCHITECTURE.md, tests/test_architecture.py): each
+app's selector gives its rows not yet turned into violations as a values queryset, told
+which rows have their violation by a queryset of this app's own table, and that queryset
+is compiled into the ``INSERT … SELECT`` here. The database plans the statement as it
+would one written by hand: still one statement per batch, still on the source table's
+primary key.
+
+To add a source, add a Source entry: the owning app's selector, the violation's foreign
+key to the source row, and the SQL that picks the violation type from the selector's
+columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 
 from accountability import audit
-from accountability.models import AuditEntry, Department, StaffProfile
-from deadlines.models import Breach, BreachKind, Case, Clock, ClockKind
-from intake.models import NoticeBreach, OneTimeNotice, RefusalFlag
+from accountability.models import AuditEntry
+from deadlines.models import BreachKind, Case, ClockKind
+from deadlines.selectors.breaches import breach_last_id, breaches_not_raised
+from intake.selectors.breaches import (
+    notice_breach_last_id,
+    notice_breaches_not_raised,
+    refusal_flags_not_raised,
+)
 from outages.models import BreachKind as OutageBreachKind
-from outages.models import OutageBreach
+from outages.selectors import outage_breach_last_id, outage_breaches_not_raised
 from sanctions.models import (
     RaiseWatermark,
     SourceKind,
@@ -60,84 +75,69 @@ BATCH = 2_000
 WATERMARK_SAFETY = timedelta(minutes=10)
 
 VIOLATION = Violation._meta.db_table
-EVENT = ViolationEvent._meta.db_table
 TYPE = ViolationType._meta.db_table
-PROFILE = StaffProfile._meta.db_table
-CASE = Case._meta.db_table
-DEPARTMENT = Department._meta.db_table
 
-# The type a breach becomes, by its kind and its clock's kind (codes of
-# fixtures/violation_types.json). A missed callback after closing (回访, a follow-up clock)
-# is an overdue step like any other.
-BREACH_TYPE = f"""
-    CASE WHEN b.kind = '{BreachKind.EXTENSION_NOT_TOLD}' THEN 'extension-not-told'
-         WHEN b.kind = '{BreachKind.SUSPENSION_NOT_TOLD}' THEN 'suspension-not-told'
-         WHEN c.kind = '{ClockKind.CALLBACK}' THEN 'appointment-callback-missed'
-         ELSE 'breach-overdue' END
-"""
+
+class NotRaised(Protocol):
+    """An owning app's selector: its rows with an id above ``after`` that have no row in
+    ``raised`` (this app's violations of the row, correlated by ``OuterRef("pk")``), as
+    a values queryset with ``source_id``, ``staff_id``, ``department_id``,
+    ``occurred_at`` (and ``case_id``, ``kind``, … as the source's SQL reads them)."""
+
+    def __call__(self, *, raised: QuerySet[Any], after: int = 0) -> QuerySet[Any]: ...
 
 
 @dataclass(frozen=True)
-class SourceSql:
+class Source:
     kind: str
     column: str  # the violation's foreign key to the source row
-    # SELECT … AS type_id, staff_id, department_id, occurred_at, severity, case_id, source_id
-    select: str
-    # The source table whose ids the watermark follows (the select's source_id); None:
-    # read whole every run (rows that become violations late, not in id order).
-    table: str | None = None
+    rows: NotRaised
+    # SQL over the selector's columns (``src.…``): the code of the violation type
+    # (fixtures/violation_types.json) a row becomes.
+    type_code: str
+    # The highest id of the source table (the watermark follows it); None: read whole
+    # every run (rows that become violations late, not in id order).
+    last_id: Callable[[], int] | None = None
+    # Whether the selector gives the row's case (``case_id``).
+    has_case: bool = True
+    # A further condition on ``src``, over this app's own tables.
+    where: str = ""
     # Whether what the violation is about caused a complaint or adverse effect (None: not
     # known until the office asks, on confirming).
     adverse_effect: bool | None = None
 
 
-SOURCES: Sequence[SourceSql] = (
-    SourceSql(
+SOURCES: Sequence[Source] = (
+    Source(
         SourceKind.BREACH,
         "breach_id",
+        breaches_not_raised,
+        # By the breach's kind and its clock's kind. A missed callback after closing (回访,
+        # a follow-up clock) is an overdue step like any other.
         f"""
-        SELECT t.id AS type_id, b.responsible_id AS staff_id, b.department_id,
-               b.moment AS occurred_at, t.default_severity AS severity, b.case_id,
-               b.id AS source_id
-        FROM {Breach._meta.db_table} b
-        JOIN {Clock._meta.db_table} c ON c.id = b.clock_id
-        JOIN {TYPE} t ON t.code = {BREACH_TYPE}
+        CASE WHEN src.kind = '{BreachKind.EXTENSION_NOT_TOLD}' THEN 'extension-not-told'
+             WHEN src.kind = '{BreachKind.SUSPENSION_NOT_TOLD}' THEN 'suspension-not-told'
+             WHEN src.clock_kind = '{ClockKind.CALLBACK}' THEN 'appointment-callback-missed'
+             ELSE 'breach-overdue' END
         """,
-        table=Breach._meta.db_table,
+        last_id=breach_last_id,
     ),
-    SourceSql(
+    Source(
         SourceKind.NOTICE_BREACH,
         "notice_breach_id",
-        # One breach per notice (DOMAIN §7): asking later for several materials one
-        # notice left out is one breach, raised from the notice's first such request;
-        # the others stay on the record as its evidence.
-        f"""
-        SELECT t.id AS type_id, s.staff_id, COALESCE(p.department_id, k.department_id)
-               AS department_id, s.at AS occurred_at, t.default_severity AS severity,
-               n.case_id, s.id AS source_id
-        FROM {NoticeBreach._meta.db_table} s
-        JOIN {OneTimeNotice._meta.db_table} n ON n.id = s.notice_id
-        JOIN {CASE} k ON k.id = n.case_id
-        LEFT JOIN {PROFILE} p ON p.user_id = s.staff_id
-        JOIN {TYPE} t ON t.code = 'one-time-notice-breach'
-        WHERE s.id = (
-            SELECT MIN(first.id) FROM {NoticeBreach._meta.db_table} first
-            WHERE first.notice_id = s.notice_id
-        )
-        """,
-        table=NoticeBreach._meta.db_table,
+        notice_breaches_not_raised,
+        "'one-time-notice-breach'",
+        last_id=notice_breach_last_id,
     ),
-    SourceSql(
+    Source(
         SourceKind.REFUSAL_FLAG,
         "refusal_flag_id",
-        f"""
-        SELECT t.id AS type_id, s.staff_id, s.department_id, s.at AS occurred_at,
-               t.default_severity AS severity, s.case_id, s.id AS source_id
-        FROM {RefusalFlag._meta.db_table} s
-        JOIN {TYPE} t ON t.code = 'refusal-phrase'
-        WHERE EXISTS (
+        refusal_flags_not_raised,
+        "'refusal-phrase'",
+        where=f"""
+        EXISTS (
             SELECT 1 FROM {VIOLATION} founded
-            WHERE founded.case_id = s.case_id
+            WHERE founded.case_id = src.case_id
               AND founded.source_kind = '{SourceKind.COMPLAINT}'
               AND founded.state <> '{ViolationState.DISMISSED}'
         )
@@ -145,19 +145,16 @@ SOURCES: Sequence[SourceSql] = (
         # Raised only because a complaint about the contact was founded.
         adverse_effect=True,
     ),
-    SourceSql(
+    Source(
         SourceKind.OUTAGE_BREACH,
         "outage_breach_id",
+        outage_breaches_not_raised,
         f"""
-        SELECT t.id AS type_id, s.responsible_id AS staff_id, s.department_id,
-               s.moment AS occurred_at, t.default_severity AS severity,
-               CAST(NULL AS bigint) AS case_id, s.id AS source_id
-        FROM {OutageBreach._meta.db_table} s
-        JOIN {TYPE} t ON t.code = CASE
-            WHEN s.kind = '{OutageBreachKind.NOTICE_NOT_IN_TIME}' THEN 'outage-notice-failure'
-            ELSE 'outage-report-failure' END
+        CASE WHEN src.kind = '{OutageBreachKind.NOTICE_NOT_IN_TIME}' THEN 'outage-notice-failure'
+             ELSE 'outage-report-failure' END
         """,
-        table=OutageBreach._meta.db_table,
+        last_id=outage_breach_last_id,
+        has_case=False,
     ),
 )
 
@@ -177,20 +174,30 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _pending_sql(source: SourceSql, *, case_id: int | None = None) -> str:
-    """The source's rows above an id (the first parameter) not yet violations."""
-    # The source row's id is the SELECT's last column; on the table's primary key, so
-    # that the rows below the watermark are not read at all.
-    return f"""
-        FROM ({source.select}) AS src
-        WHERE src.source_id > %s AND NOT EXISTS (
-            SELECT 1 FROM {VIOLATION} v WHERE v.{source.column} = src.source_id
-        ){" AND src.case_id = %s" if case_id is not None else ""}
-    """
+def _pending(
+    source: Source, *, after: int, case_id: int | None = None, through: int | None = None
+) -> tuple[str, list[Any]]:
+    """The FROM clause (and its parameters) of the source's rows above the id ``after``
+    (up to ``through``, of one case, when given) not yet violations, with their type."""
+    raised = Violation.objects.filter(**{source.column: OuterRef("pk")})
+    rows = source.rows(raised=raised, after=after)
+    if case_id is not None:
+        rows = rows.filter(case_id=case_id)
+    if through is not None:
+        rows = rows.filter(pk__lte=through)
+    select, params = rows.query.sql_with_params()
+    return (
+        f"""
+        FROM ({select}) AS src
+        JOIN {TYPE} t ON t.code = {source.type_code}
+        {f"WHERE {source.where}" if source.where else ""}
+        """,
+        list(params),
+    )
 
 
 def _raise_batch(
-    source: SourceSql,
+    source: Source,
     *,
     rulebook_id: int,
     now: datetime,
@@ -200,18 +207,20 @@ def _raise_batch(
 ) -> list[tuple[int, int]]:
     """One batch of a source's rows above the id ``after`` not yet violations (of one
     case, when given), inserted; the new violations' ids with their source rows' ids."""
-    # Rows already turned into violations are skipped by NOT EXISTS, and rows a
-    # parallel run is inserting right now by ON CONFLICT (the partial unique index on
-    # the foreign key).
+    # Rows already turned into violations are skipped by the selector's NOT EXISTS, and
+    # rows a parallel run is inserting right now by ON CONFLICT (the partial unique index
+    # on the foreign key).
+    pending, params = _pending(source, after=after, case_id=case_id)
+    case = "src.case_id" if source.has_case else "CAST(NULL AS bigint)"
     return _rows(
         f"""
         INSERT INTO {VIOLATION}
             (type_id, staff_id, department_id, occurred_at, severity, case_id,
              {source.column}, source_kind, summary, finding, state, rulebook_version_id,
              dismissal_reason, dismissal_note, raised_at, version, adverse_effect)
-        SELECT src.type_id, src.staff_id, src.department_id, src.occurred_at, src.severity,
-               src.case_id, src.source_id, %s, '', '', %s, %s, '', '', %s, 1, %s
-        {_pending_sql(source, case_id=case_id)}
+        SELECT t.id, src.staff_id, src.department_id, src.occurred_at, t.default_severity,
+               {case}, src.source_id, %s, '', '', %s, %s, '', '', %s, 1, %s
+        {pending}
         ORDER BY src.source_id
         LIMIT %s
         ON CONFLICT DO NOTHING
@@ -224,8 +233,7 @@ def _raise_batch(
             rulebook_id,
             connection.ops.adapt_datetimefield_value(now),
             source.adverse_effect,
-            after,
-            *([case_id] if case_id is not None else []),
+            *params,
             batch,
         ],
     )
@@ -262,7 +270,7 @@ def _record_raised(ids: list[int], source: str, now: datetime) -> None:
 
 
 def _raise_source(
-    source: SourceSql, *, rulebook_id: int, now: datetime, batch: int, after: int
+    source: Source, *, rulebook_id: int, now: datetime, batch: int, after: int
 ) -> int:
     """Raise a source's rows above the id ``after``, a batch per transaction; how many."""
     created = 0
@@ -278,12 +286,12 @@ def _raise_source(
         after = max(after, *(source_id for _pk, source_id in rows))
 
 
-def _watermark(source: SourceSql) -> RaiseWatermark:
+def _watermark(source: Source) -> RaiseWatermark:
     watermark, _created = RaiseWatermark.objects.get_or_create(source_kind=source.kind)
     return watermark
 
 
-def _advance(source: SourceSql, *, began: datetime) -> None:
+def _advance(source: Source, *, began: datetime) -> None:
     """After a run that started at ``began``: move the watermark up to the id noted a
     safety window before then (every row up to it is committed by now) once no row up
     to it is left without its violation (a parallel run that stopped early may have left
@@ -297,17 +305,13 @@ def _advance(source: SourceSql, *, began: datetime) -> None:
             and watermark.pending_at is not None
             and watermark.pending_at <= began - WATERMARK_SAFETY
         ):
-            left = _rows(
-                f"SELECT 1 {_pending_sql(source)} AND src.source_id <= %s LIMIT 1",
-                [watermark.through_id, pending],
-            )
-            if left:
+            left, params = _pending(source, after=watermark.through_id, through=pending)
+            if _rows(f"SELECT 1 {left} LIMIT 1", params):
                 return
             watermark.through_id = max(watermark.through_id, pending)
             pending = None
-        if pending is None:
-            (highest,) = _rows(f"SELECT max(id) FROM {source.table}", [])[0]
-            watermark.pending_id = max(highest or 0, watermark.through_id)
+        if pending is None and source.last_id is not None:
+            watermark.pending_id = max(source.last_id(), watermark.through_id)
             watermark.pending_at = timezone.now()
         watermark.save()
 
@@ -327,12 +331,12 @@ def violations_raise_from_sources(
     rulebook = rulebook_current()
     for source in SOURCES:
         after = 0
-        if source.table is not None and not recheck:
+        if source.last_id is not None and not recheck:
             after = _watermark(source).through_id
         result.created[source.kind] = _raise_source(
             source, rulebook_id=rulebook.pk, now=now, batch=batch, after=after
         )
-        if source.table is not None:
+        if source.last_id is not None:
             _advance(source, began=began)
     return result
 

@@ -228,3 +228,23 @@ def test_it_guards_every_endpoint_by_scope(cast: Cast, method: str, url: str, sc
     _assert_error(call(None, url, method, **body), 401, "not_authenticated")
     _assert_error(call(without_token, url, method, **body), 403, "permission_denied")
     assert call(with_token, url, method, **body).status_code in (200, 201)
+
+
+def test_it_answers_the_case_status_errors_in_the_error_shape(cast: Cast) -> None:
+    # The case status has a dispatch of its own for GET: DRF's steps, errors included.
+    url = f"/api/v1/cases/{open_case(cast).number}/"
+    _client, token = api_client([CASES], name="slow", rate="1/min")
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, 15, tzinfo=UTC), tick=False):
+        assert call(token, url).status_code == 200
+        throttled = call(token, url)
+        _assert_error(throttled, 429, "throttled")
+        assert int(throttled["Retry-After"]) == 45
+        assert throttled["Allow"] == "GET, HEAD, OPTIONS"
+    unknown = call("wsa_not-a-token", url)
+    _assert_error(unknown, 401, "not_authenticated")
+    assert unknown["WWW-Authenticate"].startswith("Bearer")
+    _assert_error(call(None, url, HTTP_AUTHORIZATION="Bearer two words"), 401, "not_authenticated")
+    _other, other_token = api_client([CASES], name="other")
+    _assert_error(call(other_token, url, "post"), 405, "method_not_allowed")
+    assert call(other_token, url, "head").status_code == 200
+    assert call(other_token, url, "options").status_code == 200

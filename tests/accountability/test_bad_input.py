@@ -137,12 +137,13 @@ def test_a_nul_byte_in_a_page_query_answers_400(cast: Cast) -> None:
 
 
 def _form_classes() -> Iterator[Any]:
-    """Every form class of the portal's own forms modules."""
+    """Every form class of the portal's own forms modules (``forms.py`` or the modules of a
+    ``forms/`` package)."""
     for app in ("accountability", "deadlines", "intake", "outages", "sanctions", "oversight"):
         package = importlib.import_module(app)
-        for module_info in pkgutil.iter_modules(package.__path__):
-            if module_info.name.startswith("forms"):
-                module = importlib.import_module(f"{app}.{module_info.name}")
+        for module_info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
+            if module_info.name.split(".")[1].startswith("forms"):
+                module = importlib.import_module(module_info.name)
                 for value in vars(module).values():
                     if (
                         isinstance(value, type)

@@ -64,3 +64,23 @@ def test_it_counts_in_a_window_without_redis_too(settings: Any) -> None:
         assert [count_in_window("window-check", 60) for _ in range(2)] == [1, 2]
     with time_machine.travel(datetime(2026, 11, 23, 10, 1, 1, tzinfo=UTC), tick=False):
         assert count_in_window("window-check", 60) == 1
+
+
+@pytest.mark.redis
+def test_it_counts_on_a_new_connection_once_redis_closed_the_old_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A counting connection that Redis closed (a restart, a timeout of idle clients) fails
+    once and is made again: the count goes on in Redis, without falling back."""
+    cache = caches["default"]
+    assert isinstance(cache, ReusedClientRedisCache)
+    cache.delete("reconnect-check")
+    assert count_in_window("reconnect-check", 60) == 1
+    connection = cache._counting_connection()
+    connection.send_command("CLIENT", "ID")
+    own_id = connection.read_response()
+    redis = cache._cache.get_client("reconnect-check", write=True)  # type: ignore[attr-defined]
+    assert redis.client_kill_filter(_id=own_id) == 1
+    assert count_in_window("reconnect-check", 60) == 2
+    assert cache.unavailable_until == 0.0
+    assert "does not answer" not in caplog.text

@@ -332,7 +332,7 @@ def test_it_refuses_a_rulebook_or_violation_types_naming_an_unknown_regulation(
 
 
 def test_it_loads_the_register_once_and_keeps_an_administrators_corrections() -> None:
-    from accountability.services_regulations import regulations_load
+    from accountability.services.regulations import regulations_load
 
     regulation = Regulation.objects.get(code="efficiency-discipline")
     regulation.issuing_body = "某局"

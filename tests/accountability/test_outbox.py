@@ -1,6 +1,6 @@
 """The outbox (issue 21, item 6): work enqueued after commit is sent again until a worker
 takes it, and runs once however many copies arrive. The export job is the work that
-enqueues today (oversight.exports.export_job_create)."""
+enqueues today (oversight.services.exports.export_job_create)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,10 @@ from accountability.outbox import outbox_deliver, outbox_resend, outbox_send
 from accountability.roles import Role
 from accountability.tasks import deliver_outbox
 from oversight import exports
-from oversight.exports import ExportFilters, export_job_create
+from oversight.exports import ExportFilters
 from oversight.models import ExportJob, ExportState
+from oversight.services import exports as export_files
+from oversight.services.exports import export_job_create
 from tests.deadlines.conftest import _staff
 from tests.deadlines.test_celery_worker import _database_url
 from tests.factories import DepartmentFactory
@@ -86,13 +88,13 @@ def broker_down() -> Iterator[Callable[[], None]]:
 def export_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The job ids export_run is called with (it still runs)."""
     calls: list[int] = []
-    real = exports.export_run
+    real = export_files.export_run
 
     def counted(*, job_id: int) -> str:
         calls.append(job_id)
         return real(job_id=job_id)
 
-    monkeypatch.setattr(exports, "export_run", counted)
+    monkeypatch.setattr(export_files, "export_run", counted)
     return calls
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from accountability import cache as throttle_cache
 from deadlines import apis as case_apis
 from intake.services.catalogue import catalogue_load
-from intake.views_public import MAX_FAILURES
+from intake.views.public import MAX_FAILURES
 from tests.api_support import api_client, call, make_dispatch, reset_throttles
 from tests.deadlines.conftest import Cast, cast, open_case
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from accountability.models import AuditEntry
 from accountability.signin import sign_in_unlock
-from intake.views_public import MAX_FAILURES, NUMBER_PACE_S
+from intake.views.public import MAX_FAILURES, NUMBER_PACE_S
 from tests.deadlines.conftest import Cast, cast, open_case
 from tests.factories import PASSWORD, StaffFactory
 

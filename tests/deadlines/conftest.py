@@ -8,20 +8,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from accountability.models import Department
 from accountability.roles import Role
 from deadlines.models import Case, Channel, MatterKind
+from deadlines.selectors import calendar as calendar_selectors
 from deadlines.services.calendar import calendar_seed_from_library
 from deadlines.services.cases import case_open
 from deadlines.services.policies import policies_load
 from tests.factories import DepartmentFactory, StaffFactory, UserFactory
+
+if TYPE_CHECKING:
+    from tests.conftest import SharedRows
 
 POLICIES = Path(settings.BASE_DIR) / "fixtures" / "time_limit_policies.json"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,35 +58,83 @@ class Cast:
     outsider: Any  # a handler of a third department
 
 
+# The usernames of the cast's people (cast_rows).
+PEOPLE = (
+    "desk",
+    "handler",
+    "head",
+    "network_head",
+    "network_handler",
+    "leader",
+    "inspector",
+    "outsider",
+)
+
+
 def _staff(username: str, department: Department, *roles: Role) -> Any:
     return StaffFactory(
         user=UserFactory(username=username, roles=list(roles)), department=department
     ).user
 
 
-@pytest.fixture
-def cast(db: None) -> Cast:
+def cast_rows() -> None:
+    """The cast's rows: the official calendar, the default policies, the departments and
+    the people, written through the services and factories."""
     calendar_seed_from_library(actor=None)
     policies_load(actor=None, path=POLICIES)
     service = DepartmentFactory(code="service", name="客户服务中心")
     network = DepartmentFactory(code="network", name="管网所")
     billing = DepartmentFactory(code="billing", name="营业所")
-    head = _staff("head", service, Role.DEPARTMENT_HEAD)
-    network_head = _staff("network_head", network, Role.DEPARTMENT_HEAD)
-    service.head, network.head = head, network_head
+    service.head = _staff("head", service, Role.DEPARTMENT_HEAD)
+    network.head = _staff("network_head", network, Role.DEPARTMENT_HEAD)
     service.save()
     network.save()
+    _staff("desk", service, Role.FRONT_DESK)
+    _staff("handler", service, Role.HANDLER)
+    _staff("network_handler", network, Role.HANDLER)
+    _staff("leader", DepartmentFactory(code="leadership"), Role.LEADERSHIP)
+    _staff("inspector", DepartmentFactory(code="inspection"), Role.INSPECTION_OFFICE)
+    _staff("outsider", billing, Role.HANDLER)
+
+
+@pytest.fixture
+def cast(db: None, shared_rows: SharedRows) -> Cast:
+    """The cast, as fresh objects of this test: written once for consecutive tests
+    (tests/conftest.py, SharedRows), or now for a test in real transactions."""
+    if not shared_rows.is_open:
+        shared_rows.write_committed()
+    # The calendar snapshot is cached by a fingerprint of counts and change times; a test
+    # that rolled back a change made at a travelled (earlier) time leaves the shared rows'
+    # fingerprint cached with its change in it.
+    calendar_selectors._cached = None
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(username__in=PEOPLE).select_related("staff")
+    }
+    departments = {
+        department.pk: department
+        for department in Department.objects.filter(
+            pk__in=[user.staff.department_id for user in users.values()]
+        )
+    }
+    # One object per row, linked as the factories left them: a change a test makes to
+    # cast.service is seen through cast.handler.staff.department, with no query.
+    for user in users.values():
+        user.staff.department = departments[user.staff.department_id]
+    service = users["handler"].staff.department
+    network = users["network_handler"].staff.department
+    service.head, network.head = users["head"], users["network_head"]
     return Cast(
         service=service,
         network=network,
-        desk=_staff("desk", service, Role.FRONT_DESK),
-        handler=_staff("handler", service, Role.HANDLER),
-        head=head,
-        network_head=network_head,
-        network_handler=_staff("network_handler", network, Role.HANDLER),
-        leader=_staff("leader", DepartmentFactory(code="leadership"), Role.LEADERSHIP),
-        inspector=_staff("inspector", DepartmentFactory(code="inspection"), Role.INSPECTION_OFFICE),
-        outsider=_staff("outsider", billing, Role.HANDLER),
+        desk=users["desk"],
+        handler=users["handler"],
+        head=users["head"],
+        network_head=users["network_head"],
+        network_handler=users["network_handler"],
+        leader=users["leader"],
+        inspector=users["inspector"],
+        outsider=users["outsider"],
     )
 
 

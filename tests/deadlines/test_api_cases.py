@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone, translation
 
 from accountability.models import ApiScope
 from deadlines.apis import CaseDetailSerializer
-from deadlines.models import CaseState, ClockKind, MatterKind, Suspension
-from deadlines.selectors.clocks import clock_status
+from deadlines.models import CaseState, ClockKind, EventAction, MatterKind, Suspension
+from deadlines.selectors.clocks import Colour, clock_status
 from deadlines.selectors.public import PUBLIC_ACTIONS, PUBLIC_CLOCKS, case_public_get
 from deadlines.services.cases import case_accept, case_assign, case_suspend
 from tests.api_support import api_client, call, reset_throttles
@@ -258,3 +260,25 @@ def test_it_writes_a_case_as_its_serializer_would(cast: Cast, token: str) -> Non
         for row in (*body[moving], *expected[moving]):
             row.pop("remaining_seconds")
     assert body == json.loads(json.dumps(expected))
+
+
+def test_it_names_states_and_deadlines_in_the_chosen_language(cast: Cast, token: str) -> None:
+    # The labels are translated once per language and process, then read from memory.
+    case = case_accept(actor=cast.handler, case=open_case(cast))
+    url = f"/api/v1/cases/{case.number}/"
+    for language in ("zh-hans", "en", "zh-hans"):
+        client = Client(headers={"Authorization": f"Bearer {token}"})
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = client.get(url)
+        assert response["Content-Language"] == language
+        body = response.json()
+        with translation.override(language):
+            assert body["state_display"] == str(CaseState.ACCEPTED.label)
+            assert [step["action_display"] for step in body["timeline"]] == [
+                str(EventAction.OPEN.label),
+                str(EventAction.ACCEPT.label),
+            ]
+            result = next(clock for clock in body["clocks"] if clock["kind"] == "result")
+            assert result["kind_display"] == str(ClockKind.RESULT.label)
+            assert result["colour_display"] == str(Colour.GREEN.label)
+    assert body["state_display"] != "Accepted"  # Chinese again, after English

@@ -502,7 +502,7 @@ def _resumed_and_extended(cast: Cast, case: Case, result: Clock) -> None:
         result.refresh_from_db()
         assert result.due_at is not None
         # The approval itself (bound, approver, notice) is the extension step's business
-        # (tests/deadlines/test_case_clocks.py); here the head's approval is on record.
+        # (tests/deadlines/cases/test_working.py); here the head's approval is on record.
         extension = ExtensionRequest.objects.create(
             case=case,
             clock=result,

@@ -36,8 +36,8 @@ from deadlines.services.cases import (
     case_request_extension,
 )
 from deadlines.services.policies import policy_create, policy_retire
-from tests.deadlines.conftest import Cast, open_case
-from tests.deadlines.test_case_clocks import at, fresh, local
+from tests.deadlines.cases.support import fresh
+from tests.deadlines.conftest import Cast, at, local, open_case
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

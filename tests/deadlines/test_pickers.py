@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from accountability.models import Department
 from deadlines.forms import InstructForm, NameAccusedForm, SuperviseForm, TransferForm
 from deadlines.services.cases import case_transfer
-from intake.forms import RegistrationForm
+from intake.forms.registration import RegistrationForm
 from tests.deadlines.conftest import Cast, open_case
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accountability import urls as portal_urls
 from accountability.models import AuditEntry, Regulation
-from deadlines.admin_policies import TimeLimitPolicyAdmin
+from deadlines.admin.policies import TimeLimitPolicyAdmin
 from deadlines.models import Channel, Clock, ClockKind, MatterKind, TimeLimitPolicy, Urgency
 from deadlines.selectors.policies import policy_current, policy_for
 from deadlines.services.policies import policies_load, policy_create, policy_revise

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from deadlines.models import Case, Channel, MatterKind
 from deadlines.services.cases import case_open
-from oversight.services import figures_refresh
+from oversight.services.figures import figures_refresh
 from tests.e2e.conftest import Journey, Screenshots, label
 from tests.factories import PASSWORD
 

@@ -21,8 +21,8 @@ from playwright.sync_api import Page, expect
 from deadlines.models import Case, Channel, MatterKind
 from deadlines.services.cases import case_open
 from oversight.models import PeriodicReport, ReportKind
-from oversight.reports import reports_produce_due
-from oversight.services import figures_refresh
+from oversight.services.figures import figures_refresh
+from oversight.services.reports import reports_produce_due
 from sanctions.models import (
     DecisionState,
     ResponsibilityKind,

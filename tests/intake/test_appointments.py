@@ -24,7 +24,7 @@ from accountability.models import Absence
 from deadlines.models import Case, CaseEvent, Clock, ClockKind, EventAction, FeedbackEntry
 from deadlines.services.cases import CaseConflict, case_answer
 from intake.models import Appointment
-from intake.selectors_appointments import appointment_prefetch
+from intake.selectors.appointments import appointment_prefetch
 from intake.services.appointment import (
     appointment_book,
     appointment_call_back,

@@ -43,7 +43,7 @@ from intake.models import (
     RatingReview,
     RatingSource,
 )
-from intake.selectors_callback import case_callback_for
+from intake.selectors.callback import case_callback_for
 from intake.services import callback as service
 from intake.services.callback import (
     callback_record,

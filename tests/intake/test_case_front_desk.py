@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from deadlines.models import Case
 from intake.models import Appointment, MaterialStatus
-from intake.selectors import service_item_current
+from intake.selectors.catalogue import service_item_current
 from intake.services.appointment import appointment_book
 from intake.services.catalogue import catalogue_load
 from intake.services.notice import notice_issue

@@ -24,7 +24,7 @@ from django.utils import translation
 from accountability.models import AuditEntry
 from intake.models import ItemKind, ServiceItem, ServiceItemMaterial
 from intake.resources import ServiceItemResource
-from intake.selectors import service_item_current, service_item_list
+from intake.selectors.catalogue import service_item_current, service_item_list
 from intake.services.catalogue import catalogue_load, service_item_create, service_item_revise
 from tests.factories import DepartmentFactory, UserFactory
 

@@ -27,10 +27,10 @@ from django.utils.translation import gettext
 from accountability.models import ApiScope, AuditEntry
 from accountability.roles import Role
 from deadlines.models import Case, Clock
+from deadlines.selectors.access import refuse_the_accused
 from deadlines.services.cases import case_accept, case_name_accused
 from intake.models import Appointment, OneTimeNotice, Pledge, RefusalFlag, RejectionFiling
-from intake.selectors import earlier_contacts
-from intake.selectors_confidentiality import refuse_the_accused
+from intake.selectors.registration import earlier_contacts
 from intake.services.appointment import appointment_book, appointment_keep
 from intake.services.notice import material_request
 from intake.services.pledge import pledge_keep

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.db import connection
 
-from intake.selectors import earlier_contacts_query
+from intake.selectors.registration import earlier_contacts_query
 from tests.deadlines.conftest import Cast, open_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]

@@ -26,8 +26,8 @@ from intake.models import (
     ServiceItem,
     ServiceItemMaterial,
 )
-from intake.selectors import service_item_current
-from intake.selectors_notices import case_with_notices, notice_breach_list
+from intake.selectors.catalogue import service_item_current
+from intake.selectors.notices import case_with_notices, notice_breach_list
 from intake.services.catalogue import service_item_create, service_item_revise
 from intake.services.notice import material_request, notice_issue
 from tests.deadlines.conftest import Cast, open_case

@@ -26,7 +26,7 @@ from intake.models import (
     ServiceItem,
     ServiceItemMaterial,
 )
-from intake.selectors_desk import case_desk_for, citizen_broken_pledge
+from intake.selectors.desk import case_desk_for, citizen_broken_pledge
 from intake.services.catalogue import service_item_create
 from intake.services.notice import notice_issue
 from intake.services.pledge import pledge_keep, pledge_take, pledges_lapse_due

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from deadlines.models import Suspension
+from deadlines.selectors.public import case_public_get
 from deadlines.services.cases import (
     case_accept,
     case_assign,
@@ -17,9 +21,10 @@ from deadlines.services.cases import (
     case_rate,
     case_resolve,
     case_start_work,
+    case_suspend,
     case_transfer,
 )
-from intake.views_public import MAX_FAILURES
+from intake.views.public import MAX_FAILURES
 from tests.deadlines.conftest import Cast, open_case
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +186,35 @@ def test_it_lists_the_messages_sent_and_offers_the_rating_once_the_case_is_close
     page = client.post(URL, lookup).content.decode()
     assert "评价本次服务" not in page  # rated: offered no more
     assert _stages(page)[1] == "已评价"
+
+
+def test_it_tells_the_status_the_api_tells_and_promises_no_paused_deadline(
+    cast: Cast, client: Client
+) -> None:
+    case = open_case(cast)
+    secret = case.lookup_secret
+    case = case_start_work(actor=cast.handler, case=case_accept(actor=cast.handler, case=case))
+    running = client.post(URL, {"number": case.number, "secret": secret}).content.decode()
+    told = case_public_get(number=case.number, now=timezone.now())
+    assert told.clocks
+    assert told.events
+    assert told.state_display in running
+    for clock in told.clocks:
+        assert f"<dt>{clock.kind_display}</dt>" in running
+    for event in told.events:
+        assert event.action_display in running
+    case_suspend(
+        actor=cast.handler,
+        case=case,
+        kind=Suspension.Kind.TESTING,
+        expected_end=timezone.now() + timedelta(days=2),
+        place="化验室",
+        citizen_notice="检测期间不计时",
+    )
+    paused = client.post(URL, {"number": case.number, "secret": secret}).content.decode()
+    told = case_public_get(number=case.number, now=timezone.now())
+    assert told.clocks
+    assert all(clock.due_at is None for clock in told.clocks)
+    for clock in told.clocks:  # the API says it is paused; the page promises no moment
+        assert f"<dt>{clock.kind_display}</dt>" not in paused
+    assert told.state_display in paused

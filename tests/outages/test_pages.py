@@ -120,7 +120,8 @@ def test_it_shows_a_refusal_on_the_page(oc: OutageCast) -> None:
             "report-reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         },
     )
-    assert response.status_code == 400
+    # The service's refusal (PermissionDenied) answers 403, as on every action page.
+    assert response.status_code == 403
     assert gettext("Dispatch reports to the 12345 office and the 12319 line.") in (
         response.content.decode()
     )

@@ -30,7 +30,7 @@ from deadlines.services.cases import (
 )
 from oversight.models import DailyFigures
 from oversight.selectors import Dashboard, DashboardFilters, Figure, dashboard_figures
-from oversight.services import figures_refresh
+from oversight.services.figures import figures_refresh
 from oversight.tasks import refresh_figures
 from tests.factories import PASSWORD
 from tests.oversight.conftest import Cast, open_case
@@ -328,7 +328,7 @@ def _dashboard_and_list(client: Client) -> None:
     assert listed(client, figure=Figure.OPEN, **MARCH) is not None
 
 
-# 10: the callback figures (intake.selectors_callback) are one more.
+# 10: the callback figures (intake.selectors.callback) are one more.
 DASHBOARD_QUERIES = 10
 LIST_QUERIES = 7
 

@@ -12,7 +12,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accountability.models import Department
-from intake.selectors_callback import _owed
+from deadlines.models import Case
+from intake.selectors.callback import _owed
 from oversight.selectors import DashboardFilters, _open_now
 from tests.deadlines.conftest import Cast, open_case
 
@@ -31,8 +32,27 @@ def _plan(query: QuerySet) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def _with_many_ended_cases(count: int) -> None:
+    """Copies of the one case, ended, then fresh statistics: the shape of a real table (most
+    cases ended), so that the plan does not hang on the planner's guesses about a table of
+    one row (or on whatever statistics earlier tests left)."""
+    columns = [f.column for f in Case._meta.concrete_fields if f.column not in ("id",)]
+    copied = ", ".join(
+        {"number": "number || '-' || g", "state": "'closed'"}.get(column, column)
+        for column in columns
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO deadlines_case ({', '.join(columns)}) "
+            f"SELECT {copied} FROM deadlines_case, generate_series(1, %s) AS g",
+            [count],
+        )
+        cursor.execute("ANALYZE deadlines_case")
+
+
 def test_the_live_counts_read_only_the_open_cases_index(cast: Cast) -> None:
     open_case(cast)
+    _with_many_ended_cases(2000)
     filters = DashboardFilters(start=date(2026, 6, 1), end=date(2026, 6, 30))
     departments = list(Department.objects.values_list("pk", flat=True))
     plan = _plan(_open_now(filters, NOW, departments))

@@ -19,6 +19,7 @@ from openpyxl.cell import Cell
 from deadlines.models import Case
 from oversight import exports
 from oversight.models import ExportJob
+from oversight.services import exports as export_files
 from sanctions.models import SanctionKind
 from tests.oversight.conftest import Cast, open_case
 from tests.sanctions.conftest import SanctionsCast, confirm, decide, raise_finding, sc
@@ -204,7 +205,7 @@ def test_it_writes_the_same_file_from_a_job(
         reverse("oversight:export_start"), {"kind": "cases", "department": "network"}
     )
     job = ExportJob.objects.get()
-    exports.export_run(job_id=job.pk)
+    export_files.export_run(job_id=job.pk)
     job.refresh_from_db()
     sheet = load_workbook(BytesIO(job.file.read())).active
     assert _lines(sheet)[1] == "部门：管网所"

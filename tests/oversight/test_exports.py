@@ -22,8 +22,10 @@ from accountability.roles import Role
 from deadlines.models import Case
 from deadlines.services.cases import case_accept, case_name_accused
 from oversight import exports
-from oversight.exports import ExportFilters, export_queryset, export_run, export_write
+from oversight.exports import ExportFilters, export_register
 from oversight.models import ExportJob, ExportKind, ExportState
+from oversight.services import exports as export_files
+from oversight.services.exports import export_run, export_write
 from tests.deadlines.conftest import _staff
 from tests.oversight.conftest import Cast, open_case
 from tests.sanctions.conftest import SanctionsCast, at, confirm, decide, raise_finding, sc
@@ -97,10 +99,10 @@ def test_it_refuses_exports_to_whom_may_not(cast: Cast, records: dict[str, Any])
     for kind in (ExportKind.VIOLATIONS, ExportKind.SANCTIONS):
         assert _post(cast.head, kind=kind).status_code == 403
         with pytest.raises(PermissionDenied):
-            export_queryset(user=cast.head, kind=kind, filters=ExportFilters())
+            export_register(user=cast.head, kind=kind, filters=ExportFilters())
     # A head exports their own department's cases, never another's.
     with pytest.raises(PermissionDenied):
-        export_queryset(user=cast.head, kind="cases", filters=ExportFilters(department="network"))
+        export_register(user=cast.head, kind="cases", filters=ExportFilters(department="network"))
 
 
 def test_it_sends_a_small_export_at_once(cast: Cast, records: dict[str, Any]) -> None:
@@ -161,17 +163,17 @@ def test_it_exports_violations_and_sanctions_to_the_inspection_office(
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every export is "large", and a page is two rows."""
     monkeypatch.setattr(exports, "STREAM_LIMIT", 0)
-    monkeypatch.setattr(exports, "CHUNK", 2)
+    monkeypatch.setattr(export_files, "CHUNK", 2)
 
 
 def test_it_counts_progress_page_by_page(
     cast: Cast, records: dict[str, Any], small_limits: None
 ) -> None:
     heard: list[int] = []
-    queryset = export_queryset(user=cast.leader, kind="cases", filters=ExportFilters())
+    register = export_register(user=cast.leader, kind="cases", filters=ExportFilters())
     export_write(
-        resource=exports.export_resource(user=cast.leader, kind="cases"),
-        queryset=queryset,
+        resource=register.resource,
+        queryset=register.rows,
         out=BytesIO(),
         progress=heard.append,
     )

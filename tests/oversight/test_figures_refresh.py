@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from deadlines.models import Case
-from oversight import services
 from oversight.models import DailyFigures
-from oversight.services import RECENT_DAYS, figures_refresh
+from oversight.services import figures
+from oversight.services.figures import RECENT_DAYS, figures_refresh
 from tests.oversight.conftest import Cast
 from tests.oversight.test_dashboard import TZ, at, finish, opened
 
@@ -57,7 +57,7 @@ def test_an_incremental_refresh_of_most_days_recomputes_every_day(
     assert _figures() == rebuilt
 
     # Past the share of all days, every day is recomputed, as a full rebuild does.
-    monkeypatch.setattr(services, "FULL_SHARE", (RECENT_DAYS + 1) / EVERY_DAY - 0.01)
+    monkeypatch.setattr(figures, "FULL_SHARE", (RECENT_DAYS + 1) / EVERY_DAY - 0.01)
     Case.objects.filter(pk=early.pk).update(updated_at=at(6, 15))
     assert figures_refresh(now=at(6, 15)) == EVERY_DAY
     assert _figures() == rebuilt
@@ -73,12 +73,12 @@ def test_an_incremental_refresh_after_a_mass_update_recomputes_every_day(
     assert figures_refresh(now=at(6, 12)) == EVERY_DAY
     rebuilt = _figures()
     # More cases changed than the limit: their days are not listed, every day is redone.
-    monkeypatch.setattr(services, "FULL_AFTER_CASES", 1)
+    monkeypatch.setattr(figures, "FULL_AFTER_CASES", 1)
     Case.objects.update(updated_at=at(6, 13))
     assert figures_refresh(now=at(6, 13)) == EVERY_DAY
     assert _figures() == rebuilt
     # Within the limit: the recent days and the changed case's.
-    monkeypatch.setattr(services, "FULL_AFTER_CASES", 2)
+    monkeypatch.setattr(figures, "FULL_AFTER_CASES", 2)
     Case.objects.filter(pk=early.pk).update(updated_at=at(6, 14))
     assert figures_refresh(now=at(6, 14)) == RECENT_DAYS + 1
     assert _figures() == rebuilt

@@ -26,6 +26,7 @@ from deadlines.models import CalendarDay
 from intake.models import ServiceItem
 from oversight import exports
 from oversight.models import ExportJob, PeriodicReport, ReportKind
+from oversight.services import exports as export_files
 from oversight.tasks import produce_reports
 from tests.oversight.conftest import Cast, open_case
 from tests.oversight.test_dashboard import at, finish, opened
@@ -114,7 +115,7 @@ def test_it_escapes_the_citizen_in_an_export_job(
     open_case(cast, citizen_name=FORMULA)
     _client(cast.leader).post(reverse("oversight:export_start"), {"kind": "cases"})
     job = ExportJob.objects.get()
-    exports.export_run(job_id=job.pk)
+    export_files.export_run(job_id=job.pk)
     job.refresh_from_db()
     _no_formula_in(_xlsx_cells(job.file.read()))
 

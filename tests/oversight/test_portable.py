@@ -26,7 +26,7 @@ from oversight.selectors import (
     DashboardFilters,
     dashboard_figures,
 )
-from oversight.services import figures_refresh
+from oversight.services.figures import figures_refresh
 from tests.oversight.conftest import Cast
 from tests.oversight.test_dashboard import TZ, at, finish, opened
 

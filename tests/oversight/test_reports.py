@@ -23,7 +23,8 @@ from openpyxl import load_workbook
 from outages.models import OutageKind
 from outages.services import outage_record
 from oversight.models import PeriodicReport, ReportKind
-from oversight.reports import periods_just_ended, report_period, report_produce
+from oversight.reports import periods_just_ended, report_period
+from oversight.services.reports import report_produce
 from oversight.tasks import produce_reports
 from sanctions.models import DismissalReason
 from sanctions.services import violation_dismiss, violation_review

@@ -10,16 +10,17 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from sanctions import forms, services
+from sanctions import services
+from sanctions.forms import filters
 from sanctions.models import Violation
 from sanctions.selectors import PickedThenJoined
-from sanctions.views import violation_rows
+from sanctions.views.violations import violation_rows
 from tests.deadlines.conftest import Cast  # noqa: F401 (cast is a fixture)
 from tests.sanctions.conftest import SanctionsCast, at, raise_finding, sc  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-OPEN = {"state": forms.OPEN}
+OPEN = {"state": filters.OPEN}
 ALL = {"state": ""}
 
 

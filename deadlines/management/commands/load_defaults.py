@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accountability.services_regulations import regulations_load
+from accountability.services.regulations import regulations_load
 from deadlines.services.calendar import calendar_seed_from_library
 from deadlines.services.policies import policies_load
 

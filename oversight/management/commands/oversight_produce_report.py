@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from oversight.models import ReportKind
-from oversight.reports import report_produce
+from oversight.services.reports import report_produce
 
 
 class Command(BaseCommand):

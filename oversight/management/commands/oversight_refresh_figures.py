@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from oversight.services import figures_refresh
+from oversight.services.figures import figures_refresh
 
 
 class Command(BaseCommand):

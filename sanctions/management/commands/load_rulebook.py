@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accountability.services_regulations import regulations_load
+from accountability.services.regulations import regulations_load
 from sanctions.services.rulebook import (
     RULEBOOK_FILE,
     VIOLATION_TYPES_FILE,

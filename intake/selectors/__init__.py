@@ -1,0 +1,1 @@
+"""Reads of the intake app that need more than a plain query, one module per topic."""

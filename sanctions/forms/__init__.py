@@ -1,0 +1,1 @@
+"""Forms of the inspection office's pages, one module per topic."""
