@@ -17,13 +17,16 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 
 from accountability.models import AuditEntry
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # The key of the PostgreSQL advisory lock that orders audit writers ("audit" in ASCII).
 AUDIT_CHAIN_LOCK = 0x6175646974
@@ -41,7 +44,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 
 def record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model,
     before: dict[str, Any] | None = None,

@@ -81,7 +81,7 @@ class DepartmentResource(AllOrNothingResource):
 
     def save_instance(self, instance: Department, is_create: bool, row: Any, **kwargs: Any) -> None:
         services.department_save(
-            actor=kwargs.get("user"), department=instance, reason=_("spreadsheet import")
+            actor=kwargs["user"], department=instance, reason=_("spreadsheet import")
         )
 
 
@@ -163,7 +163,7 @@ class StaffResource(AllOrNothingResource):
         self, instance: StaffProfile, is_create: bool, row: Any, **kwargs: Any
     ) -> None:
         services.staff_profile_save(
-            actor=kwargs.get("user"),
+            actor=kwargs["user"],
             profile=instance,
             roles=instance.imported_roles,  # type: ignore[attr-defined]
             reason=_("spreadsheet import"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 
 from accountability.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def has_role(user: Any, role: Role) -> bool:
@@ -20,7 +23,7 @@ def has_role(user: Any, role: Role) -> bool:
     return role.value in names
 
 
-def may(user: Any, perm: str, obj: Any = None) -> bool:
+def may(user: User | AnonymousUser, perm: str, obj: Any = None) -> bool:
     """Whether `user` may `perm` (on `obj`), asked of the rules themselves.
 
     Django grants every permission to an active superuser; administering the system is

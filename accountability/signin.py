@@ -14,7 +14,7 @@ with an account could clear their address's count between guesses at someone els
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
@@ -28,6 +28,9 @@ from django.utils.translation import gettext as _
 
 from accountability.addresses import client_ip
 from accountability.audit import record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 UNLOCK_PERMISSION = "axes.delete_accessattempt"
 
@@ -78,7 +81,7 @@ def lockout_response(
     return response
 
 
-def sign_in_unlock(*, actor: Any, username: str | None = None, address: str | None = None) -> int:
+def sign_in_unlock(*, actor: User, username: str | None = None, address: str | None = None) -> int:
     """Forget the failed sign-ins of an account name, or from an address, so that it may
     sign in again at once. One audit row per record forgotten; returns how many."""
     if not actor.has_perm(UNLOCK_PERMISSION):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -54,6 +54,9 @@ from outages.thresholds import (
     obligations_for,
     regulated_due,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _regulation(code: str) -> Regulation:
@@ -128,7 +131,9 @@ def _arise(
     return created
 
 
-def _change_row(event: OutageEvent, *, actor: Any, at: datetime, reason: str) -> OutageChange:
+def _change_row(
+    event: OutageEvent, *, actor: User | None, at: datetime, reason: str
+) -> OutageChange:
     return OutageChange.objects.create(
         event=event,
         at=at,
@@ -142,7 +147,7 @@ def _change_row(event: OutageEvent, *, actor: Any, at: datetime, reason: str) ->
     )
 
 
-def _own_department(actor: Any) -> Department | None:
+def _own_department(actor: User) -> Department | None:
     profile = getattr(actor, "staff", None)
     return profile.department if profile is not None else None
 
@@ -150,7 +155,7 @@ def _own_department(actor: Any) -> Department | None:
 @transaction.atomic
 def outage_record(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     title: str,
     area: str,
@@ -193,7 +198,7 @@ def outage_record(
     return event
 
 
-def _tell_area(event: OutageEvent, *, actor: Any, at: datetime) -> int:
+def _tell_area(event: OutageEvent, *, actor: User, at: datetime) -> int:
     """The citizens in the area hear of the outage, and of the water's return, by SMS
     (deadlines' message service: once per citizen, outage and kind; not held by quiet
     hours). Works called off tell nobody more."""
@@ -231,7 +236,7 @@ def outage_lock(event: OutageEvent) -> OutageEvent:
 @transaction.atomic
 def outage_change(
     *,
-    actor: Any,
+    actor: User,
     event: OutageEvent,
     households: int,
     expected_restoration_at: datetime,
@@ -278,7 +283,7 @@ def outage_change(
 
 
 @transaction.atomic
-def outage_cancel(*, actor: Any, event: OutageEvent, reason: str) -> OutageEvent:
+def outage_cancel(*, actor: User, event: OutageEvent, reason: str) -> OutageEvent:
     """Call off planned works before they start: the reports and notices not yet due are
     no longer owed; those already missed stay missed. Works put off to another day are
     called off and recorded anew, so that their notices run from the new date."""
@@ -331,7 +336,7 @@ def _retime_dispatch_fault_obligations(event: OutageEvent) -> None:
 @transaction.atomic
 def report_record(
     *,
-    actor: Any,
+    actor: User,
     event: OutageEvent,
     recipient: str,
     method: str,
@@ -380,7 +385,7 @@ def report_record(
 @transaction.atomic
 def notice_record(
     *,
-    actor: Any,
+    actor: User,
     event: OutageEvent,
     published_at: datetime,
     channels: list[str],
@@ -440,7 +445,7 @@ def outage_answer(event: OutageEvent) -> str:
 
 
 @transaction.atomic
-def outage_link_contact(*, actor: Any, event: OutageEvent, case: Case) -> OutageContact:
+def outage_link_contact(*, actor: User, event: OutageEvent, case: Case) -> OutageContact:
     """Link a citizen's contact (its case) to the running outage it is about; the event
     counts the contacts it caused. A contact links to one outage."""
     require_permission(actor, "outages.link_contact", event)

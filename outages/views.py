@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accountability.actions import Action, Actions, add_errors
+from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
 from outages import forms, services
 from outages.models import OutageEvent
@@ -67,7 +68,7 @@ def outage_list_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def outage_new(request: HttpRequest) -> HttpResponse:
+def outage_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "outages.record_event")
     form = forms.OutageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from accountability.business_dates import BusinessDateField
 from accountability.models import Department
 from deadlines.models import MatterKind
-from oversight.selectors import DashboardFilters, Figure
+from oversight.selectors.dashboard import DashboardFilters, Figure
 
 LONGEST_PERIOD = timedelta(days=731)
 MONTHS_SHOWN = 6  # by default: this month and the five before it

@@ -29,7 +29,7 @@ def sees_all(user: Any) -> bool:
 rules.add_perm("oversight.view_reports", sees_every_department | is_department_head)
 
 # Exports (issue 8, line 4): a head exports their own department's cases (the scope is
-# applied by oversight.exports); violations and sanctions, the inspection office and
+# applied by oversight.selectors.exports); violations and sanctions, the inspection office and
 # leadership.
 rules.add_perm("oversight.export_cases", sees_every_department | is_department_head)
 rules.add_perm("oversight.export_violations", is_inspection_office | is_leadership)

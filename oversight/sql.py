@@ -1,6 +1,6 @@
 """The few pieces of the oversight SQL that PostgreSQL and SQLite spell differently.
 
-oversight.services and oversight.selectors keep one SQL text per statement, written for
+oversight.services and oversight.selectors.dashboard keep one SQL text per statement, written for
 PostgreSQL (production and CI, where the dashboard has to stay fast over a million
 cases: bench/dashboard.py); these helpers return, for the database in use
 (``connection.vendor``), either that PostgreSQL text unchanged or an SQLite equivalent

@@ -20,6 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 from accountability import services
 from accountability.admin.readonly import ReadOnlyAdmin
 from accountability.business_dates import ADMIN_FORMFIELD_OVERRIDES
+from accountability.http import signed_in_user
 from accountability.models import (
     Absence,
     ApiClient,
@@ -55,17 +56,17 @@ class DepartmentAdmin(ImportExportModelAdmin):
     autocomplete_fields = ("parent", "head", "supervising_leader")
 
     def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
-        services.department_save(actor=request.user, department=obj)
+        services.department_save(actor=signed_in_user(request), department=obj)
 
     # Deleting (one or a selection) goes through the service: an audit row per
     # department, and a refusal while anything still refers to it (the delete page
     # lists those first).
     def delete_model(self, request: HttpRequest, obj: Department) -> None:
-        services.department_delete(actor=request.user, department=obj)
+        services.department_delete(actor=signed_in_user(request), department=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for department in queryset:
-            services.department_delete(actor=request.user, department=department)
+            services.department_delete(actor=signed_in_user(request), department=department)
 
 
 @admin.register(StaffProfile)
@@ -78,14 +79,14 @@ class StaffProfileAdmin(ImportExportModelAdmin):
     autocomplete_fields = ("user", "department")
 
     def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
-        services.staff_profile_save(actor=request.user, profile=obj)
+        services.staff_profile_save(actor=signed_in_user(request), profile=obj)
 
     def delete_model(self, request: HttpRequest, obj: StaffProfile) -> None:
-        services.staff_profile_delete(actor=request.user, profile=obj)
+        services.staff_profile_delete(actor=signed_in_user(request), profile=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for profile in queryset.select_related("user"):
-            services.staff_profile_delete(actor=request.user, profile=profile)
+            services.staff_profile_delete(actor=signed_in_user(request), profile=profile)
 
 
 admin.site.unregister(get_user_model())
@@ -137,7 +138,7 @@ class LeadingGroupAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: LeadingGroup, form: Any, change: bool) -> None:
         services.leading_group_save(
-            actor=request.user, group=obj, members=list(form.cleaned_data["members"])
+            actor=signed_in_user(request), group=obj, members=list(form.cleaned_data["members"])
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -177,7 +178,7 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: OrganisationProfile, form: Any, change: bool
     ) -> None:
-        services.organisation_profile_save(actor=request.user, profile=obj)
+        services.organisation_profile_save(actor=signed_in_user(request), profile=obj)
 
 
 @admin.register(Regulation)
@@ -205,7 +206,7 @@ class RegulationAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Regulation, form: Any, change: bool) -> None:
-        regulation_save(actor=request.user, regulation=obj)
+        regulation_save(actor=signed_in_user(request), regulation=obj)
 
 
 @admin.register(Absence)
@@ -226,7 +227,7 @@ class AbsenceAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Absence, form: Any, change: bool) -> None:
         recorded = services.absence_record(
-            actor=request.user,
+            actor=signed_in_user(request),
             staff=obj.staff,
             starts_at=obj.starts_at,
             ends_at=obj.ends_at,
@@ -298,7 +299,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.api_client_change(
-                actor=request.user,
+                actor=signed_in_user(request),
                 client=obj,
                 scopes=data["scopes"],
                 throttle_rate=data["throttle_rate"],
@@ -306,7 +307,7 @@ class ApiClientAdmin(admin.ModelAdmin):
             )
             return
         client, token = services.api_client_create(
-            actor=request.user,
+            actor=signed_in_user(request),
             name=data["name"],
             scopes=data["scopes"],
             throttle_rate=data["throttle_rate"],
@@ -325,5 +326,5 @@ class ApiClientAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected clients' tokens"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for client in queryset:
-            services.api_client_revoke(actor=request.user, client=client)
+            services.api_client_revoke(actor=signed_in_user(request), client=client)
         messages.success(request, gettext("The tokens are revoked."))

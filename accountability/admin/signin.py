@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from accountability.http import signed_in_user
 from accountability.signin import UNLOCK_PERMISSION, sign_in_unlock
 
 # django-axes names its model and fields in English only: listed here, they are in the
@@ -53,7 +54,7 @@ class FailedSignInAdmin(admin.ModelAdmin):
     def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
         names = sorted({name for name in queryset.values_list("username", flat=True) if name})
         for name in names:
-            sign_in_unlock(actor=request.user, username=name)
+            sign_in_unlock(actor=signed_in_user(request), username=name)
         self.message_user(
             request,
             gettext("Unlocked %(count)d accounts.") % {"count": len(names)},
@@ -66,7 +67,7 @@ class FailedSignInAdmin(admin.ModelAdmin):
             {address for address in queryset.values_list("ip_address", flat=True) if address}
         )
         for address in addresses:
-            sign_in_unlock(actor=request.user, address=address)
+            sign_in_unlock(actor=signed_in_user(request), address=address)
         self.message_user(
             request,
             gettext("Unlocked %(count)d addresses.") % {"count": len(addresses)},

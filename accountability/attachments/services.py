@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,17 +18,20 @@ from accountability.attachments.registry import attachable_for
 from accountability.attachments.rules import attachment_target
 from accountability.rules import may
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 ATTACH = "accountability.attach_evidence"
 
 
-def _require_attach(actor: Any, obj: Any) -> None:
+def _require_attach(actor: User, obj: Any) -> None:
     if attachable_for(obj) is None:
         raise ValidationError(_("Files cannot be attached to this record."))
     if not may(actor, ATTACH, obj):
         raise PermissionDenied(_("You may not add files to this record."))
 
 
-def _audited(actor: Any, attachment: Attachment, action: str) -> None:
+def _audited(actor: User, attachment: Attachment, action: str) -> None:
     audit.record(
         actor=actor,
         action=action,
@@ -51,7 +54,7 @@ def _audited(actor: Any, attachment: Attachment, action: str) -> None:
 
 def _build(
     *,
-    actor: Any,
+    actor: User,
     obj: Any,
     file: UploadedFile | None,
     reference: str,
@@ -93,7 +96,7 @@ def _build(
 @transaction.atomic
 def attachment_add(
     *,
-    actor: Any,
+    actor: User,
     obj: Any,
     file: UploadedFile | None = None,
     reference: str = "",
@@ -122,7 +125,7 @@ def attachment_add(
 @transaction.atomic
 def attachment_supersede(
     *,
-    actor: Any,
+    actor: User,
     attachment: Attachment,
     file: UploadedFile | None = None,
     reference: str = "",
@@ -163,7 +166,7 @@ def attachment_supersede(
     return new
 
 
-def attachment_log_open(*, actor: Any, attachment: Attachment) -> None:
+def attachment_log_open(*, actor: User, attachment: Attachment) -> None:
     """Who opened which evidence file, in the audit log."""
     with transaction.atomic():
         audit.record(actor=actor, action="attachment.open", obj=attachment)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from accountability.attachments.models import Attachment
 from accountability.attachments.registry import attachable_by_label, attachable_for
 from accountability.attachments.rules import attachment_target
 from accountability.attachments.selectors import attachment_get
+from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
 
 
@@ -38,7 +39,7 @@ def _form_errors(form: AttachmentForm | SupersedeForm) -> list[str]:
 
 @login_required
 @require_GET
-def attachment_open(request: HttpRequest, pk: int) -> HttpResponseBase:
+def attachment_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The stored file, with the type found in its content, shown in the browser (a photo,
     a PDF), for whom may see it; each opening is logged."""
     attachment = _attachment(pk)
@@ -59,7 +60,7 @@ def attachment_open(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 @require_POST
-def attachment_add(request: HttpRequest, label: str, object_id: int) -> HttpResponse:
+def attachment_add(request: AuthenticatedHttpRequest, label: str, object_id: int) -> HttpResponse:
     entry = attachable_by_label(label)
     if entry is None:
         raise Http404(_("Files cannot be attached to this record."))
@@ -93,7 +94,7 @@ def attachment_add(request: HttpRequest, label: str, object_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def attachment_supersede(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_supersede(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attachment = _attachment(pk)
     if not may(request.user, "accountability.open_attachment", attachment):
         raise PermissionDenied(_("This file is not one you may open."))

@@ -4,7 +4,7 @@ once and only its digest is kept."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,9 @@ from accountability import audit
 from accountability.apiclients import api_client_forget, api_token_digest
 from accountability.models import ApiClient, ApiScope
 from accountability.services.permissions import require_permission
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOKEN_PREFIX = "wsa_"  # tells a leaked token apart in logs and secret scanners
 
@@ -42,7 +45,7 @@ def _forget_now_and_on_commit(client: ApiClient) -> None:
 
 @transaction.atomic
 def api_client_create(
-    *, actor: Any, name: str, scopes: list[str], throttle_rate: str = "", note: str = ""
+    *, actor: User, name: str, scopes: list[str], throttle_rate: str = "", note: str = ""
 ) -> tuple[ApiClient, str]:
     """Create a client and its token; the token is returned once and never stored."""
     require_permission(actor, "accountability.add_apiclient")
@@ -66,7 +69,7 @@ def api_client_create(
 
 @transaction.atomic
 def api_client_change(
-    *, actor: Any, client: ApiClient, scopes: list[str], throttle_rate: str, note: str = ""
+    *, actor: User, client: ApiClient, scopes: list[str], throttle_rate: str, note: str = ""
 ) -> ApiClient:
     """Change what a client may do and how fast; the token stays."""
     require_permission(actor, "accountability.change_apiclient")
@@ -89,7 +92,7 @@ def api_client_change(
 
 
 @transaction.atomic
-def api_client_revoke(*, actor: Any, client: ApiClient, reason: str = "") -> ApiClient:
+def api_client_revoke(*, actor: User, client: ApiClient, reason: str = "") -> ApiClient:
     """Revoke a client's token: 401 from its next request in this process, and within
     API_CLIENT_CACHE_SECONDS in every other. Revoking twice changes nothing."""
     require_permission(actor, "accountability.change_apiclient")

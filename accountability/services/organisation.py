@@ -4,7 +4,7 @@ organisation's profile): permission, validation, audit row, one transaction."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -24,9 +24,12 @@ from accountability.models import (
 from accountability.roles import Role
 from accountability.services.permissions import require_permission, require_permission_or_system
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
-def department_save(*, actor: Any, department: Department, reason: str = "") -> Department:
+def department_save(*, actor: User, department: Department, reason: str = "") -> Department:
     """Create or change a department (the admin and the spreadsheet import call this)."""
     adding = department._state.adding
     require_permission(
@@ -57,7 +60,7 @@ def _refuse_if_referred_to(error: ProtectedError, what: str) -> ValidationError:
 
 
 @transaction.atomic
-def department_delete(*, actor: Any, department: Department, reason: str = "") -> None:
+def department_delete(*, actor: User, department: Department, reason: str = "") -> None:
     """Delete a department that nothing refers to (the admin calls this). A department with
     cases, staff or sub-departments is refused: its history stays readable."""
     require_permission(actor, "accountability.delete_department")
@@ -89,7 +92,7 @@ def _staff_state(profile: StaffProfile) -> dict[str, Any]:
 
 @transaction.atomic
 def staff_profile_save(
-    *, actor: Any, profile: StaffProfile, roles: list[str] | None = None, reason: str = ""
+    *, actor: User, profile: StaffProfile, roles: list[str] | None = None, reason: str = ""
 ) -> StaffProfile:
     """Create or change a staff member: the account, the profile and, when given, the roles.
 
@@ -127,7 +130,7 @@ def staff_profile_save(
 
 
 @transaction.atomic
-def staff_profile_delete(*, actor: Any, profile: StaffProfile, reason: str = "") -> None:
+def staff_profile_delete(*, actor: User, profile: StaffProfile, reason: str = "") -> None:
     """Remove a staff member's profile (department, title, desk phone); the account and
     everything it did stay. To stop someone signing in, deactivate the account."""
     require_permission(actor, "accountability.delete_staffprofile")
@@ -147,7 +150,7 @@ def staff_profile_delete(*, actor: Any, profile: StaffProfile, reason: str = "")
 @transaction.atomic
 def absence_record(
     *,
-    actor: Any,
+    actor: User,
     staff: Any,
     starts_at: datetime,
     ends_at: datetime,
@@ -198,7 +201,7 @@ def _leading_group_state(group: LeadingGroup) -> dict[str, Any]:
 
 @transaction.atomic
 def leading_group_save(
-    *, actor: Any, group: LeadingGroup, members: list[Any], reason: str = ""
+    *, actor: User, group: LeadingGroup, members: list[Any], reason: str = ""
 ) -> LeadingGroup:
     """Create or change the efficiency leading group: its principal leader and members
     (the admin and the demo call this)."""
@@ -230,7 +233,7 @@ def leading_group_save(
 
 @transaction.atomic
 def organisation_profile_save(
-    *, actor: Any, profile: OrganisationProfile, reason: str = ""
+    *, actor: User | None, profile: OrganisationProfile, reason: str = ""
 ) -> OrganisationProfile:
     """Create or change the organisation settings: the name, letterhead and seal caption
     every printed paper carries (the admin and the demo call this). One row: a second is

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,13 +18,16 @@ from accountability import audit
 from accountability.models import Regulation
 from accountability.services.permissions import require_permission_or_system
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 REGULATIONS_FILE: Final = Path(settings.BASE_DIR) / "fixtures" / "regulations.json"
 FILE_FIELDS: Final = ("code", "title", "issuing_body", "document_number", "issued_on", "articles")
 OPTIONAL_FILE_FIELDS: Final = ("note",)
 
 
 @transaction.atomic
-def regulation_save(*, actor: Any, regulation: Regulation, reason: str = "") -> Regulation:
+def regulation_save(*, actor: User | None, regulation: Regulation, reason: str = "") -> Regulation:
     """Create or change a regulation of the register (the admin and the loader call this)."""
     adding = regulation._state.adding
     require_permission_or_system(
@@ -91,7 +94,7 @@ def parse_regulations(data: Any) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def regulations_load(*, actor: Any, path: Path = REGULATIONS_FILE) -> RegulationsLoadReport:
+def regulations_load(*, actor: User | None, path: Path = REGULATIONS_FILE) -> RegulationsLoadReport:
     """Add the regulations of a file that the register lacks (by code); safe to run again.
 
     A regulation already in the register is kept as it is: administrators maintain the

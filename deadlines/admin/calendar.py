@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from accountability.business_dates import ADMIN_FORMFIELD_OVERRIDES
+from accountability.http import signed_in_user
 from deadlines.models import (
     CalendarDay,
     CalendarYear,
@@ -40,7 +41,9 @@ class CalendarYearAdmin(admin.ModelAdmin):
         for row in queryset:
             try:
                 calendar_year_publish(
-                    actor=request.user, year=row.year, source=str(_("entered by an administrator"))
+                    actor=signed_in_user(request),
+                    year=row.year,
+                    source=str(_("entered by an administrator")),
                 )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.WARNING)
@@ -60,7 +63,7 @@ class CalendarDayAdmin(ImportExportModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
         saved = calendar_day_set(
-            actor=request.user,
+            actor=signed_in_user(request),
             day=obj.date,
             is_working_day=obj.is_working_day,
             kind=obj.kind,
@@ -70,8 +73,8 @@ class CalendarDayAdmin(ImportExportModelAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        calendar_day_clear(actor=request.user, row=obj)
+        calendar_day_clear(actor=signed_in_user(request), row=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
         for row in queryset:
-            calendar_day_clear(actor=request.user, row=row)
+            calendar_day_clear(actor=signed_in_user(request), row=row)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from import_export.admin import ExportMixin
 
 from accountability.admin.readonly import ReadOnlyAdmin
+from accountability.http import signed_in_user
 from deadlines.models import (
     Case,
     CaseEvent,
@@ -147,7 +148,7 @@ class CaseAdmin(ExportMixin, ReadOnlyAdmin):
             and request.method == "GET"
             and sees_complainant(request.user, case)
         ):
-            case_log_complainant_view(actor=request.user, case=case, where="admin")
+            case_log_complainant_view(actor=signed_in_user(request), case=case, where="admin")
         return response
 
     def get_search_results(

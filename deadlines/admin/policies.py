@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accountability.admin.versioned import CurrentFilter, RevisionForm, VersionedAdmin
+from accountability.http import signed_in_user
 from deadlines.models import TimeLimitPolicy
 from deadlines.services import policies as services
 
@@ -112,7 +113,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
         self, request: HttpRequest, obj: TimeLimitPolicy, form: Any, change: bool
     ) -> None:
         if not change:
-            services.policy_create(actor=request.user, policy=obj)
+            services.policy_create(actor=signed_in_user(request), policy=obj)
             return
         shown = TimeLimitPolicy.objects.get(pk=obj.pk)
         changes = {
@@ -123,7 +124,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
         if not changes:
             return  # saved without an edit: no new version
         revised = services.policy_revise(
-            actor=request.user,
+            actor=signed_in_user(request),
             policy=shown,
             changes=changes,
             reason=form.cleaned_data["change_reason"],

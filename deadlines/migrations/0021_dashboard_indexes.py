@@ -1,5 +1,5 @@
 # The dashboard's live counts and callback figures read from indexes of their own (issue 24:
-# oversight.selectors._open_now, intake.selectors.callback.callback_clocks).
+# oversight.selectors.dashboard._open_now, intake.selectors.callback.callback_clocks).
 
 from django.conf import settings
 from django.db import migrations, models

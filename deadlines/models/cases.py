@@ -259,7 +259,7 @@ class Case(FSMModelMixin, models.Model):
             # its latest hits from here instead of sorting every hit
             # (deadlines.selectors.search).
             models.Index(fields=["-opened_at", "-id"], name="case_latest"),
-            # The dashboard's live counts (oversight.selectors): open, at-risk and overdue
+            # The dashboard's live counts (oversight.selectors.dashboard): open, at-risk and overdue
             # cases per department and service item, read from this index alone.
             models.Index(
                 fields=["department", "service_item_code", "matter_kind"],

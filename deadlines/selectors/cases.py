@@ -8,7 +8,7 @@ the number of cases and clocks, and costs the same number of queries whatever it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,7 +19,7 @@ from django.db.models import F, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
 from deadlines.models import (
-    ENDED_STATES,
+    OPEN_STATES,
     Case,
     CaseEvent,
     Clock,
@@ -30,7 +30,7 @@ from deadlines.models import (
 from deadlines.selectors.clocks import Colour, cases_of_colour
 from deadlines.selectors.search import (
     COUNT_UP_TO,
-    count_up_to,
+    count_rows_up_to,
     is_broad,
     planned_for_its_words,
     search_filter,
@@ -57,7 +57,13 @@ def _narrowed(
     if found is not None:
         cases = cases.filter(found)
     if filters.state == "open":
-        cases = cases.exclude(state__in=ENDED_STATES)
+        # The states not ended, listed (the same cases as excluding ENDED_STATES): a
+        # `state = ANY(…)` PostgreSQL reads from an index, as `<> ALL(…)` it cannot, so
+        # a search of the open list intersects its hits with the department's open cases
+        # (the case_open_figures partial index) instead of reading every hit of the
+        # department to test its state (a common word all of whose open cases are
+        # elsewhere: 80 ms at a million cases, 16 ms so).
+        cases = cases.filter(state__in=OPEN_STATES)
     elif filters.state:
         cases = cases.filter(state=filters.state)
     if filters.matter_kind:
@@ -105,11 +111,12 @@ class CaseList:
         keys: QuerySet[Case] | None = None,
         union: tuple[list[str], list[Any]] | None = None,
         count_up_to: int | None = None,
-        surely: QuerySet[Case] | None = None,
+        surely: Sequence[QuerySet[Case]] = (),
     ) -> None:
         self._keys = keys
         self._union = union
-        # Some of the keys a search finds, read from an index alone (search.surely_found).
+        # Some of the keys a search finds, in disjoint parts, each read from an index
+        # alone (search.surely_found, count_rows_up_to).
         self._surely = surely
         # A text search counts at most this many cases, as the search page does
         # (deadlines.selectors.search.COUNT_UP_TO): a common word is not counted through.
@@ -136,15 +143,16 @@ class CaseList:
         if self._keys is not None:
             if cap is None:
                 return self._keys.count()
-            return count_up_to(self._keys, self._surely, cap)
+            return count_rows_up_to(
+                self._keys.order_by().values("pk").query.sql_with_params(), self._surely, cap
+            )
         assert self._union is not None
         branches, params = self._union
         sql = " UNION ALL ".join(branches)
-        limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
+        if cap is not None:
+            return count_rows_up_to((sql, params), self._surely, cap)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM ({sql}) AS listed{limit}) AS n", params
-            )
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS listed", params)
             return int(cursor.fetchone()[0])
 
     def count(self) -> int:
@@ -217,7 +225,22 @@ def case_list_for_person(*, user: Any, filters: CaseFilters, now: datetime) -> C
         )
         branches.append(sql)
         params.extend(branch_params)
-    return CaseList(union=(branches, params), count_up_to=_cap(filters))
+    # The cases they handle, and those they first responded to and do not handle, whose
+    # subject begins with the words, under the list's other filters: some of the cases
+    # listed, in two parts, each from one of migration 0023's indexes alone.
+    unsearched = _narrowed(Case.objects.all(), replace(filters, search=""), now, user)
+    surely = [
+        surely_found(cases=part, text=filters.search)
+        for part in (
+            unsearched.filter(handler=user),
+            unsearched.filter(first_responder=user).exclude(handler=user),
+        )
+    ]
+    return CaseList(
+        union=(branches, params),
+        count_up_to=_cap(filters),
+        surely=[part for part in surely if part is not None],
+    )
 
 
 def case_list_for_department(
@@ -230,10 +253,11 @@ def case_list_for_department(
     # The department's cases whose subject begins with the words, under the list's other
     # filters: some of the cases listed, from the (department, subject) index.
     unsearched = _narrowed(listed, replace(filters, search=""), now, viewer)
+    surely = surely_found(cases=unsearched, text=filters.search)
     return CaseList(
         keys=cases.order_by(*LIST_ORDER),
         count_up_to=_cap(filters),
-        surely=surely_found(cases=unsearched, text=filters.search),
+        surely=() if surely is None else [surely],
     )
 
 

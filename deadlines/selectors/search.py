@@ -15,7 +15,7 @@ found by its number and subject only: a hit on its identity would tell who compl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -259,9 +259,11 @@ def planned_for_its_words(*, broad: bool = False) -> Iterator[None]:
 
 def surely_found(*, cases: QuerySet[Case], text: str) -> QuerySet[Case] | None:
     """Those of ``cases`` whose subject begins with the text (so holds it), read from an
-    index alone (migration 0022's (department, subject) one, or 0015's subject one): for
-    ``cases`` that are some of the hits but for the words (a user's own department among
-    all they may see, a department's list), some of the hits, where a common word of the
+    index alone (migration 0022's (department, subject) one, 0023's (handler, subject)
+    and (first responder, subject) ones, or 0015's subject one): for ``cases`` that are
+    some of the hits but for the words (a user's own department among all they may see,
+    a department's list, the cases a person handles, or first responded to and does not
+    handle, in their list), some of the hits, where a common word of the
     subject finds more than COUNT_UP_TO in a thousand index entries (count_up_to). None
     where the text is a case number, or off PostgreSQL."""
     term, is_number = search_terms(text)
@@ -274,20 +276,37 @@ def count_up_to(hits: QuerySet[Case], surely: QuerySet[Case] | None, cap: int) -
     """The hits counted in no order (any cap + 1 say there are more), up to cap + 1.
     ``surely`` (some of the hits, see surely_found) is counted first, from its index
     alone: where it holds more than the cap, the hits are not read (a common word's
-    200k trigram index entries, 35-50 ms at a million cases). PostgreSQL runs the second
-    count only where the first says too few (CASE evaluates the subquery it needs)."""
+    200k trigram index entries, 35-50 ms at a million cases)."""
     if surely is None:
         return hits.order_by()[: cap + 1].count()
-    probe, probe_params = (
-        surely.order_by().annotate(one=Value(1)).values("one")[: cap + 1].query.sql_with_params()
-    )
-    counted, counted_params = hits.order_by().values("pk")[: cap + 1].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({probe}) AS surely) > {int(cap)}"
-            f" THEN {int(cap) + 1} ELSE (SELECT COUNT(*) FROM ({counted}) AS hits) END",
-            [*probe_params, *counted_params],
+    return count_rows_up_to(hits.order_by().values("pk").query.sql_with_params(), [surely], cap)
+
+
+def count_rows_up_to(
+    rows: tuple[str, Sequence[Any]], surely: Sequence[QuerySet[Case]], cap: int
+) -> int:
+    """The rows of a statement (its SQL and parameters: a person's list is a union of
+    branches) counted up to cap + 1, after ``surely``, some of the rows in disjoint parts,
+    each counted up to cap + 1 from its own index alone (an index-only scan of a scan's
+    index can take no OR: one part per index). PostgreSQL runs the second count only
+    where the first says too few (CASE evaluates the subquery it needs)."""
+    sql, params = rows
+    counted = f"SELECT COUNT(*) FROM (SELECT 1 FROM ({sql}) AS listed LIMIT {int(cap) + 1}) AS n"
+    probes: list[str] = []
+    probe_params: list[Any] = []
+    for part in surely:
+        probe, part_params = (
+            part.order_by().annotate(one=Value(1)).values("one")[: cap + 1].query.sql_with_params()
         )
+        probes.append(f"({probe})")
+        probe_params.extend(part_params)
+    if probes:
+        counted = (
+            f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({' UNION ALL '.join(probes)}) AS surely)"
+            f" > {int(cap)} THEN {int(cap) + 1} ELSE ({counted}) END"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(counted, [*probe_params, *params])
         return int(cursor.fetchone()[0])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,9 @@ from accountability import audit
 from accountability.services import require_permission_or_system
 from deadlines.models import CalendarDay, CalendarYear
 from deadlines.services.clocks import clocks_recompute
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # chinesecalendar names holidays in English; the interface shows the Chinese names.
 HOLIDAY_NAMES = {
@@ -31,7 +34,7 @@ HOLIDAY_NAMES = {
 
 def _save_and_recompute(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     row: CalendarDay | CalendarYear,
     before: dict[str, Any] | None,
@@ -56,7 +59,7 @@ def _save_and_recompute(
 @transaction.atomic
 def calendar_day_set(
     *,
-    actor: Any,
+    actor: User | None,
     day: date,
     is_working_day: bool,
     kind: str,
@@ -85,7 +88,7 @@ def calendar_day_set(
 
 
 @transaction.atomic
-def calendar_day_clear(*, actor: Any, row: CalendarDay, reason: str = "") -> int:
+def calendar_day_clear(*, actor: User | None, row: CalendarDay, reason: str = "") -> int:
     """Remove an entry: the day follows the weekday rule again. Returns clocks moved."""
     require_permission_or_system(actor, "deadlines.delete_calendarday")
     before = audit.snapshot(row)
@@ -97,7 +100,9 @@ def calendar_day_clear(*, actor: Any, row: CalendarDay, reason: str = "") -> int
 
 
 @transaction.atomic
-def calendar_year_publish(*, actor: Any, year: int, source: str, reason: str = "") -> CalendarYear:
+def calendar_year_publish(
+    *, actor: User | None, year: int, source: str, reason: str = ""
+) -> CalendarYear:
     """Mark a year's official schedule as entered: its deadlines stop being provisional."""
     require_permission_or_system(actor, "deadlines.change_calendaryear")
     row, _created = CalendarYear.objects.select_for_update().get_or_create(year=year)
@@ -120,7 +125,7 @@ def calendar_year_publish(*, actor: Any, year: int, source: str, reason: str = "
 
 
 @transaction.atomic
-def calendar_seed_from_library(*, actor: Any = None) -> list[int]:
+def calendar_seed_from_library(*, actor: User | None = None) -> list[int]:
     """Enter every year that chinesecalendar knows and the database does not yet have.
 
     Holidays (including those that fall on a weekend, for their names) become rest

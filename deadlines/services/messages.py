@@ -21,7 +21,7 @@ import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -59,6 +59,9 @@ from deadlines.models import (
 )
 from deadlines.templatetags.moments import deadline_text
 from deadlines.worktime import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +132,7 @@ def _addresses(phone: str, email: str) -> list[tuple[str, str]]:
 
 def message_queue(
     *,
-    actor: Any,
+    actor: User | None,
     kind: str,
     key: str,
     phone: str = "",
@@ -201,7 +204,7 @@ def message_queue(
 
 def case_message_send(
     *,
-    actor: Any,
+    actor: User | None,
     case: Case,
     kind: str,
     key: str,
@@ -268,7 +271,7 @@ def _promised(case: Case) -> str:
 
 
 @_in_citizens_language
-def message_for_receipt(*, actor: Any, case: Case) -> list[CitizenMessage]:
+def message_for_receipt(*, actor: User, case: Case) -> list[CitizenMessage]:
     """The receipt (number, lookup secret, link, promised completion), from case_open,
     which alone knows the secret; the secret and the link are sealed."""
     secret = case.lookup_secret
@@ -286,7 +289,7 @@ def message_for_receipt(*, actor: Any, case: Case) -> list[CitizenMessage]:
 
 
 @_in_citizens_language
-def message_for_suspension(*, actor: Any, suspension: Suspension) -> list[CitizenMessage]:
+def message_for_suspension(*, actor: User, suspension: Suspension) -> list[CitizenMessage]:
     """The suspension: the special procedure, its place, when it should end, and that the
     time does not count (the template says so)."""
     case = suspension.case
@@ -310,7 +313,7 @@ def message_for_suspension(*, actor: Any, suspension: Suspension) -> list[Citize
 
 @_in_citizens_language
 def message_for_extension(
-    *, actor: Any, extension: ExtensionRequest, at: datetime
+    *, actor: User, extension: ExtensionRequest, at: datetime
 ) -> list[CitizenMessage]:
     """An approved extension: the new deadline and the reason."""
     case, clock = extension.case, extension.clock
@@ -333,7 +336,7 @@ def message_for_extension(
 
 
 @_in_citizens_language
-def message_for_result(*, actor: Any, case: Case, at: datetime) -> list[CitizenMessage]:
+def message_for_result(*, actor: User, case: Case, at: datetime) -> list[CitizenMessage]:
     """The result, when the head signs it off (case_close); once per closing (a case
     reworked after a poor rating sends its new result)."""
     closings = CaseEvent.objects.filter(case=case, action="close").count()
@@ -376,7 +379,7 @@ def _contacts_in_area(area_names: Iterable[str]) -> tuple[set[str], set[str]]:
 @_in_citizens_language
 def messages_for_outage(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     outage_key: str,
     area_names: list[str],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 from deadlines.bell import SOURCES, MailItem
 from deadlines.models import CaseEvent, Notification
 from deadlines.selectors.notifications import notification_link, notification_text
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Only recent notifications are emailed: turning email on later must not send a flood of
 # old news, and the work list (a partial index on unsent rows) stays short.
@@ -55,7 +58,7 @@ def handover_notify(event: CaseEvent, kind: str, *recipients: Any) -> list[Notif
 
 
 @transaction.atomic
-def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
     """Mark one of the actor's notifications read (once: a second call changes nothing)."""
     if notification.recipient_id != actor.pk:
         raise PermissionDenied(_("This notification is not yours."))
@@ -67,7 +70,7 @@ def notification_mark_read(*, actor: Any, notification: Notification) -> Notific
 
 
 @transaction.atomic
-def notifications_mark_all_read(*, actor: Any) -> int:
+def notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread notification of the actor read, those of the other apps under
     the bell too (deadlines.bell); returns how many."""
     cases = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(

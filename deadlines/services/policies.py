@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -25,6 +25,9 @@ from accountability import audit
 from accountability.models import Regulation
 from accountability.services import require_permission_or_system
 from deadlines.models import TimeLimitPolicy
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # What a revision may change, and what a policy file gives for each entry. The identity
 # (code), the version and the bookkeeping fields belong to the service.
@@ -64,12 +67,14 @@ class PolicyLoadReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-def _user_or_none(actor: Any) -> Any:
+def _user_or_none(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
 @transaction.atomic
-def policy_create(*, actor: Any, policy: TimeLimitPolicy, reason: str = "") -> TimeLimitPolicy:
+def policy_create(
+    *, actor: User | None, policy: TimeLimitPolicy, reason: str = ""
+) -> TimeLimitPolicy:
     """Save a new policy code as its version 1, or bring back a code whose versions are
     all retired as its next version."""
     require_permission_or_system(actor, "deadlines.add_timelimitpolicy")
@@ -101,7 +106,7 @@ def policy_create(*, actor: Any, policy: TimeLimitPolicy, reason: str = "") -> T
 
 @transaction.atomic
 def policy_revise(
-    *, actor: Any, policy: TimeLimitPolicy, changes: dict[str, Any], reason: str
+    *, actor: User | None, policy: TimeLimitPolicy, changes: dict[str, Any], reason: str
 ) -> TimeLimitPolicy:
     """Create the next version of `policy` with `changes` applied, and retire `policy`.
 
@@ -160,7 +165,7 @@ def policy_revise(
 
 
 @transaction.atomic
-def policy_retire(*, actor: Any, policy: TimeLimitPolicy, reason: str) -> TimeLimitPolicy:
+def policy_retire(*, actor: User | None, policy: TimeLimitPolicy, reason: str) -> TimeLimitPolicy:
     """Take a policy out of force without a successor (clocks started under it keep it)."""
     require_permission_or_system(actor, "deadlines.change_timelimitpolicy")
     current = TimeLimitPolicy.objects.select_for_update().get(pk=policy.pk)
@@ -288,7 +293,7 @@ def _read(path: Path) -> list[TimeLimitPolicy]:
 
 
 @transaction.atomic
-def policies_load(*, actor: Any, path: Path) -> PolicyLoadReport:
+def policies_load(*, actor: User | None, path: Path) -> PolicyLoadReport:
     """Bring the database in line with a policy file; safe to run again.
 
     A new code gets version 1, a code whose file entry differs from its current version

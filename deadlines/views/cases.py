@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accountability.actions import Action, Actions, fields
+from accountability.http import AuthenticatedHttpRequest
 from accountability.models import Department, StaffProfile
 from accountability.rules import is_inspection_office, is_leadership, may
 from deadlines import forms
@@ -426,7 +427,7 @@ def _viewable(request: HttpRequest, number: str) -> Case:
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     *,
     bound: tuple[str, Form] | None = None,
@@ -460,13 +461,13 @@ def _page(
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     return _page(request, _viewable(request, number))
 
 
 @login_required
 @require_POST
-def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+def case_act(request: AuthenticatedHttpRequest, number: str, action: str) -> HttpResponse:
     """Run one action on a case. Invalid entries, a refusal or a conflict re-show the
     page, read afresh, with the form as the user filled it in and the reason."""
     chosen = ACTIONS.get(action)

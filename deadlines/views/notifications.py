@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
 from deadlines.bell import SOURCES
 from deadlines.models import Notification, Reminder
@@ -46,7 +47,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark the notification read and go where it leads."""
     notification = (
         Notification.objects.select_related("case")
@@ -61,7 +62,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = notifications_mark_all_read(actor=request.user)
     messages.success(request, _("%(count)s notifications marked read.") % {"count": count})
     return redirect("deadlines:notifications")

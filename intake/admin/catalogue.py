@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from accountability.admin.versioned import CurrentFilter, RevisionForm, VersionedAdmin
+from accountability.http import signed_in_user
 from intake.models import ServiceItem, ServiceItemMaterial, material_errors
 from intake.resources import ServiceItemResource
 from intake.services import catalogue as services
@@ -173,7 +174,9 @@ class ServiceItemAdmin(VersionedAdmin, ImportExportModelAdmin):
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if not change:
-            services.service_item_create(actor=request.user, item=obj, materials=materials)
+            services.service_item_create(
+                actor=signed_in_user(request), item=obj, materials=materials
+            )
             return
         shown = ServiceItem.objects.get(pk=obj.pk)
         changes = {
@@ -186,7 +189,7 @@ class ServiceItemAdmin(VersionedAdmin, ImportExportModelAdmin):
         ):
             return  # saved without an edit: no new version
         revised = services.service_item_revise(
-            actor=request.user,
+            actor=signed_in_user(request),
             item=shown,
             changes=changes,
             materials=materials,

@@ -25,6 +25,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from accountability.http import signed_in_user
 from accountability.rules import is_inspection_office
 from deadlines.models import Case
 from deadlines.rules import sees_complainant
@@ -87,7 +88,9 @@ class ProtectedCaseAdmin(admin.ModelAdmin):
             and sees_complainant(request.user, self._case(obj))
         ):
             case_log_complainant_view(
-                actor=request.user, case=self._case(obj), where=f"admin:{self.opts.model_name}"
+                actor=signed_in_user(request),
+                case=self._case(obj),
+                where=f"admin:{self.opts.model_name}",
             )
         return response
 

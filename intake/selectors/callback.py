@@ -248,7 +248,7 @@ def callback_figures(
     return board
 
 
-# The drill-down lists behind the figures (oversight.selectors.case_list_for_figure).
+# The drill-down lists behind the figures (oversight.selectors.dashboard.case_list_for_figure).
 CALLBACK_DUE = "callback_due"
 CALLED_BACK = "called_back"
 NOT_CALLED_BACK = "not_called_back"

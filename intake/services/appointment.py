@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -51,6 +51,9 @@ from intake.selectors.appointments import (
     appointment_routing,
     callback_clock_filter,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # 附件3 §9: "预约人超出预约时间三十分钟仍未到达的,视为自动放弃预约服务".
 FORFEIT_AFTER: Final = timedelta(minutes=30)
@@ -142,7 +145,7 @@ def _ended(case: Case) -> CaseConflict:
 @transaction.atomic
 def appointment_book(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     wanted: Any,
     reason: str,
@@ -241,7 +244,7 @@ def _settle(
     appointment: Appointment,
     case: Case,
     *,
-    actor: Any,
+    actor: User,
     move: Callable[[], None],
     action: str,
     reason: str = "",
@@ -269,7 +272,7 @@ def _settle(
 @transaction.atomic
 def appointment_call_back(
     *,
-    actor: Any,
+    actor: User,
     appointment: Appointment,
     note: str,
     channel: str = FeedbackEntry.Channel.PHONE,
@@ -303,7 +306,7 @@ def appointment_call_back(
 
 
 @transaction.atomic
-def appointment_keep(*, actor: Any, appointment: Appointment) -> Appointment:
+def appointment_keep(*, actor: User, appointment: Appointment) -> Appointment:
     """The citizen came: the appointment is kept, and its callback no longer owed."""
     appointment, case = _lock(appointment, *WAITING)
     require_permission(actor, "intake.keep_appointment", appointment)
@@ -318,7 +321,7 @@ def appointment_keep(*, actor: Any, appointment: Appointment) -> Appointment:
 
 
 @transaction.atomic
-def appointment_cancel(*, actor: Any, appointment: Appointment, reason: str) -> Appointment:
+def appointment_cancel(*, actor: User, appointment: Appointment, reason: str) -> Appointment:
     """Cancel a waiting appointment, with the reason (the citizen called it off, say)."""
     appointment, case = _lock(appointment, *WAITING)
     require_permission(actor, "intake.cancel_appointment", appointment)

@@ -20,7 +20,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 from hashlib import sha256
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,6 +50,9 @@ from intake.models import (
     RatingSource,
 )
 from intake.selectors.callback import callback_clock_of, callback_clocks
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 COMMENT_MAX = 1000
 LINK_FIELDS = ["case", "clock", "issued_at", "expires_at", "used_at", "issued_by"]
@@ -98,7 +101,7 @@ def _rating_due(case: Case) -> None:
 
 @transaction.atomic
 def rating_link_issue(
-    *, actor: Any, case: Case, now: datetime | None = None
+    *, actor: User | None, case: Case, now: datetime | None = None
 ) -> tuple[RatingLink, str]:
     """A new one-time rating link for the closed case, and its token (shown once, never
     stored). An earlier link of the case that was not used stops working. ``actor`` None
@@ -272,7 +275,7 @@ def rating_submit_by_link(*, token: str, grade: int, comment: str = "") -> Ratin
 @transaction.atomic
 def callback_record(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     outcome: str,
     grade: int | None = None,
@@ -333,7 +336,7 @@ def _latest(case: Case) -> Rating | None:
 
 
 @transaction.atomic
-def rating_review(*, actor: Any, rating: Rating, unit_at_fault: bool, reason: str) -> RatingReview:
+def rating_review(*, actor: User, rating: Rating, unit_at_fault: bool, reason: str) -> RatingReview:
     """The head's finding on a poor grade, with the reason. The unit's fault reopens the
     case for rework within 15 working days; its next closing owes a second callback."""
     case = _lock_case(rating.case)
@@ -365,7 +368,7 @@ def rating_review(*, actor: Any, rating: Rating, unit_at_fault: bool, reason: st
 
 
 @transaction.atomic
-def rating_correct(*, actor: Any, rating: Rating, grade: int, reason: str) -> Rating:
+def rating_correct(*, actor: User, rating: Rating, grade: int, reason: str) -> Rating:
     """误评: the citizen asks to correct a mistaken grade; staff record it. Once per case:
     a second request is refused with the reason. Only the case's current grade, before
     the head has reviewed it, and while the case is closed."""

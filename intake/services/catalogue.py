@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -33,6 +33,9 @@ from deadlines.services.cases import ACCEPTED
 from deadlines.services.policies import policy_create, policy_retire, policy_revise
 from deadlines.worktime import EndRule
 from intake.models import ServiceItem, ServiceItemMaterial, material_errors
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # What a revision may change; the identity (code), the version and the bookkeeping
 # fields belong to the service.
@@ -140,7 +143,7 @@ def promised_limit_policy_sync(item: ServiceItem) -> TimeLimitPolicy | None:
     return policy_revise(actor=None, policy=current, changes=changes, reason=reason)
 
 
-def _user_or_none(actor: Any) -> Any:
+def _user_or_none(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -215,7 +218,7 @@ def _save_materials(
 @transaction.atomic
 def service_item_create(
     *,
-    actor: Any,
+    actor: User | None,
     item: ServiceItem,
     materials: Sequence[ServiceItemMaterial] = (),
     reason: str = "",
@@ -254,7 +257,7 @@ def service_item_create(
 @transaction.atomic
 def service_item_revise(
     *,
-    actor: Any,
+    actor: User | None,
     item: ServiceItem,
     changes: dict[str, Any],
     reason: str,
@@ -458,7 +461,7 @@ def _read(path: Path) -> list[_Candidate]:
 
 
 @transaction.atomic
-def catalogue_load(*, actor: Any, path: Path) -> CatalogueLoadReport:
+def catalogue_load(*, actor: User | None, path: Path) -> CatalogueLoadReport:
     """Bring the catalogue in line with a file; safe to run again.
 
     A new code gets version 1, a code whose entry differs from its current version gets

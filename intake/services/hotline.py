@@ -10,6 +10,7 @@ desk would. The case stays "registered" until then.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +23,9 @@ from accountability.selectors import dispatch_department, who_covers
 from deadlines.models import Case, Channel, MatterKind, Urgency
 from deadlines.services import cases as case_services
 from intake.models import ServiceItem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SUBJECT_LENGTH = 60
 
@@ -52,7 +56,7 @@ def _kind_and_item(request: HotlineRequest) -> tuple[str, str]:
     return kind, request.service_code
 
 
-def on_duty_at_dispatch() -> object:
+def on_duty_at_dispatch() -> User:
     """The first responder for a hotline contact now: dispatch's head or their cover."""
     dispatch = dispatch_department()
     cover = who_covers(user=dispatch.head, at=timezone.now()) if dispatch.head else None

@@ -10,7 +10,7 @@ one-time-notice breach against whoever issued it (附件6 §9).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,6 +32,9 @@ from intake.models import (
     ServiceItemMaterial,
 )
 from intake.selectors.catalogue import service_item_current
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ISSUE_NOTICE = "intake.issue_notice"
 MATERIAL_NAME_MAX = MaterialRequest._meta.get_field("material").max_length or 120
@@ -144,7 +147,7 @@ def _checked_statuses(
 @transaction.atomic
 def notice_issue(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     item_code: str,
     statuses: dict[str, str],
@@ -211,7 +214,7 @@ def _listed_to_supply(notice: OneTimeNotice) -> dict[str, str]:
 
 
 @transaction.atomic
-def material_request(*, actor: Any, case: Case, material: str, note: str = "") -> MaterialRequest:
+def material_request(*, actor: User, case: Case, material: str, note: str = "") -> MaterialRequest:
     """Record that `material` was asked of the citizen after the one-time notice (补正).
 
     Compared with the case's latest notice: a material it did not list as missing or

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +34,9 @@ from intake.selectors.desk import (
     citizen_broken_pledge,
     latest_notice,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +180,7 @@ def pledge_precheck(*, case: Case, notice: OneTimeNotice, at: datetime) -> None:
 @transaction.atomic
 def pledge_take(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     notice: OneTimeNotice,
     due_at: datetime,
@@ -270,7 +273,7 @@ def pledge_take(
 
 
 @transaction.atomic
-def pledge_keep(*, actor: Any, pledge: Pledge) -> Pledge:
+def pledge_keep(*, actor: User, pledge: Pledge) -> Pledge:
     """The citizen handed in the pledged materials in time: the pledge is kept."""
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("case").get(pk=pledge.pk)
     require_permission(actor, "intake.keep_pledge", pledge.case)

@@ -6,7 +6,7 @@ only when a complaint about the same contact is founded (sanctions.services.inge
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +18,9 @@ from accountability import audit
 from accountability.models import Department, StaffProfile
 from deadlines.models import Case
 from intake.models import RefusalFlag, RefusalFlagNotification, refusal_phrases_in
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def refusal_flag_recipient(department: Department, staff: Any) -> Any:
@@ -51,7 +54,7 @@ def refusal_flags_record(*, case: Case, staff: Any, texts: Iterable[str]) -> lis
 
 
 @transaction.atomic
-def refusal_flag_close(*, actor: Any, flag: RefusalFlag, note: str) -> RefusalFlag:
+def refusal_flag_close(*, actor: User, flag: RefusalFlag, note: str) -> RefusalFlag:
     """The head has looked at the flag: what they found or did (talked to the staff
     member, listened to the call...). Closing does not stop a founded complaint about the
     contact from making it a violation; the notification is read."""
@@ -88,7 +91,7 @@ def refusal_flag_close(*, actor: Any, flag: RefusalFlag, note: str) -> RefusalFl
 
 
 @transaction.atomic
-def refusal_flag_notification_read(*, actor: Any, pk: int) -> RefusalFlagNotification | None:
+def refusal_flag_notification_read(*, actor: User, pk: int) -> RefusalFlagNotification | None:
     """Mark one of the actor's flag notifications read (once); None when not theirs."""
     notification = RefusalFlagNotification.objects.filter(pk=pk, recipient_id=actor.pk).first()
     if notification is not None and notification.read_at is None:
@@ -98,7 +101,7 @@ def refusal_flag_notification_read(*, actor: Any, pk: int) -> RefusalFlagNotific
 
 
 @transaction.atomic
-def refusal_flag_notifications_mark_all_read(*, actor: Any) -> int:
+def refusal_flag_notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread flag notification of the actor read; how many."""
     return RefusalFlagNotification.objects.filter(recipient=actor, read_at__isnull=True).update(
         read_at=timezone.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +18,9 @@ from deadlines.services import cases as case_services
 from intake.services.refusal import refusal_flags_record
 from outages.models import OutageEvent
 from outages.services import outage_answer, outage_link_contact
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Disposition(StrEnum):
@@ -51,14 +54,14 @@ class Contact:
     variant: str = ""  # a deadlines.models.Circumstance that selects a narrower limit
 
 
-def _flag_refusals(case: Case, actor: Any, *texts: str) -> None:
+def _flag_refusals(case: Case, actor: User, *texts: str) -> None:
     refusal_flags_record(case=case, staff=actor, texts=texts)
 
 
 @transaction.atomic
 def registration_submit(
     *,
-    actor: Any,
+    actor: User,
     contact: Contact,
     disposition: Disposition,
     answer: str = "",
@@ -120,7 +123,7 @@ def registration_submit(
 
 @transaction.atomic
 def registration_submit_outage(
-    *, actor: Any, contact: Contact, outage: OutageEvent, answer: str = ""
+    *, actor: User, contact: Contact, outage: OutageEvent, answer: str = ""
 ) -> tuple[Case, str]:
     """A "no water" contact about a running outage (issue 10): dispatch has the outage
     already, so the contact is registered as a normal matter, answered on the spot with

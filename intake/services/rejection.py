@@ -4,7 +4,7 @@ materials returned on request (§9)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,9 +20,12 @@ from deadlines.templatetags.moments import deadline_text
 from intake.models import MaterialsReturn, RejectionFiling
 from intake.selectors.desk import rejection_notice_clock
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
-def rejection_file(*, actor: Any, case: Case, reason: str, legal_basis: str) -> RejectionFiling:
+def rejection_file(*, actor: User, case: Case, reason: str, legal_basis: str) -> RejectionFiling:
     """Refuse a registered case and file the refusal: the case is rejected, the filing goes
     on the register (台账, §6) and the 3-working-day written-refusal clock starts for the
     actor (§8)."""
@@ -71,7 +74,7 @@ def rejection_file(*, actor: Any, case: Case, reason: str, legal_basis: str) -> 
 @transaction.atomic
 def rejection_notice_delivered(
     *,
-    actor: Any,
+    actor: User,
     filing: RejectionFiling,
     channel: str = FeedbackEntry.Channel.WRITTEN,
     note: str = "",
@@ -108,7 +111,7 @@ def rejection_notice_delivered(
 
 
 @transaction.atomic
-def rejection_record_materials_returned(*, actor: Any, filing: RejectionFiling) -> RejectionFiling:
+def rejection_record_materials_returned(*, actor: User, filing: RejectionFiling) -> RejectionFiling:
     """Record that the citizen asked for and got the application materials back (§9): a
     row of its own, once; the filing itself never changes."""
     filing = RejectionFiling.objects.select_related("case", "materials_return").get(pk=filing.pk)

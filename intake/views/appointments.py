@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accountability.actions import Action, Actions, Offer, add_errors, fields
+from accountability.http import AuthenticatedHttpRequest
 from accountability.models import StaffProfile
 from deadlines.models import Case
 from deadlines.rules import sees_complainant
@@ -58,7 +59,7 @@ def _bookable_case(request: HttpRequest, number: str) -> Case:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def appointment_new(request: HttpRequest, number: str) -> HttpResponse:
+def appointment_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     case = _bookable_case(request, number)
     form = AppointmentForm(request.POST or None, at=timezone.now())
     status = 200

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accountability.http import AuthenticatedHttpRequest
 from deadlines.models import Case
 from deadlines.selectors.access import case_get_for
 from deadlines.services.cases import CaseConflict
@@ -110,7 +111,7 @@ def _act(
 
 @login_required
 @require_POST
-def callback_record_page(request: HttpRequest, number: str) -> HttpResponse:
+def callback_record_page(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     case = _case(request, number)
     return _act(
         request,
@@ -130,7 +131,7 @@ def callback_record_page(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rating_link_page(request: HttpRequest, number: str) -> HttpResponse:
+def rating_link_page(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """A new one-time link, shown once to the staff member (to read out or send)."""
     case = _case(request, number)
     issued: dict[str, str] = {}
@@ -153,7 +154,7 @@ def _rating(request: HttpRequest, number: str, pk: int, perm: str) -> tuple[Case
 
 @login_required
 @require_POST
-def rating_review_page(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def rating_review_page(request: AuthenticatedHttpRequest, number: str, pk: int) -> HttpResponse:
     case, rating = _rating(request, number, pk, "intake.review_rating")
     return _act(
         request,
@@ -171,7 +172,7 @@ def rating_review_page(request: HttpRequest, number: str, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def rating_correct_page(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def rating_correct_page(request: AuthenticatedHttpRequest, number: str, pk: int) -> HttpResponse:
     case, rating = _rating(request, number, pk, "intake.record_callback")
     return _act(
         request,

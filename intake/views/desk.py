@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
+from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
 from deadlines.models import Case
 from deadlines.rules import sees_complainant
@@ -54,7 +55,7 @@ from intake.services.rejection import (
 REGISTER_PAGE_SIZE = 50
 
 
-def _shows_identity(request: HttpRequest, case: Case, where: str) -> bool:
+def _shows_identity(request: AuthenticatedHttpRequest, case: Case, where: str) -> bool:
     """Whether the page shows the citizen's identity; a protected one shown is logged
     (once per page view)."""
     shown = sees_complainant(request.user, case)
@@ -79,7 +80,7 @@ def _refused(form: Any, error: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pledge_new(request: HttpRequest, number: str) -> HttpResponse:
+def pledge_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     case = case_get_for(user=request.user, number=number, perm="intake.take_pledge")
     notice = latest_notice(case)
     context: dict[str, Any] = {"case": case, "notice": notice}
@@ -149,7 +150,7 @@ def _pledge(pk: int) -> Pledge:
 
 @login_required
 @require_GET
-def pledge(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The pledge as printed for the citizen's signature (容缺受理承诺书, seed 002 附件4 §7–§8)."""
     pledge = _pledge(pk)
     case = pledge.case
@@ -179,7 +180,7 @@ def pledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledge_kept(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge_kept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pledge = _pledge(pk)
     refuse_the_accused(request.user, pledge.case)
     try:
@@ -197,7 +198,7 @@ def pledge_kept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rejection_new(request: HttpRequest, number: str) -> HttpResponse:
+def rejection_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     case = case_get_for(user=request.user, number=number, perm="intake.file_rejection")
     if RejectionFiling.objects.filter(case=case).exists():
         return redirect("intake:rejection", number=number)
@@ -247,7 +248,7 @@ def _filing(number: str) -> RejectionFiling:
 
 @login_required
 @require_GET
-def rejection(request: HttpRequest, number: str) -> HttpResponse:
+def rejection(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The written refusal (不予受理告知书) with the right to administrative review or
     litigation (seed 002 附件6 §6), and the filing office's buttons."""
     filing = _filing(number)
@@ -277,7 +278,7 @@ def rejection(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rejection_delivered(request: HttpRequest, number: str) -> HttpResponse:
+def rejection_delivered(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     filing = _filing(number)
     refuse_the_accused(request.user, filing.case)
     form = DeliveredForm(request.POST)
@@ -295,7 +296,7 @@ def rejection_delivered(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rejection_materials_returned(request: HttpRequest, number: str) -> HttpResponse:
+def rejection_materials_returned(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     filing = _filing(number)
     refuse_the_accused(request.user, filing.case)
     try:

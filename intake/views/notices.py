@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accountability.http import AuthenticatedHttpRequest
 from deadlines.models import Case
 from deadlines.rules import sees_complainant
 from deadlines.selectors.access import case_access_check, case_get_for
@@ -36,7 +37,7 @@ from intake.services.notice import ISSUE_NOTICE, material_request, notice_issue
 CHECKLIST_IDS = "id_notice_%s"
 
 
-def _shows_identity(request: HttpRequest, case: Case, where: str) -> bool:
+def _shows_identity(request: AuthenticatedHttpRequest, case: Case, where: str) -> bool:
     """Whether the page shows the citizen's identity; a protected one shown is logged
     (once per page view)."""
     shown = sees_complainant(request.user, case)
@@ -61,7 +62,7 @@ def _carried_over(old: NoticeForm, item: ServiceItem) -> NoticeForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def notice_new(request: HttpRequest, number: str) -> HttpResponse:
+def notice_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Choose the service item (by GET: it only reloads), mark each material present,
     missing or deficient, and issue the numbered notice."""
     case = case_get_for(user=request.user, number=number, perm=ISSUE_NOTICE)
@@ -126,7 +127,7 @@ def _posted_version(code: str, version: str) -> ServiceItem | None:
 
 
 def _notice_new_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     chooser: ItemChoiceForm,
     form: NoticeForm | None,
@@ -153,7 +154,7 @@ def _status_label(status: str) -> str:
 
 @login_required
 @require_GET
-def notice(request: HttpRequest, number: str) -> HttpResponse:
+def notice(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """The written notice as handed out: read only from its snapshot, never from the
     catalogue as it is now."""
     try:
@@ -183,7 +184,7 @@ def notice(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def material_request_page(request: HttpRequest, number: str) -> HttpResponse:
+def material_request_page(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """Record a material asked of the citizen after the notice; one the notice did not
     list as missing or deficient is recorded as a breach against the notice's issuer."""
     case = case_get_for(user=request.user, number=number, perm=ISSUE_NOTICE)

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accountability.http import AuthenticatedHttpRequest
 from intake.forms.refusals import RefusalFlagCloseForm
 from intake.models import RefusalFlag
 from intake.selectors.refusals import refusal_flag_get, refusal_flags_for
@@ -64,7 +65,7 @@ def refusal_flags(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def refusal_flag_close_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refusal_flag_close_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_view(request)
     try:
         flag = refusal_flag_get(pk=pk)
@@ -89,7 +90,7 @@ def refusal_flag_close_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refusal_flag_notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def refusal_flag_notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark the flag's notification read and go to the flags to look at."""
     if refusal_flag_notification_read(actor=request.user, pk=pk) is None:
         raise Http404(_("No such notification."))

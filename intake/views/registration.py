@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accountability.http import AuthenticatedHttpRequest
 from accountability.models import StaffProfile
 from accountability.rules import may
 from deadlines.models import Case, CaseState, MatterKind
@@ -49,7 +50,7 @@ def _remember_secret(request: HttpRequest, number: str, secret: str) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def registration(request: HttpRequest) -> HttpResponse:
+def registration(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = _profile(request)
     form = RegistrationForm(request.POST or None, department=profile.department, clerk=request.user)
     status = 200
@@ -166,7 +167,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def receipt_new_secret(request: HttpRequest, number: str) -> HttpResponse:
+def receipt_new_secret(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     """A lost receipt: issue a new secret (the old one stops working) and reprint."""
     case = _receipt_case(request, number)
     try:

@@ -1,5 +1,5 @@
 """Writing the exports (issue 8, line 4) as Excel, and the export jobs; what may be
-exported and the rows come from oversight.exports.
+exported and the rows come from oversight.selectors.exports.
 
 A small export is sent at once; a larger one is an ExportJob run by a Celery task
 (oversight.tasks.run_export, which calls export_run) that counts its progress and writes
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from tempfile import TemporaryFile
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.files import File
@@ -34,9 +34,12 @@ from accountability.audit import record
 from accountability.models import Department
 from accountability.outbox import outbox_enqueue
 from accountability.spreadsheets import escape_formula
-from oversight.exports import ExportFilters, export_register, own_department
 from oversight.models import ExportJob, ExportKind, ExportState
 from oversight.rules import sees_all
+from oversight.selectors.exports import ExportFilters, export_register, own_department
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 CHUNK = 500  # rows between two progress updates
 # Exports show moments in Beijing time, whatever timezone a request activated.
@@ -161,7 +164,7 @@ def export_filename(kind: str, now: datetime) -> str:
 # -- jobs -----------------------------------------------------------------------------------------
 
 
-def export_job_create(*, actor: Any, kind: str, filters: ExportFilters) -> ExportJob:
+def export_job_create(*, actor: User, kind: str, filters: ExportFilters) -> ExportJob:
     """Queue an export job (checked now, and again when it runs); the task is sent once
     the job is committed, and again until a worker takes it (accountability.outbox)."""
     export_register(user=actor, kind=kind, filters=filters)  # permission and scope

@@ -2,8 +2,9 @@
 
 The figures of a day are recomputed whole, from the cases and clocks, in one statement
 (delete and insert in one transaction: a reader sees the old day or the new one). What
-they count is set out in oversight.selectors. Safe to run twice or at the same time: a
-run holds the refresh row's lock, so a second waits and then finds little to do. The
+they count is set out in oversight.selectors.dashboard; the cases and clocks are read
+through deadlines.selectors.daily_figures. Safe to run twice or at the same time: a run
+holds the refresh row's lock, so a second waits and then finds little to do. The
 statement runs on PostgreSQL and SQLite alike (oversight.sql).
 """
 
@@ -11,16 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from deadlines.models import Case, CaseState, Clock, ClockKind
 from deadlines.selectors.calendar import calendar_snapshot
+from deadlines.selectors.daily_figures import (
+    case_first_opened_at,
+    changed_case_days,
+    daily_rows_sql,
+)
 from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
-from oversight.selectors import (
+from oversight.selectors.dashboard import (
     CALENDAR_LOOKBACK,
     FEEDBACK_CLOCKS,
     FEEDBACK_RESULT_KIND,
@@ -44,51 +50,18 @@ FULL_SHARE = 0.5
 FULL_AFTER_CASES = 20_000
 
 
-def _decided(alias: str = "k") -> str:
-    """When a feedback clock's fate was sealed: stopped in time, or due and not stopped."""
-    return sql.least(f"{alias}.stopped_at", f"{alias}.due_at")
-
-
-def _day_sql(*, every_day: bool) -> str:
-    """The statement that inserts the figures of the days of a span; ``every_day``: all
-    the days between its first and last (the rows read are then the span's, no list of
-    days to test them against)."""
-    case, clock = Case._meta.db_table, Clock._meta.db_table
-    opened, closed = sql.local_date("c.opened_at"), sql.local_date("c.closed_at")
-    cal_lo = sql.date_param("cal_lo")
-    # Working days from the opening day (or the calendar's first) to the closing day.
-    closed_index = sql.days_between(closed, cal_lo) + " + 1"
-    opened_index = sql.greatest(sql.days_between(opened, cal_lo), "0") + " + 1"
-    handling_days = f"{sql.nth('cum', closed_index)} - {sql.nth('cum', opened_index)}"
-    return f"""
-    WITH src AS (
-        SELECT {opened} AS day, c.department_id, c.service_item_code, c.matter_kind,
-               1 AS opened, 0 AS completed, 0 AS on_time, 0 AS days, 0 AS rated,
-               0 AS rating, 0 AS feedback, 0 AS feedback_on_time
-        FROM {case} AS c
-        WHERE c.opened_at >= %(lo)s AND c.opened_at < %(hi)s
-        UNION ALL
-        SELECT {closed}, c.department_id, c.service_item_code, c.matter_kind,
-               0, 1,
-               CAST(NOT EXISTS (
-                   SELECT 1 FROM {clock} AS k
-                   WHERE k.case_id = c.id AND {sql.any_of("k.kind", "handling")}
-                     AND k.due_at < coalesce(k.stopped_at, %(now)s)
-               ) AS integer),
-               {handling_days},
-               CAST(c.rating IS NOT NULL AS integer), coalesce(c.rating, 0), 0, 0
-        FROM {case} AS c
-        WHERE c.state = %(closed_state)s AND c.closed_at >= %(lo)s AND c.closed_at < %(hi)s
-        UNION ALL
-        SELECT {sql.local_date(_decided())}, c.department_id, c.service_item_code,
-               c.matter_kind, 0, 0, 0, 0, 0, 0, 1,
-               CAST(coalesce(k.due_at IS NULL OR k.stopped_at <= k.due_at, false) AS integer)
-        FROM {clock} AS k
-        JOIN {case} AS c ON c.id = k.case_id
-        WHERE ({sql.any_of("k.kind", "feedback")}
-               OR k.kind = %(result_kind)s AND c.matter_kind = %(feedback_matter)s)
-          AND {_decided()} >= %(lo)s AND {_decided()} < {sql.least("%(hi)s", "%(now)s")}
+def _day_sql(*, every_day: bool) -> tuple[str, dict[str, Any]]:
+    """The statement that inserts the figures of the days of a span, with the named
+    parameters deadlines' selector binds; ``every_day``: all the days between its first
+    and last (the rows read are then the span's, no list of days to test them against)."""
+    rows, params = daily_rows_sql(
+        dialect=sql,
+        handling_kinds=HANDLING_CLOCKS,
+        feedback_kinds=FEEDBACK_CLOCKS,
+        feedback_matter=FEEDBACK_RESULT_KIND,
     )
+    statement = f"""
+    WITH src AS ({rows})
     INSERT INTO {DailyFigures._meta.db_table} (
         day, department_id, service_item_code, matter_kind, opened, completed, on_time,
         handling_days, rated, rating_sum, feedback, feedback_on_time)
@@ -98,6 +71,7 @@ def _day_sql(*, every_day: bool) -> str:
     FROM src {"" if every_day else f"WHERE {sql.any_of('day', 'days')}"}
     GROUP BY day, department_id, service_item_code, matter_kind
     """
+    return statement, params
 
 
 def _spans(days: list[date]) -> list[tuple[date, date]]:
@@ -145,10 +119,14 @@ def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
                 calendar.working_days_between(cal_lo, cal_lo + timedelta(days=i))
                 for i in range((cal_hi - cal_lo).days + 1)
             ]
+            statement, rows_params = _day_sql(
+                every_day=every_day or (last - first).days + 1 == len(wanted)
+            )
             cursor.execute(
-                _day_sql(every_day=every_day or (last - first).days + 1 == len(wanted)),
+                statement,
                 sql.params(
                     {
+                        **rows_params,
                         "days": [d for d in wanted if first <= d <= last],
                         "lo": _midnight(first),
                         "hi": _midnight(last + timedelta(days=1)),
@@ -156,11 +134,6 @@ def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
                         "tz": settings.TIME_ZONE,
                         "cal_lo": cal_lo,
                         "cum": cum,
-                        "closed_state": CaseState.CLOSED.value,
-                        "handling": list(HANDLING_CLOCKS),
-                        "feedback": list(FEEDBACK_CLOCKS),
-                        "result_kind": ClockKind.RESULT.value,
-                        "feedback_matter": FEEDBACK_RESULT_KIND,
                     }
                 ),
             )
@@ -168,38 +141,11 @@ def figures_recompute(*, days: Iterable[date], now: datetime) -> int:
 
 
 def _all_days(today: date) -> list[date]:
-    first = Case.objects.order_by("opened_at").values_list("opened_at", flat=True).first()
+    first = case_first_opened_at()
     if first is None:
         return [today]
     start = timezone.localtime(first).date()
     return [start + timedelta(days=n) for n in range((today - start).days + 1)]
-
-
-def _days_of_changed_cases(since: datetime) -> set[date] | None:
-    """The days whose figures a case changed since then can have moved: when it was
-    opened and when it was closed (a rating counts on the day of the close). None when
-    more than FULL_AFTER_CASES cases changed: every day, then."""
-    case = Case._meta.db_table
-    with connection.cursor() as cursor:
-        # Counted no further than the limit, on the index of updated_at (case_updated).
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {case} WHERE updated_at >= %s LIMIT %s) AS c",
-            [connection.ops.adapt_datetimefield_value(since), FULL_AFTER_CASES + 1],
-        )
-        if cursor.fetchone()[0] > FULL_AFTER_CASES:
-            return None
-        # The distinct days, in SQL: as many rows as days, however many cases changed.
-        cursor.execute(
-            f"""
-            SELECT {sql.local_date("c.opened_at")} FROM {case} AS c
-            WHERE c.updated_at >= %(since)s
-            UNION
-            SELECT {sql.local_date("c.closed_at")} FROM {case} AS c
-            WHERE c.updated_at >= %(since)s AND c.closed_at IS NOT NULL
-            """,
-            sql.params({"since": since, "tz": settings.TIME_ZONE}),
-        )
-        return {sql.as_date(day) for (day,) in cursor.fetchall()}  # type: ignore[misc]
 
 
 @transaction.atomic
@@ -216,8 +162,15 @@ def figures_refresh(*, now: datetime, full: bool = False) -> int:
         days = _all_days(today)
     else:
         days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
-        # A little overlap: a case saved during the last run is looked at again.
-        changed = _days_of_changed_cases(state.refreshed_at - timedelta(minutes=1))
+        # The days of the cases changed since the last run (opened and closed: a rating
+        # counts on the day of the close), with a little overlap: a case saved during
+        # the last run is looked at again. Too many changed: every day, unlisted.
+        changed = changed_case_days(
+            since=state.refreshed_at - timedelta(minutes=1),
+            most=FULL_AFTER_CASES,
+            dialect=sql,
+            tz=settings.TIME_ZONE,
+        )
         days += _all_days(today) if changed is None else changed
         first = min(days)
         if len(set(days)) > FULL_SHARE * ((today - first).days + 1):

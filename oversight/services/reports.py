@@ -1,4 +1,4 @@
-"""Producing the half-monthly and monthly reports (oversight.reports says what they are
+"""Producing the half-monthly and monthly reports (oversight.selectors.reports says what they are
 and when): a report is produced once for its period (by the beat schedule, by hand with
 ``manage.py oversight_produce_report``, or by leadership from the reports page) and kept,
 its figures frozen as JSON (report_figures) and never recomputed.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,10 +20,18 @@ from accountability.models import Department
 from accountability.rules import may
 from outages.selectors import outages_month_summary
 from oversight.models import FiguresRefresh, PeriodicReport, ReportKind
-from oversight.reports import periods_due, periods_just_ended, report_period
-from oversight.selectors import FEEDBACK_TARGET, Counts, DashboardFilters, dashboard_figures
+from oversight.selectors.dashboard import (
+    FEEDBACK_TARGET,
+    Counts,
+    DashboardFilters,
+    dashboard_figures,
+)
+from oversight.selectors.reports import periods_due, periods_just_ended, report_period
 from oversight.services.figures import figures_recompute
 from sanctions.selectors import decisions_decided, violation_counts_by_department
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SNAPSHOT_VERSION = 1
 # The figures of one slice kept in a report, in the order the tables show them.
@@ -142,7 +150,7 @@ def report_figures(*, kind: str, start: date, end: date, now: datetime) -> dict[
 
 
 def report_produce(
-    *, kind: str, day: date, now: datetime, actor: Any = None
+    *, kind: str, day: date, now: datetime, actor: User | None = None
 ) -> tuple[PeriodicReport, bool]:
     """The report of the period of ``kind`` holding ``day``: produced now if it does not
     exist yet, else the one kept (unchanged). Returns (report, produced now). Refuses a
@@ -194,7 +202,7 @@ def reports_produce_due(*, now: datetime) -> list[PeriodicReport]:
     return produced
 
 
-def reports_produce_on_request(*, actor: Any, now: datetime) -> list[tuple[PeriodicReport, bool]]:
+def reports_produce_on_request(*, actor: User, now: datetime) -> list[tuple[PeriodicReport, bool]]:
     """Leadership asks for the due reports now, before the schedule: the reports of the
     latest ended half month and month, produced by report_produce (audited, once per
     period: a report already kept is returned unchanged). Returns (report, produced now)

@@ -25,7 +25,7 @@ from intake.models import ServiceItem
 from oversight import charts
 from oversight.forms import DashboardFilterForm, FigureListForm
 from oversight.rules import sees_all
-from oversight.selectors import (
+from oversight.selectors.dashboard import (
     FEEDBACK_TARGET,
     NO_SERVICE_ITEM,
     Counts,

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accountability.http import AuthenticatedHttpRequest
 from accountability.models import Department
-from oversight import exports
 from oversight.forms import ExportForm
 from oversight.models import ExportJob, ExportKind, ExportState
 from oversight.rules import sees_all
+from oversight.selectors import exports
 from oversight.services import exports as export_files
 
 PAGE_SIZE = 25
@@ -55,7 +56,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def export_start(request: HttpRequest) -> HttpResponse:
+def export_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A small export is sent at once; a larger one becomes a job."""
     kind = request.POST.get("kind", "")
     if kind in ExportKind.values and kind not in exports.export_kinds_for(request.user):

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accountability.http import AuthenticatedHttpRequest
 from accountability.models import Department
 from accountability.rules import may
-from oversight.exports import XLSX, own_department
 from oversight.models import PeriodicReport
 from oversight.report_sheets import report_tables, report_workbook
-from oversight.reports import report_for_viewer, report_schedule
 from oversight.rules import sees_all
+from oversight.selectors.exports import XLSX, own_department
+from oversight.selectors.reports import report_for_viewer, report_schedule
 from oversight.services.reports import reports_produce_on_request
 
 PAGE_SIZE = 48  # two years of half months
@@ -69,7 +70,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reports_produce(request: HttpRequest) -> HttpResponse:
+def reports_produce(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Leadership produces the due reports now (a report already kept stays as it is)."""
     results = reports_produce_on_request(actor=request.user, now=timezone.now())
     for report, created in results:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
@@ -57,6 +57,9 @@ from sanctions.services.facts import (
     record_violations,
 )
 from sanctions.services.rulebook import rulebook_current, rulebook_spec
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _record_start(now: datetime) -> datetime:
@@ -324,7 +327,9 @@ def _still_holds(firing: AggregateFiring, record: Record, set_aside: dict[Any, s
     return firing_key(firing) in {due.key for due in aggregates_due(record, spec)}
 
 
-def _set_aside_raised(violation: Violation, *, actor: Any, reason: str, now: datetime) -> None:
+def _set_aside_raised(
+    violation: Violation, *, actor: User | None, reason: str, now: datetime
+) -> None:
     """The violation a withdrawn firing raised stops counting too: dismissed while open,
     set aside once confirmed, with the reason."""
     violation = Violation.objects.select_for_update().get(pk=violation.pk)
@@ -356,7 +361,7 @@ def _set_aside_raised(violation: Violation, *, actor: Any, reason: str, now: dat
 
 def aggregates_reconcile(
     *,
-    actor: Any,
+    actor: User | None,
     cause: str,
     records: Iterable[tuple[str, int]] = (),
     persons: Iterable[int] = (),
@@ -453,7 +458,7 @@ def aggregates_reconcile(
 
 
 def _note_dependent_decisions(
-    gone: set[tuple[str, int]], persons: set[int], *, actor: Any, cause: str, now: datetime
+    gone: set[tuple[str, int]], persons: set[int], *, actor: User | None, cause: str, now: datetime
 ) -> None:
     if not gone:
         return

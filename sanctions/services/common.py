@@ -4,7 +4,7 @@ recusal and maker-checker refusals, row locks that detect stale copies, history 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 from django.core.exceptions import PermissionDenied
@@ -15,17 +15,20 @@ from sanctions.authority import who_decides
 from sanctions.models import DecisionEvent, SanctionDecision, Violation, ViolationEvent
 from sanctions.rules import is_accused, is_proposer
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class SanctionConflict(Exception):
     """The violation or decision changed under the user, or its state no longer allows
     the action. The message is for the user, in their language."""
 
 
-def user_or_none(actor: Any) -> Any:
+def user_or_none(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def require(actor: Any, perm: str, obj: Any = None) -> None:
+def require(actor: User | None, perm: str, obj: Any = None) -> None:
     """PermissionDenied unless the rule `perm` allows `actor` on `obj`.
 
     The rule is asked directly (rules.has_perm), not through Django's backends: a
@@ -89,7 +92,7 @@ _HISTORY: dict[type[Any], tuple[type[Any], str]] = {
 def history_append(
     subject: Violation | SanctionDecision,
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     from_state: str,
     at: datetime | None = None,

@@ -16,7 +16,7 @@ self-approval rules are database constraints too.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -54,7 +54,6 @@ from sanctions.services.common import (
     lock_decision,
     require,
     state_conflict,
-    user_or_none,
 )
 from sanctions.services.facts import (
     not_counted_from_json,
@@ -63,6 +62,9 @@ from sanctions.services.facts import (
     violation_fact,
 )
 from sanctions.services.rulebook import rulebook_spec
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Seed 004 告诫程序 3: the written self-criticism within 7 days of the warning notice.
 SELF_CRITICISM_DAYS = 7
@@ -143,7 +145,7 @@ def _clean_kinds(kinds: list[str] | tuple[str, ...], field: str) -> list[str]:
 @transaction.atomic
 def sanction_propose(
     *,
-    actor: Any,
+    actor: User,
     responsibility: Responsibility,
     chosen_kinds: list[str] | tuple[str, ...],
     departure_reason: str = "",
@@ -249,7 +251,9 @@ def _awaiting_done(decision: SanctionDecision) -> None:
 
 
 @transaction.atomic
-def sanction_approve(*, actor: Any, decision: SanctionDecision, note: str = "") -> SanctionDecision:
+def sanction_approve(
+    *, actor: User, decision: SanctionDecision, note: str = ""
+) -> SanctionDecision:
     """Approve, by the deciding authority of the chosen kinds (sanctions.authority;
     never the proposer nor anyone named in the matter). The aggregate rules on warnings
     then run for the person and the department."""
@@ -276,7 +280,7 @@ def sanction_approve(*, actor: Any, decision: SanctionDecision, note: str = "") 
 
 
 @transaction.atomic
-def sanction_refuse(*, actor: Any, decision: SanctionDecision, reason: str) -> SanctionDecision:
+def sanction_refuse(*, actor: User, decision: SanctionDecision, reason: str) -> SanctionDecision:
     """Refuse, with a reason; the office may propose again."""
     decision = lock_decision(decision)
     require(actor, "sanctions.approve_sanction", decision)
@@ -306,7 +310,7 @@ def sanction_refuse(*, actor: Any, decision: SanctionDecision, reason: str) -> S
 @transaction.atomic
 def sanction_refer(
     *,
-    actor: Any,
+    actor: User,
     decision: SanctionDecision,
     referred_to: str,
     referred_at: datetime | None = None,
@@ -349,7 +353,7 @@ def sanction_refer(
 @transaction.atomic
 def referral_outcome_record(
     *,
-    actor: Any,
+    actor: User,
     decision: SanctionDecision,
     sanctioned: bool,
     outcome: str,
@@ -422,7 +426,7 @@ def unit_head_of(decision: SanctionDecision) -> Any:
 @transaction.atomic
 def sanction_serve(
     *,
-    actor: Any,
+    actor: User,
     decision: SanctionDecision,
     signed_by: Any,
     served_at: datetime | None = None,
@@ -502,7 +506,7 @@ def sanction_serve(
 @transaction.atomic
 def self_criticism_record(
     *,
-    actor: Any,
+    actor: User,
     decision: SanctionDecision,
     countersigned_by: Any,
     received_at: datetime | None = None,
@@ -544,7 +548,7 @@ def self_criticism_record(
 
 
 @transaction.atomic
-def sanction_complete(*, actor: Any, decision: SanctionDecision) -> SanctionDecision:
+def sanction_complete(*, actor: User, decision: SanctionDecision) -> SanctionDecision:
     """Done: served, and the written self-criticism received where one is owed."""
     decision = lock_decision(decision)
     require(actor, "sanctions.serve_sanction", decision)
@@ -566,7 +570,7 @@ def sanction_complete(*, actor: Any, decision: SanctionDecision) -> SanctionDeci
 @transaction.atomic
 def appeal_record(
     *,
-    actor: Any,
+    actor: User,
     decision: SanctionDecision,
     kind: str,
     grounds: str,
@@ -598,7 +602,7 @@ def appeal_record(
 @transaction.atomic
 def review_record(
     *,
-    actor: Any,
+    actor: User,
     decision: SanctionDecision,
     outcome: str,
     note: str,
@@ -627,7 +631,7 @@ def review_record(
         outcome=outcome,
         note=note.strip(),
         varied_kinds=kinds,
-        reviewer=user_or_none(actor),
+        reviewer=actor,
     )
     history_append(
         decision,

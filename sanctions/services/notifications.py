@@ -4,16 +4,19 @@ served on a unit head's staff) and shown under the bell with the case notificati
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from sanctions.models import SanctionNotification
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
-def sanction_notification_read(*, actor: Any, pk: int) -> SanctionNotification | None:
+def sanction_notification_read(*, actor: User, pk: int) -> SanctionNotification | None:
     """Mark one of the actor's notifications read (once); None when it is not theirs."""
     notification = SanctionNotification.objects.filter(pk=pk, recipient_id=actor.pk).first()
     if notification is None:
@@ -25,7 +28,7 @@ def sanction_notification_read(*, actor: Any, pk: int) -> SanctionNotification |
 
 
 @transaction.atomic
-def sanction_notifications_mark_all_read(*, actor: Any) -> int:
+def sanction_notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread accountability notification of the actor read; how many."""
     return SanctionNotification.objects.filter(recipient=actor, read_at__isnull=True).update(
         read_at=timezone.now()

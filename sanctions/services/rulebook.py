@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,12 +27,15 @@ from sanctions.models import (
 )
 from sanctions.rulebook_file import parse_rulebook, parse_violation_types
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 RULEBOOK_FILE = FIXTURES / "rulebook.json"
 VIOLATION_TYPES_FILE = FIXTURES / "violation_types.json"
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -50,7 +53,9 @@ def _regulations() -> dict[str, Regulation]:
     return {regulation.code: regulation for regulation in Regulation.objects.all()}
 
 
-def rulebook_create(*, actor: Any, data: Any, source: str = "") -> tuple[RulebookVersion, bool]:
+def rulebook_create(
+    *, actor: User | None, data: Any, source: str = ""
+) -> tuple[RulebookVersion, bool]:
     """A rulebook version from its data; the existing version when the same rules were
     loaded before (same digest), so loading a file twice makes one version."""
     require_permission_or_system(actor, "sanctions.add_rulebookversion")
@@ -98,7 +103,9 @@ def rulebook_create(*, actor: Any, data: Any, source: str = "") -> tuple[Ruleboo
     return version, True
 
 
-def rulebook_load(*, actor: Any, path: Path = RULEBOOK_FILE) -> tuple[RulebookVersion, bool]:
+def rulebook_load(
+    *, actor: User | None, path: Path = RULEBOOK_FILE
+) -> tuple[RulebookVersion, bool]:
     return rulebook_create(actor=actor, data=_read(path), source=Path(path).name)
 
 
@@ -110,7 +117,9 @@ class TypesLoadReport:
 
 
 @transaction.atomic
-def violation_types_load(*, actor: Any, path: Path = VIOLATION_TYPES_FILE) -> TypesLoadReport:
+def violation_types_load(
+    *, actor: User | None, path: Path = VIOLATION_TYPES_FILE
+) -> TypesLoadReport:
     """Create or update the violation types of the file (by code); others are kept."""
     require_permission_or_system(actor, "sanctions.change_violationtype")
     try:

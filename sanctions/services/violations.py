@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -48,6 +48,9 @@ from sanctions.services.facts import SET_ASIDE_ACTION
 from sanctions.services.ingest import violations_raise_for_case
 from sanctions.services.rulebook import rulebook_current
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 FIELDS = [
     "type",
     "staff",
@@ -83,7 +86,7 @@ def _clean_type(violation_type: ViolationType) -> None:
         )
 
 
-def _raise(actor: Any, violation: Violation) -> Violation:
+def _raise(actor: User, violation: Violation) -> Violation:
     violation.full_clean(exclude=["state"])
     try:
         with transaction.atomic():
@@ -98,7 +101,7 @@ def _raise(actor: Any, violation: Violation) -> Violation:
     return violation
 
 
-def _refuse_the_accused(actor: Any, staff: Any, case: Case | None) -> None:
+def _refuse_the_accused(actor: User, staff: Any, case: Case | None) -> None:
     named = set(case.accused_ids) if case is not None else set()
     if (staff is not None and staff.pk == actor.pk) or actor.pk in named:
         raise PermissionDenied(
@@ -106,7 +109,7 @@ def _refuse_the_accused(actor: Any, staff: Any, case: Case | None) -> None:
         )
 
 
-def _protect_the_complainant(actor: Any, case: Case, staff: Any, type: ViolationType) -> None:
+def _protect_the_complainant(actor: User, case: Case, staff: Any, type: ViolationType) -> None:
     """A founded complaint names the staff member on a complaint or report case, so the
     complainant's identity is hidden from them from now on (deadlines.rules
     may_see_complainant). A contact of another kind (a consultation answered with a
@@ -129,7 +132,7 @@ def _protect_the_complainant(actor: Any, case: Case, staff: Any, type: Violation
 @transaction.atomic
 def violation_raise_complaint(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     staff: Any,
     type: ViolationType,
@@ -169,7 +172,7 @@ def violation_raise_complaint(
 @transaction.atomic
 def founded_complaint_record(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     staff: Any,
     types: list[ViolationType],
@@ -204,7 +207,7 @@ def founded_complaint_record(
 @transaction.atomic
 def violation_raise_finding(
     *,
-    actor: Any,
+    actor: User,
     type: ViolationType,
     finding: str,
     staff: Any = None,
@@ -256,7 +259,7 @@ def _move(violation: Violation, transition: str) -> str:
 
 
 @transaction.atomic
-def violation_review(*, actor: Any, violation: Violation) -> Violation:
+def violation_review(*, actor: User, violation: Violation) -> Violation:
     """The inspection office takes the violation up (raised → under review)."""
     violation = lock_violation(violation)
     require(actor, "sanctions.review_violation", violation)
@@ -298,7 +301,7 @@ def _clean_adverse_effect(violation: Violation, answer: bool | None) -> bool | N
 @transaction.atomic
 def violation_confirm(
     *,
-    actor: Any,
+    actor: User,
     violation: Violation,
     severity: str | None = None,
     note: str = "",
@@ -346,7 +349,7 @@ def violation_confirm(
 
 @transaction.atomic
 def violation_dismiss(
-    *, actor: Any, violation: Violation, reason: str, note: str = ""
+    *, actor: User, violation: Violation, reason: str, note: str = ""
 ) -> Violation:
     """Justified or not founded, with the reason (seed 000 §11(1); seed 002 附件12 §4)."""
     violation = lock_violation(violation)
@@ -390,7 +393,7 @@ def _people_of(violation: Violation) -> list[int]:
 
 @transaction.atomic
 def violation_set_aside(
-    *, actor: Any, violation: Violation, reason: str, note: str = ""
+    *, actor: User, violation: Violation, reason: str, note: str = ""
 ) -> Violation:
     """Dismiss a confirmed violation on review (confirmed → dismissed), with the reason:
     it stops counting at once. Every rule that counted it is evaluated again: firings
@@ -465,7 +468,7 @@ def responsibility_suggest(*, violation: Violation) -> list[SuggestedResponsibil
 
 @transaction.atomic
 def responsibility_assign(
-    *, actor: Any, violation: Violation, person: Any, kind: str, note: str = ""
+    *, actor: User, violation: Violation, person: Any, kind: str, note: str = ""
 ) -> Responsibility:
     """Name a person who answers for a confirmed violation, or change how they do."""
     violation = lock_violation(violation)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accountability.actions import Action, Actions, fields
+from accountability.http import AuthenticatedHttpRequest
 from sanctions import services
 from sanctions.authority import AUTHORITY_LABELS, authority_for, who_decides
 from sanctions.forms import steps
@@ -262,7 +263,7 @@ def awaiting(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark one of the person's accountability notifications read and go where it leads:
     the decision awaiting them, or their notifications."""
     notification = services.sanction_notification_read(actor=request.user, pk=pk)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accountability.actions import add_errors
+from accountability.http import AuthenticatedHttpRequest
 from sanctions import services
 from sanctions.forms.raising import ComplaintForm, FindingForm
 
@@ -67,7 +68,7 @@ def _page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def complaint_new(request: HttpRequest) -> HttpResponse:
+def complaint_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A founded complaint: the case, the staff member, the type(s) founded, when, the
     severity and what the investigation found; one violation per type."""
     _require_raise(request)
@@ -102,7 +103,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def finding_new(request: HttpRequest) -> HttpResponse:
+def finding_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An inspection finding: the department or staff member, the type, when, what the
     inspection found and, optionally, the case."""
     _require_raise(request)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accountability.actions import Action, Actions, fields
+from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
 from deadlines.models import Case, CaseEvent
 from deadlines.rules import sees_complainant
@@ -160,7 +161,7 @@ def _violation(pk: int) -> Violation:
 
 
 def _case_part(
-    request: HttpRequest, case: Case | None, clock_id: int | None = None
+    request: AuthenticatedHttpRequest, case: Case | None, clock_id: int | None = None
 ) -> dict[str, Any]:
     """The case the evidence is about, with its timeline (from deadlines' selector) and,
     only as deadlines.rules allows, the complainant, each showing logged; for a missed
@@ -186,7 +187,7 @@ def _case_part(
 
 
 def _violation_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     violation: Violation,
     *,
     bound: tuple[str, Form] | None = None,
@@ -228,14 +229,14 @@ def _violation_page(
 
 @login_required
 @require_GET
-def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def violation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_view(request)
     return _violation_page(request, _violation(pk))
 
 
 @login_required
 @require_POST
-def violation_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def violation_act(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     require_view(request)
     chosen = VIOLATION_ACTIONS.get(step)
     violation = _violation(pk)
@@ -257,7 +258,7 @@ def violation_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def propose(request: HttpRequest, pk: int, responsibility: int) -> HttpResponse:
+def propose(request: AuthenticatedHttpRequest, pk: int, responsibility: int) -> HttpResponse:
     """What the rulebook proposes for one person's responsibility, with the engine's
     explanation; the office picks among the proposed kinds or departs with a reason."""
     require_view(request)

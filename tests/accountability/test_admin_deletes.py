@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -18,19 +19,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def root() -> object:
+def root() -> User:
     return UserFactory(username="root", is_superuser=True, is_staff=True)
 
 
 @pytest.fixture
-def browser(root: object) -> Client:
+def browser(root: User) -> Client:
     client = Client()
-    client.force_login(root)  # type: ignore[arg-type]
+    client.force_login(root)
     return client
 
 
 def test_it_deletes_a_department_nothing_refers_to_with_an_audit_row(
-    browser: Client, root: object
+    browser: Client, root: User
 ) -> None:
     unused = DepartmentFactory(code="unused", name="撤销的部门")
     page = reverse("admin:accountability_department_delete", args=[unused.pk])
@@ -58,7 +59,7 @@ def test_it_deletes_a_selection_one_audit_row_each(browser: Client) -> None:
     )
 
 
-def test_it_refuses_a_department_with_staff_and_writes_nothing(root: object) -> None:
+def test_it_refuses_a_department_with_staff_and_writes_nothing(root: User) -> None:
     staff = StaffFactory(department=DepartmentFactory(code="network", name="管网部"))
     with pytest.raises(ValidationError) as refusal:
         services.department_delete(actor=root, department=staff.department)
@@ -79,7 +80,7 @@ def test_the_admin_lists_what_still_refers_to_a_department_and_keeps_it(
     assert not AuditEntry.objects.filter(action="department.delete").exists()
 
 
-def test_only_an_actor_allowed_to_delete_departments_may(root: object) -> None:
+def test_only_an_actor_allowed_to_delete_departments_may(root: User) -> None:
     clerk = UserFactory(username="clerk")
     unused = DepartmentFactory(code="unused")
     with pytest.raises(PermissionDenied):
@@ -88,7 +89,7 @@ def test_only_an_actor_allowed_to_delete_departments_may(root: object) -> None:
 
 
 def test_it_deletes_a_staff_profile_keeping_the_account_with_an_audit_row(
-    browser: Client, root: object
+    browser: Client, root: User
 ) -> None:
     staff = StaffFactory(user=UserFactory(username="zhang"))
     page = reverse("admin:accountability_staffprofile_delete", args=[staff.pk])

@@ -37,6 +37,7 @@ def test_it_writes_who_what_before_after_and_why(entry: AuditEntry) -> None:
 def test_it_records_the_state_before_a_change(entry: AuditEntry) -> None:
     department = Department.objects.get(code="billing")
     department.name = "营销部"
+    assert entry.actor is not None
     services.department_save(actor=entry.actor, department=department)
     change = AuditEntry.objects.get(action="department.change")
     assert change.before is not None

@@ -30,9 +30,9 @@ from accountability.models import OutboxMessage
 from accountability.outbox import outbox_deliver, outbox_resend, outbox_send
 from accountability.roles import Role
 from accountability.tasks import deliver_outbox
-from oversight import exports
-from oversight.exports import ExportFilters
 from oversight.models import ExportJob, ExportState
+from oversight.selectors import exports
+from oversight.selectors.exports import ExportFilters
 from oversight.services import exports as export_files
 from oversight.services.exports import export_job_create
 from tests.deadlines.conftest import _staff

@@ -40,7 +40,7 @@ from deadlines.services.notifications import notifications_email_pending
 from deadlines.services.scans import clocks_breach_due, clocks_warn_due
 from intake.services.rejection import rejection_file
 from oversight import sql
-from oversight.selectors import DashboardFilters, dashboard_figures
+from oversight.selectors.dashboard import DashboardFilters, dashboard_figures
 from tests.api_support import api_client, call, reset_throttles
 from tests.deadlines.conftest import Cast, open_case
 from tests.factories import PASSWORD

@@ -63,9 +63,11 @@ def a_founded_complaint(people: People) -> Violation:
     """A citizen's complaint that the desk clerk 周晓琳 sent them away ("不归我管"),
     founded on investigation and raised for review."""
     j = people.j
+    head = j.service.head
+    assert head is not None
     with time_machine.travel(COMPLAINED, tick=False):
         case = case_open(
-            actor=j.service.head,
+            actor=head,
             department=j.service,
             channel=Channel.PHONE,
             matter_kind=MatterKind.COMPLAINT,

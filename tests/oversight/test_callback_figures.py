@@ -18,7 +18,7 @@ from deadlines.models import Case
 from deadlines.services.cases import case_accept, case_close, case_resolve
 from intake.models import CallbackOutcome
 from intake.services.callback import callback_record, rating_review
-from oversight.selectors import DashboardFilters, Figure, dashboard_callback_figures
+from oversight.selectors.dashboard import DashboardFilters, Figure, dashboard_callback_figures
 from tests.factories import PASSWORD
 from tests.oversight.conftest import Cast, open_case
 

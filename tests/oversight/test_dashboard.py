@@ -29,7 +29,7 @@ from deadlines.services.cases import (
     case_start_work,
 )
 from oversight.models import DailyFigures
-from oversight.selectors import Dashboard, DashboardFilters, Figure, dashboard_figures
+from oversight.selectors.dashboard import Dashboard, DashboardFilters, Figure, dashboard_figures
 from oversight.services.figures import figures_refresh
 from oversight.tasks import refresh_figures
 from tests.factories import PASSWORD

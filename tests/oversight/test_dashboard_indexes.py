@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from accountability.models import Department
 from deadlines.models import Case
 from intake.selectors.callback import _owed
-from oversight.selectors import DashboardFilters, _open_now
+from oversight.selectors.dashboard import DashboardFilters, _open_now
 from tests.deadlines.conftest import Cast, open_case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from openpyxl.cell import Cell
 
 from deadlines.models import Case
-from oversight import exports
 from oversight.models import ExportJob
+from oversight.selectors import exports
 from oversight.services import exports as export_files
 from sanctions.models import SanctionKind
 from tests.oversight.conftest import Cast, open_case

@@ -21,9 +21,9 @@ from accountability.celery import app as celery_app
 from accountability.roles import Role
 from deadlines.models import Case
 from deadlines.services.cases import case_accept, case_name_accused
-from oversight import exports
-from oversight.exports import ExportFilters, export_register
 from oversight.models import ExportJob, ExportKind, ExportState
+from oversight.selectors import exports
+from oversight.selectors.exports import ExportFilters, export_register
 from oversight.services import exports as export_files
 from oversight.services.exports import export_run, export_write
 from tests.deadlines.conftest import _staff

@@ -24,8 +24,8 @@ from accountability.resources import DepartmentResource
 from accountability.spreadsheets import escape_formula, unescape_formula
 from deadlines.models import CalendarDay
 from intake.models import ServiceItem
-from oversight import exports
 from oversight.models import ExportJob, PeriodicReport, ReportKind
+from oversight.selectors import exports
 from oversight.services import exports as export_files
 from oversight.tasks import produce_reports
 from tests.oversight.conftest import Cast, open_case

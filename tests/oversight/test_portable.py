@@ -1,5 +1,5 @@
 """The daily summary and the dashboard's breakdowns against a plain Python count of the
-same cases (DOMAIN §9, the definitions in oversight.selectors). These tests run on
+same cases (DOMAIN §9, the definitions in oversight.selectors.dashboard). These tests run on
 PostgreSQL and on SQLite (the demo's database, oversight.sql): each backend agreeing
 with the same reference is what makes their figures identical. The times are spread
 over local midnights (Asia/Shanghai, UTC+8), where a local day is not the UTC one."""
@@ -19,7 +19,7 @@ from deadlines.models import Case, CaseState, Clock
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.services.cases import case_log_feedback
 from oversight.models import DailyFigures
-from oversight.selectors import (
+from oversight.selectors.dashboard import (
     FEEDBACK_CLOCK,
     HANDLING_CLOCKS,
     OPEN_STATES,

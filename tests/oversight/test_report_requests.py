@@ -15,7 +15,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from accountability.models import AuditEntry
 from oversight.models import PeriodicReport, ReportKind
-from oversight.reports import REPORT_TASK, crontab_next_run
+from oversight.selectors.reports import REPORT_TASK, crontab_next_run
 from tests.oversight.conftest import Cast
 
 pytestmark = [pytest.mark.django_db]

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from outages.models import OutageKind
 from outages.services import outage_record
 from oversight.models import PeriodicReport, ReportKind
-from oversight.reports import periods_just_ended, report_period
+from oversight.selectors.reports import periods_just_ended, report_period
 from oversight.services.reports import report_produce
 from oversight.tasks import produce_reports
 from sanctions.models import DismissalReason

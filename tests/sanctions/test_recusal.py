@@ -5,9 +5,8 @@ disciplinary kinds."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 
@@ -92,7 +91,7 @@ def test_it_lets_neither_department_heads_nor_others_approve_admonitions(
 
 
 @pytest.fixture
-def accused_inspector(sc: SanctionsCast) -> Any:
+def accused_inspector(sc: SanctionsCast) -> User:
     """An inspector who is themselves the subject of a violation."""
     return StaffFactory(
         user=UserFactory(username="inspector3", roles=[Role.INSPECTION_OFFICE]),
@@ -101,7 +100,7 @@ def accused_inspector(sc: SanctionsCast) -> Any:
 
 
 def test_it_keeps_the_accused_from_reviewing_confirming_or_assigning(
-    sc: SanctionsCast, accused_inspector: object
+    sc: SanctionsCast, accused_inspector: User
 ) -> None:
     violation = raise_finding(sc, "breach-overdue", accused_inspector, at(2026, 3, 2, 10))
     with pytest.raises(PermissionDenied) as refused:
@@ -121,7 +120,7 @@ def test_it_keeps_the_accused_from_reviewing_confirming_or_assigning(
 
 
 def test_it_keeps_a_person_responsible_from_proposing_approving_or_serving(
-    sc: SanctionsCast, accused_inspector: object
+    sc: SanctionsCast, accused_inspector: User
 ) -> None:
     violation = confirmed_finding(sc, "breach-overdue", sc.handler, at(2026, 3, 2, 10))
     # The accused inspector carries leadership responsibility for it.
@@ -189,7 +188,7 @@ def test_it_lets_nobody_raise_a_matter_about_themselves(sc: SanctionsCast) -> No
 
 
 def test_it_keeps_the_sanctioned_and_the_proposer_from_recording_appeals_or_reviews(
-    sc: SanctionsCast, accused_inspector: object
+    sc: SanctionsCast, accused_inspector: User
 ) -> None:
     violation = confirmed_finding(
         sc, "one-time-notice-breach", accused_inspector, at(2026, 3, 2, 10)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -28,6 +28,9 @@ from deadlines.models import (
 )
 from deadlines.selectors.policies import policy_for
 from deadlines.services.clocks import clock_start, clocks_pause
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class CaseConflict(Exception):
@@ -52,7 +55,7 @@ def case_lock(case: Case) -> Case:
     return current
 
 
-def _move(case: Case, actor: Any, transition: str, *, by_system: bool = False) -> str:
+def _move(case: Case, actor: User | None, transition: str, *, by_system: bool = False) -> str:
     """Run the named transition after checking state and permission (none when the system
     acts on a rule, `by_system`); return the old state."""
     method = getattr(case, transition)
@@ -61,14 +64,14 @@ def _move(case: Case, actor: Any, transition: str, *, by_system: bool = False) -
             _("Case %(number)s is “%(state)s” now, so this action no longer applies.")
             % {"number": case.number, "state": case.get_state_display()}
         )
-    if not by_system and not has_transition_perm(method, actor):
+    if not by_system and (actor is None or not has_transition_perm(method, actor)):
         raise PermissionDenied(_("You are not allowed to do this."))
     before = case.state
     method()
     return before
 
 
-def _allowed(case: Case, actor: Any, perm: str) -> None:
+def _allowed(case: Case, actor: User, perm: str) -> None:
     require_permission(actor, perm, case)
 
 
@@ -83,7 +86,7 @@ def _open_or_conflict(case: Case) -> None:
 def _record(
     case: Case,
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     from_state: str,
     at: datetime,
@@ -189,8 +192,8 @@ def _stop(
     return clocks.update(stopped_at=at)
 
 
-def _hand_clocks_to(case: Case, handler: Any) -> None:
-    """The handling department's clocks now answer to the handler."""
+def _hand_clocks_to(case: Case, handler: User | None) -> None:
+    """The handling department's clocks now answer to the handler (None: to the department)."""
     _running(case, [ClockKind.RESULT, ClockKind.CLOSURE, ClockKind.REVIEW]).update(
         responsible=handler
     )

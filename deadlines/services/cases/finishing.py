@@ -7,7 +7,7 @@ which wind up whatever was pending.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,11 +40,14 @@ from deadlines.services.cases._common import (
 from deadlines.services.messages import message_for_result
 from deadlines.services.notifications import handover_notify
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # -- the result and its sign-off --------------------------------------------------------
 
 
 @transaction.atomic
-def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
+def case_resolve(*, actor: User, case: Case, resolution: str) -> Case:
     """Record the result; the result and review clocks stop. The head signs off next."""
     case = case_lock(case)
     before = _move(case, actor, "resolve")
@@ -60,7 +63,7 @@ def case_resolve(*, actor: Any, case: Case, resolution: str) -> Case:
 
 
 @transaction.atomic
-def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
+def case_send_back(*, actor: User, case: Case, reason: str) -> Case:
     """The head does not sign off and sends the case back to the handler."""
     case = case_lock(case)
     before = _move(case, actor, "send_back")
@@ -77,7 +80,7 @@ def case_send_back(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_close(*, actor: Any, case: Case, note: str = "") -> Case:
+def case_close(*, actor: User, case: Case, note: str = "") -> Case:
     """The head signs off and the case is archived. Its clocks stop, except a feedback
     clock: the first responder still owes the citizen an answer until one is logged."""
     case = case_lock(case)
@@ -142,7 +145,9 @@ def _start_rework(case: Case, at: datetime) -> Clock | None:
 
 
 @transaction.atomic
-def case_rate(*, actor: Any, case: Case, rating: int, caused_by_unit: bool, note: str = "") -> Case:
+def case_rate(
+    *, actor: User, case: Case, rating: int, caused_by_unit: bool, note: str = ""
+) -> Case:
     """Record the citizen's rating from the callback (好差评, five grades). A poor rating
     caused by the unit reopens the case for rework within 15 working days (DOMAIN §10)."""
     case = case_lock(case)
@@ -181,7 +186,7 @@ def case_rate(*, actor: Any, case: Case, rating: int, caused_by_unit: bool, note
 
 
 @transaction.atomic
-def case_request_review(*, actor: Any, case: Case, reason: str) -> Case:
+def case_request_review(*, actor: User, case: Case, reason: str) -> Case:
     """The citizen asks for a review of the result: answered within 30 days (seed 001
     §5(六)3; seed 002 附件10 §4)."""
     case = case_lock(case)
@@ -206,7 +211,7 @@ def _closed_or_conflict(case: Case) -> None:
 @transaction.atomic
 def case_rating_record(
     *,
-    actor: Any,
+    actor: User | None,
     case: Case,
     rating: int,
     note: str = "",
@@ -221,6 +226,7 @@ def case_rating_record(
     Whether a poor grade reopens the case is the head's call (case_rework)."""
     case = case_lock(case)
     if not by_citizen:
+        assert actor is not None, "only a rating by the citizen comes without an actor"
         _allowed(case, actor, "deadlines.rate_case")
     _closed_or_conflict(case)
     rated_since_close = (
@@ -257,7 +263,7 @@ def case_rating_record(
 
 
 @transaction.atomic
-def case_callback_log(*, actor: Any, case: Case, reached: bool, note: str, **data: Any) -> Case:
+def case_callback_log(*, actor: User, case: Case, reached: bool, note: str, **data: Any) -> Case:
     """A callback call after closing that gave no grade: the citizen, reached, declined to
     rate (the callback is done and its clock stops), or was not reached (it runs on)."""
     case = case_lock(case)
@@ -281,7 +287,7 @@ def case_callback_log(*, actor: Any, case: Case, reached: bool, note: str, **dat
 
 
 @transaction.atomic
-def case_rework(*, actor: Any, case: Case, reason: str, **data: Any) -> Case:
+def case_rework(*, actor: User, case: Case, reason: str, **data: Any) -> Case:
     """The head found a poor grade to be the unit's fault (DOMAIN §10): the case reopens
     for rework within 15 working days, and its next closing owes a second callback. The
     caller checks that the actor may verify the grade."""
@@ -325,7 +331,7 @@ def _end(case: Case, at: datetime) -> None:
 def _finish(
     case: Case,
     *,
-    actor: Any,
+    actor: User | None,
     transition: str,
     reason: str,
     missing: str,
@@ -372,7 +378,7 @@ def case_lapse(*, case: Case, reason: str, responsible: Any) -> Case:
 
 
 @transaction.atomic
-def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
+def case_reject(*, actor: User, case: Case, reason: str) -> Case:
     """Refuse the case with its legal reason (rejection filing, seed 002 附件1)."""
     # The citizen is owed the refusal in writing within 3 working days (seed 002 附件1
     # §8): that clock runs until a written answer is logged.
@@ -387,7 +393,7 @@ def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_terminate(*, actor: Any, case: Case, reason: str) -> Case:
+def case_terminate(*, actor: User, case: Case, reason: str) -> Case:
     """End the case without a result (the head decides)."""
     return _finish(
         case,
@@ -399,7 +405,7 @@ def case_terminate(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
+def case_withdraw(*, actor: User, case: Case, reason: str) -> Case:
     """Record that the citizen withdrew the matter."""
     return _finish(
         case,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -50,6 +50,9 @@ from deadlines.services.cases._common import (
 from deadlines.services.messages import message_for_receipt
 from deadlines.services.notifications import handover_notify
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def _next_number(year: int) -> str:
     """The next number of `year`, safe when two cases open at once: one upsert bumps the
@@ -68,7 +71,7 @@ def _next_number(year: int) -> str:
 @transaction.atomic
 def case_open(
     *,
-    actor: Any,
+    actor: User,
     department: Department,
     channel: str,
     matter_kind: str,
@@ -142,7 +145,7 @@ def case_open(
 
 
 @transaction.atomic
-def case_new_lookup_secret(*, actor: Any, case: Case) -> str:
+def case_new_lookup_secret(*, actor: User, case: Case) -> str:
     """Issue a new receipt secret (the citizen lost the receipt); the old one stops working."""
     case = case_lock(case)
     _allowed(case, actor, "deadlines.log_feedback")
@@ -153,7 +156,7 @@ def case_new_lookup_secret(*, actor: Any, case: Case) -> str:
 
 
 @transaction.atomic
-def case_answer(*, actor: Any, case: Case, answer: str, referred_to: str = "") -> Case:
+def case_answer(*, actor: User, case: Case, answer: str, referred_to: str = "") -> Case:
     """The first responder answers on the spot, or, for a matter outside the utility's
     scope, records the guidance given: which body and how to reach it (seed 004 首问 三4).
     The case closes at once and still counts; the answer is the citizen's feedback."""
@@ -184,7 +187,7 @@ ABOUT_STAFF_KINDS = frozenset({MatterKind.COMPLAINT, MatterKind.REPORT})
 
 
 @transaction.atomic
-def case_name_accused(*, actor: Any, case: Case, accused: Iterable[Any], reason: str) -> Case:
+def case_name_accused(*, actor: User, case: Case, accused: Iterable[Any], reason: str) -> Case:
     """Record the staff member(s) a complaint or report is about. From then on the
     complainant's identity and materials are protected (deadlines.rules.may_see_complainant)
     and the people named are recused: a named handler or supervisor is taken off the case,
@@ -250,7 +253,7 @@ def case_name_accused(*, actor: Any, case: Case, accused: Iterable[Any], reason:
     return case
 
 
-def case_log_complainant_view(*, actor: Any, case: Case, where: str) -> None:
+def case_log_complainant_view(*, actor: User, case: Case, where: str) -> None:
     """Log that `actor` was shown the protected identity of a complaint about staff (one
     audit row per page view, export or admin screen that showed it). Nothing is logged for
     other cases, whose identities are not protected."""

@@ -8,7 +8,7 @@ leader (呈办) and the leader's instruction. Nobody named in a complaint is giv
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,6 +42,9 @@ from deadlines.services.cases._common import (
 )
 from deadlines.services.notifications import handover_notify
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def _staff_of(user: Any, department: Department) -> None:
     profile = getattr(user, "staff", None)
@@ -64,7 +67,7 @@ def _not_accused(case: Case, person: Any) -> None:
         )
 
 
-def _handler_for(case: Case, handler: Any, at: datetime) -> tuple[Any, dict[str, Any]]:
+def _handler_for(case: Case, handler: User, at: datetime) -> tuple[User, dict[str, Any]]:
     """The handler who gets the case (or their substitute), neither of them accused."""
     _not_accused(case, handler)
     person, cover = _covering(handler, at)
@@ -72,7 +75,7 @@ def _handler_for(case: Case, handler: Any, at: datetime) -> tuple[Any, dict[str,
     return person, cover
 
 
-def _covering(handler: Any, at: datetime) -> tuple[Any, dict[str, Any]]:
+def _covering(handler: User, at: datetime) -> tuple[User, dict[str, Any]]:
     """Who actually gets the work: the handler, or their substitute while they are away
     (同岗替代, seed 004). The event records the hand-over."""
     cover = who_covers(user=handler, at=at)
@@ -93,7 +96,7 @@ def _start_on_acceptance(case: Case, at: datetime) -> Clock | None:
 
 
 @transaction.atomic
-def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
+def case_accept(*, actor: User, case: Case, handler: User | None = None) -> Case:
     """The handling department takes the case on; the handler defaults to the actor."""
     case = case_lock(case)
     before = _move(case, actor, "accept")
@@ -118,7 +121,7 @@ def case_accept(*, actor: Any, case: Case, handler: Any | None = None) -> Case:
 
 
 @transaction.atomic
-def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Case:
+def case_assign(*, actor: User, case: Case, handler: User, reason: str = "") -> Case:
     """The head (re)assigns the handler of a case in hand."""
     case = case_lock(case)
     _open_or_conflict(case)
@@ -143,7 +146,7 @@ def case_assign(*, actor: Any, case: Case, handler: Any, reason: str = "") -> Ca
 
 @transaction.atomic
 def case_transfer(
-    *, actor: Any, case: Case, to_department: Department, handover_note: str
+    *, actor: User, case: Case, to_department: Department, handover_note: str
 ) -> Transfer:
     """Send the case to another department with a handover record (转办). Its head has
     two working days to accept it or return it (seed 001 §6(二)); the first responder keeps
@@ -223,7 +226,7 @@ def _pending_transfer(case: Case) -> Transfer:
 
 
 @transaction.atomic
-def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
+def case_accept_transfer(*, actor: User, case: Case, handler: User) -> Case:
     """The receiving head accepts the transfer and assigns a handler. For consultations and
     urgent help, the unit's report back to the first responder is on the clock (40 min,
     seed 003 投诉反馈制度 (1))."""
@@ -260,7 +263,7 @@ def case_accept_transfer(*, actor: Any, case: Case, handler: Any) -> Case:
 
 
 @transaction.atomic
-def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
+def case_return_transfer(*, actor: User, case: Case, reason: str) -> Case:
     """The receiving head returns a misrouted transfer to the sender, with a reason."""
     case = case_lock(case)
     before = _move(case, actor, "return_transfer")
@@ -290,7 +293,7 @@ def case_return_transfer(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> Case:
+def case_supervise(*, actor: User, case: Case, supervisor: User, reason: str) -> Case:
     """Send a named person to drive the case (督办)."""
     case = case_lock(case)
     _open_or_conflict(case)
@@ -314,7 +317,7 @@ def case_supervise(*, actor: Any, case: Case, supervisor: Any, reason: str) -> C
 
 
 @transaction.atomic
-def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
+def case_escalate(*, actor: User, case: Case, leader: User, reason: str) -> Case:
     """Report the case to a leader (呈办): a daily report to the leader and word to the
     citizen every three days are on the clock until it ends (seed 003 投诉反馈制度)."""
     case = case_lock(case)
@@ -349,7 +352,7 @@ def case_escalate(*, actor: Any, case: Case, leader: Any, reason: str) -> Case:
 @transaction.atomic
 def case_instruct(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     instruction: str,
     department: Department,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -67,9 +67,12 @@ from deadlines.services.messages import message_for_extension, message_for_suspe
 from deadlines.services.notifications import handover_notify
 from deadlines.templatetags.moments import deadline_text
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
-def case_start_work(*, actor: Any, case: Case) -> Case:
+def case_start_work(*, actor: User, case: Case) -> Case:
     case = case_lock(case)
     before = _move(case, actor, "start_work")
     _record(case, actor=actor, action="start_work", from_state=before, at=timezone.now())
@@ -79,7 +82,7 @@ def case_start_work(*, actor: Any, case: Case) -> Case:
 @transaction.atomic
 def case_suspend(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     kind: str,
     expected_end: datetime,
@@ -120,7 +123,7 @@ def case_suspend(
 
 
 @transaction.atomic
-def case_resume(*, actor: Any, case: Case) -> Case:
+def case_resume(*, actor: User, case: Case) -> Case:
     """End the special procedure; the clocks run again with the paused time left out."""
     case = case_lock(case)
     before = _move(case, actor, "resume")
@@ -136,7 +139,7 @@ def case_resume(*, actor: Any, case: Case) -> Case:
 
 @transaction.atomic
 def case_request_extension(
-    *, actor: Any, case: Case, clock: Clock, amount: int, reason: str
+    *, actor: User, case: Case, clock: Clock, amount: int, reason: str
 ) -> ExtensionRequest:
     """Ask for more time on one clock, before its deadline, with a reason; bounded by the
     clock's policy (DOMAIN §3, §10)."""
@@ -234,7 +237,7 @@ def _extension_approver(case: Case, policy: TimeLimitPolicy) -> Any:
     return case.department.head
 
 
-def _may_approve_extension(case: Case, actor: Any, policy: TimeLimitPolicy) -> None:
+def _may_approve_extension(case: Case, actor: User, policy: TimeLimitPolicy) -> None:
     """The policy names the approver (deadlines.rules.extension_decision_perm)."""
     if may(actor, extension_decision_perm(policy), case):
         return
@@ -264,7 +267,7 @@ def _extend(extension: ExtensionRequest) -> None:
 @transaction.atomic
 def case_decide_extension(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     extension: ExtensionRequest,
     approve: bool,
@@ -377,7 +380,7 @@ def case_decide_extension(
 
 @transaction.atomic
 def case_log_feedback(
-    *, actor: Any, case: Case, audience: str, channel: str, content: str
+    *, actor: User, case: Case, audience: str, channel: str, content: str
 ) -> FeedbackEntry:
     """Log a contact and stop the clocks it satisfies: a word to the citizen stops the
     feedback clocks (and, in writing, a written-notice clock); a report to the first
@@ -442,7 +445,7 @@ COMPLEX = "complex"
 
 
 @transaction.atomic
-def case_mark_complex(*, actor: Any, case: Case, reason: str) -> Case:
+def case_mark_complex(*, actor: User, case: Case, reason: str) -> Case:
     """The handling unit's head marks a complaint complex, with a reason: its result is
     then due in 7 days instead of 2, counted from the same start (seed 003 投诉工作程序
     (2)e). Beyond the 7 days only the supervising leader may extend it. Marked before
@@ -497,7 +500,7 @@ def case_mark_complex(*, actor: Any, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_record_agreement(*, actor: Any, case: Case, note: str) -> Case:
+def case_record_agreement(*, actor: User, case: Case, note: str) -> Case:
     """Record the day both sides accepted the proposed handling (双方认可, seed 002 附件10
     §11–§12): the matter is then closed within 30 working days of it. Recorded once."""
     case = case_lock(case)
@@ -533,7 +536,7 @@ def case_record_agreement(*, actor: Any, case: Case, note: str) -> Case:
 @transaction.atomic
 def case_log_step(
     *,
-    actor: Any,
+    actor: User | None,
     case: Case,
     action: str,
     reason: str = "",

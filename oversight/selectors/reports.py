@@ -9,7 +9,7 @@ oversight_produce_report``, or by leadership from the reports page) and kept: it
 are frozen as JSON when it is produced and never recomputed, so later changes to cases,
 violations or outages do not move it.
 
-What a report holds (the figures are the dashboard's, oversight.selectors, for the
+What a report holds (the figures are the dashboard's, oversight.selectors.dashboard, for the
 period, every department):
 
 - per department and in all: registered, completed, on-time completion rate, feedback
