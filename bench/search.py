@@ -160,14 +160,14 @@ def timed(user: Any, text: str, *, capped: bool = True) -> tuple[int, float]:
     """The search page's count and first page for this user; seconds, best of three.
     Counted up to COUNT_UP_TO as the page counts (``capped``; then a count of
     COUNT_UP_TO + 1 means "more"), or every hit as the page did before issue 24."""
-    from deadlines.selectors.search import SearchHits, case_search
+    from deadlines.selectors.search import case_search, case_search_hits
 
     best = float("inf")
     total = 0
     for _ in range(3):
         began = time.perf_counter()
         if capped:
-            hits = SearchHits(case_search(user=user, text=text))
+            hits = case_search_hits(user=user, text=text)
             total = hits.count() + hits.more
             hits[:PAGE]
         else:

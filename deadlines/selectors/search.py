@@ -57,8 +57,6 @@ MAX_QUERY = 100
 # costs what a rare name does (issue 24; the latest-first index of Case.Meta.indexes
 # reads the newest hits without sorting them all).
 COUNT_UP_TO = 1000
-# The attribute of case_search's hits that holds surely_found's cases, for SearchHits.
-SURELY = "surely_found"
 # A broad search's pages up to this many hits deep are read from the latest-first index
 # (SearchHits.__getitem__).
 WALK_UP_TO = 50
@@ -217,15 +215,23 @@ def case_search(*, user: Any, text: str) -> QuerySet[Case]:
         )
         .order_by("-opened_at", "-id")
     )
-    # For SearchHits to count (see surely_found): every case, or one's own department's,
-    # is among the cases one may see (viewable_cases_q, and so _scope_from_indexes).
+    return hits
+
+
+def case_search_hits(*, user: Any, text: str) -> SearchHits:
+    """case_search's hits for the search page's paginator, with the cases among them that
+    an index alone finds (surely_found) to count first: every case, or one's own
+    department's, is among the cases one may see (viewable_cases_q, and so
+    _scope_from_indexes)."""
     if is_leadership(user) or is_inspection_office(user):
         own: QuerySet[Case] | None = Case.objects.all()
     else:
         department_id = _department_id(user)
         own = None if department_id is None else Case.objects.filter(department=department_id)
-    setattr(hits, SURELY, None if own is None else surely_found(cases=own, text=text))
-    return hits
+    return SearchHits(
+        case_search(user=user, text=text),
+        surely=None if own is None else surely_found(cases=own, text=text),
+    )
 
 
 @contextmanager
@@ -330,10 +336,10 @@ class SearchHits:
 
     ordered = True
 
-    def __init__(self, hits: QuerySet[Case]) -> None:
+    def __init__(self, hits: QuerySet[Case], *, surely: QuerySet[Case] | None = None) -> None:
         self.hits = hits
-        # What case_search left on its hits (a queryset chained since has lost it).
-        self.surely: QuerySet[Case] | None = getattr(hits, SURELY, None)
+        # Some of the hits, counted first from an index alone (see surely_found).
+        self.surely = surely
         self._counted: int | None = None
 
     def _up_to(self) -> int:

@@ -35,7 +35,7 @@ from deadlines.selectors.cases import (
 from deadlines.selectors.clocks import case_colour, clock_status, clocks_extendable
 from deadlines.selectors.explain import case_clock_explanations
 from deadlines.selectors.public import case_messages
-from deadlines.selectors.search import SearchHits, case_search, match_reasons
+from deadlines.selectors.search import case_search_hits, match_reasons
 from deadlines.services import cases as services
 
 PAGE_SIZE = 25
@@ -396,7 +396,7 @@ def case_search_page(request: HttpRequest) -> HttpResponse:
     """The header's search box: every case the user may see that the text finds, with
     the fields it matched (their names, never a protected value)."""
     text = request.GET.get("q", "")
-    hits = SearchHits(case_search(user=request.user, text=text))
+    hits = case_search_hits(user=request.user, text=text)
     # The paginator only counts and slices; its stubs ask for a whole sequence.
     page = Paginator(cast(Any, hits), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()

@@ -270,13 +270,13 @@ def test_the_registration_page_asks_for_earlier_contacts_as_the_clerk_types(cast
 def test_postgresql_plans_each_search_for_its_words_never_a_prepared_generic_plan(
     cast: Cast,
 ) -> None:
-    from deadlines.selectors.search import SearchHits, case_search
+    from deadlines.selectors.search import case_search_hits
 
     open_case(cast, citizen_name="王小明")
     # More runs of the same search statement than psycopg's prepare_threshold (5): a
     # prepared statement would get PostgreSQL's generic plan, made for no words at all.
     for _ in range(8):
-        hits = SearchHits(case_search(user=cast.inspector, text="王小明"))
+        hits = case_search_hits(user=cast.inspector, text="王小明")
         assert hits.count() == 1
         assert len(hits[:25]) == 1
     with connection.cursor() as cursor:
@@ -371,7 +371,7 @@ def test_a_broad_search_reads_its_page_in_order_and_leaves_the_planner_as_it_was
 
     monkeypatch.setattr(search, "COUNT_UP_TO", 3)
     cases = [open_case(cast, citizen_name="孙八") for _ in range(5)]
-    hits = search.SearchHits(search.case_search(user=cast.handler, text="孙八"))
+    hits = search.case_search_hits(user=cast.handler, text="孙八")
     assert hits.more is True
     assert [case.pk for case in hits[:2]] == [case.pk for case in reversed(cases)][:2]
     with connection.cursor() as cursor:
@@ -425,7 +425,7 @@ def test_a_search_is_counted_in_no_order(cast: Cast) -> None:
     for _ in range(3):
         open_case(cast, citizen_name="孙八")
     with CaptureQueriesContext(connection) as captured:
-        hits = search.SearchHits(search.case_search(user=cast.head, text="孙八"))
+        hits = search.case_search_hits(user=cast.head, text="孙八")
         assert hits.count() == 3
     counts = [query["sql"] for query in captured if "COUNT(" in query["sql"].upper()]
     assert counts, [query["sql"] for query in captured]
@@ -478,10 +478,10 @@ def test_a_common_word_is_counted_among_the_cases_the_user_may_see(
     for _ in range(3):
         open_case(cast, subject=subject, department=cast.network)
     for user, seen in ((cast.head, 2), (cast.desk, 5), (cast.network_head, 3), (cast.leader, 5)):
-        hits = search.SearchHits(search.case_search(user=user, text="水压不足"))
+        hits = search.case_search_hits(user=user, text="水压不足")
         assert (hits.count(), hits.more) == (min(seen, 2), seen > 2), user
     open_case(cast, subject=subject)
-    hits = search.SearchHits(search.case_search(user=cast.head, text="水压不足"))
+    hits = search.case_search_hits(user=cast.head, text="水压不足")
     assert (hits.count(), hits.more) == (2, True)
     assert len(hits[0:25]) == 3
 
