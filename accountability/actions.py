@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -25,8 +25,12 @@ from django.shortcuts import redirect
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
+from rules import Predicate
 
 from accountability.rules import may
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def no_arguments(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,8 +48,9 @@ class Action:
 
     Offered when every condition given holds: the object's FSM ``transition`` may fire
     for the user (its source state, conditions and permission), the rules grant
-    ``perm`` on the object, and ``applies(user, obj)``, a rules-style predicate for what
-    neither says (a model property, a selector), is true."""
+    ``perm`` on the object, and ``applies`` holds of the user and the object: a rules
+    predicate from the app's rules.py for what neither says (a model property, a
+    selector), or any callable ``(user, obj) -> bool``."""
 
     name: str
     label: str | Promise
@@ -55,23 +60,35 @@ class Action:
     arguments: Callable[[Mapping[str, Any]], dict[str, Any]] = no_arguments
     transition: str = ""
     perm: str = ""
-    applies: Callable[[Any, Any], bool] | None = None
+    applies: Predicate | Callable[[User | AnonymousUser, Any], bool] | None = None
     # What a blank form starts from, read off the object (the figures it changes).
     initial: Callable[[Any], dict[str, Any]] | None = None
 
-    def available(self, user: Any, obj: Any) -> bool:
+    def available(self, user: User | AnonymousUser, obj: Any) -> bool:
         # The object's own condition first: when it fails, the rules (which may query)
         # are not asked.
-        if self.applies is not None and not self.applies(user, obj):
+        if self.applies is not None and not _holds(self.applies, user, obj):
             return False
         if self.transition and not has_transition_perm(getattr(obj, self.transition), user):
             return False
         return not self.perm or may(user, self.perm, obj)
 
-    def permitted(self, user: Any, obj: Any) -> bool:
+    def permitted(self, user: User | AnonymousUser, obj: Any) -> bool:
         """Whether the rules let the user do this to the object at all, whatever its
         state: a page that refuses a post outright asks this before the form."""
         return not self.perm or may(user, self.perm, obj)
+
+
+def _holds(
+    condition: Predicate | Callable[[User | AnonymousUser, Any], bool],
+    user: User | AnonymousUser,
+    obj: Any,
+) -> bool:
+    """A predicate is asked as the rules ask it (``test``: whatever arguments it takes,
+    in its own invocation context); a plain callable is called."""
+    if isinstance(condition, Predicate):
+        return condition.test(user, obj)
+    return bool(condition(user, obj))
 
 
 def ids_by_name(action: Action, obj: Any) -> dict[str, Any]:
@@ -120,7 +137,7 @@ class Actions:
         return action.form(data, **kwargs)
 
     def offers(
-        self, user: Any, obj: Any, *, bound: tuple[str, forms.Form] | None = None
+        self, user: User | AnonymousUser, obj: Any, *, bound: tuple[str, forms.Form] | None = None
     ) -> list[Offer]:
         """The actions the user may take on the object, each with its blank form; the
         posted one (``bound``) keeps the user's entries and is shown open."""

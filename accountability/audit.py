@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
@@ -42,6 +42,12 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
 
 
+def user_or_none(actor: User | None) -> User | None:
+    """The user to record as having acted: None for the system (`actor=None`) and for an
+    anonymous visitor."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def record(
     *,
     actor: User | None,
@@ -54,7 +60,7 @@ def record(
     """Append one audit row. Call it inside the service's transaction: on PostgreSQL the
     audit log stays locked for other writers until that transaction ends."""
     entry = AuditEntry(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=user_or_none(actor),
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
@@ -67,6 +73,29 @@ def record(
         _chain([entry])
         entry.save()
     return entry
+
+
+_Saved = TypeVar("_Saved", bound=models.Model)
+
+
+def audited_save(*, actor: User | None, obj: _Saved, action: str, reason: str = "") -> _Saved:
+    """Validate and save `obj`, a new row or a change to a stored one, and append its audit
+    row: ``<action>.create`` or ``<action>.change``, with the stored row before and the
+    saved one after. The caller has checked the permission (and its own rules) first, in
+    its transaction."""
+    adding = obj._state.adding
+    before = None if adding else snapshot(type(obj)._default_manager.get(pk=obj.pk))
+    obj.full_clean()
+    obj.save()
+    record(
+        actor=actor,
+        action=f"{action}.create" if adding else f"{action}.change",
+        obj=obj,
+        before=before,
+        after=snapshot(obj),
+        reason=reason,
+    )
+    return obj
 
 
 def record_many(entries: list[AuditEntry]) -> list[AuditEntry]:

@@ -47,6 +47,9 @@ class BusinessDateField(forms.DateField):
 
 
 class BusinessDateTimeField(forms.DateTimeField):
+    """A moment, entered in the browser's own date-and-time picker."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     default_validators = [validate_business_date]
 
 

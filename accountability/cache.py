@@ -24,6 +24,7 @@ import logging
 import os
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
@@ -77,15 +78,21 @@ class ReusedClientRedisCache(RedisCache):
             made = self._counting.made = (pid, pool.connection_class(**pool.connection_kwargs))
         return made[1]
 
-    def count(self, key: str, timeout: int) -> int:
-        """Add one to the counter ``key`` and return it; a new counter expires ``timeout``
-        seconds later. One round trip: INCR, then EXPIRE NX (Redis 7), which
+    def clear(self) -> None:
+        """Empty the cache, and forget the counts this process has not added to it yet."""
+        super().clear()
+        with _tallies_lock:
+            _tallies.clear()
+
+    def count(self, key: str, timeout: int, amount: int = 1) -> int:
+        """Add ``amount`` to the counter ``key`` and return it; a new counter expires
+        ``timeout`` seconds later. One round trip: INCRBY, then EXPIRE NX (Redis 7), which
         sets the expiry only on a counter without one, so that later counts do not extend
         it."""
         full_key = self.make_and_validate_key(key)
         connection = self._counting_connection()
         command = connection.pack_commands(
-            [("INCR", full_key), ("EXPIRE", full_key, timeout, "NX")]
+            [("INCRBY", full_key, amount), ("EXPIRE", full_key, timeout, "NX")]
         )
         try:
             return self._exchange(connection, command)
@@ -139,17 +146,68 @@ def _count_in(cache: BaseCache, key: str, window: int) -> int:
         return 1 if cache.add(key, 1, timeout=window) else cache.incr(key)
 
 
-def count_in_window(key: str, window: int) -> int:
+def count_in_window(key: str, window: int, *, share_every: float = 0.0) -> int:
     """Count one more event under ``key`` and return the count so far; the counter lives
-    ``window`` seconds from its first event (throttling)."""
+    ``window`` seconds from its first event (throttling).
+
+    With ``share_every`` (seconds), the process adds its events to the shared counter in
+    Redis at most that often and counts those in between itself, on top of the shared
+    count it last read (see _Tally): a busy client then costs a round trip per interval
+    instead of per request, and its count lags behind by what the other processes served
+    it since their last addition, never more."""
     cache, redis = _counting_cache()
     if redis is None:
         return _count_in(cache, key, window)
     try:
-        return redis.count(key, window)
+        if share_every <= 0:
+            return redis.count(key, window)
+        return _tally_count(redis, key, window, share_every)
     except RedisError as error:
         _redis_failed(redis, error)
         return _count_in(_in_process, key, window)
+
+
+@dataclass
+class _Tally:
+    """A process's events under one counter since it last added them to Redis."""
+
+    shared: int  # the counter in Redis after the last addition, this process's included
+    unshared: int  # counted here since, not yet added
+    shared_at: float  # time.monotonic() of the last addition
+    ends_at: float  # time.monotonic() when the counter's window is over
+
+
+_tallies: dict[str, _Tally] = {}
+_tallies_lock = threading.Lock()  # gthread workers count from several threads
+# Past this many tallies, those of windows that are over are dropped (one per client
+# and window, and per address for requests without a token).
+_TALLIES_KEPT = 1000
+
+
+def _tally_count(redis: ReusedClientRedisCache, key: str, window: int, share_every: float) -> int:
+    now = time.monotonic()
+    with _tallies_lock:
+        tally = _tallies.get(key)
+        if tally is None:
+            if len(_tallies) >= _TALLIES_KEPT:
+                for over in [over for over, kept in _tallies.items() if kept.ends_at <= now]:
+                    del _tallies[over]
+            tally = _tallies[key] = _Tally(
+                shared=0, unshared=0, shared_at=now, ends_at=now + window
+            )
+            amount = 1
+        elif now - tally.shared_at < share_every:
+            tally.unshared += 1
+            return tally.shared + tally.unshared
+        else:
+            # Claimed under the lock, so that another thread does not add them too.
+            amount, tally.unshared, tally.shared_at = tally.unshared + 1, 0, now
+    # Outside the lock: the round trip must not hold up the process's other threads,
+    # which count on the tally meanwhile.
+    shared = redis.count(key, window, amount)
+    with _tallies_lock:
+        tally.shared = max(tally.shared, shared)
+    return shared
 
 
 def counts_in_window(*keys: str) -> list[int]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accountability.roles import Role
 from accountability.rules import roles_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,12 @@ LANDING_ORDER = (
 )
 
 
-def places_for(user: Any) -> list[Place]:
+def places_for(user: User | AnonymousUser) -> list[Place]:
     mine = set(roles_of(user))
     return [place for place in PLACES if place.roles & mine]
 
 
-def landing_for(user: Any) -> Place | None:
+def landing_for(user: User | AnonymousUser) -> Place | None:
     mine = set(roles_of(user))
     for role, url_name in LANDING_ORDER:
         if role in mine:

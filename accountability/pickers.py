@@ -5,7 +5,7 @@ oversee; they do not handle)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -13,8 +13,11 @@ from django.db.models import QuerySet
 
 from accountability.models import Department
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def person_label(user: Any) -> str:
+
+def person_label(user: User) -> str:
     """ "name（department）", or the name alone for someone without a department."""
     name = str(user.get_full_name() or user.get_username())
     staff = getattr(user, "staff", None)

@@ -137,9 +137,13 @@ class ApiClientThrottle(BaseThrottle):
     """Requests per client, at the client's own rate or API_THROTTLE_RATE, counted in fixed
     windows (a minute for 600/min): one counter per client and window in the cache, so a
     request costs an increment whatever the rate. A client may reach twice
-    its rate across the boundary of two windows, never more. A request without a token
-    gets here only on a public read (every other endpoint refuses it first), and is counted
-    per address at OPEN311_ANONYMOUS_RATE."""
+    its rate across the boundary of two windows, never more, plus what the workers served
+    it in their last API_THROTTLE_SHARE_MS: each worker adds a client's requests to the
+    shared counter at most that often (a busy client polling case status costs a round
+    trip to Redis per interval, not per request) and counts those in between itself.
+
+    A request without a token gets here only on a public read (every other endpoint
+    refuses it first), and is counted per address at OPEN311_ANONYMOUS_RATE."""
 
     def __init__(self) -> None:
         self.retry_after: float | None = None
@@ -155,7 +159,11 @@ class ApiClientThrottle(BaseThrottle):
         limit, window = parse_rate(rate)
         now = time.time()
         current = int(now // window)
-        count = count_in_window(f"{counter}:{window}:{current}", window + 1)
+        count = count_in_window(
+            f"{counter}:{window}:{current}",
+            window + 1,
+            share_every=settings.API_THROTTLE_SHARE_MS / 1000,
+        )
         if count > limit:
             self.retry_after = (current + 1) * window - now
             return False

@@ -12,14 +12,14 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 
-def has_role(user: Any, role: Role) -> bool:
+def has_role(user: User | AnonymousUser, role: Role) -> bool:
     if not user.is_authenticated:
         return False
     names = getattr(user, "_role_names", None)
     if names is None:
         # Cached on the user object: navigation and checks ask several times a request.
         names = frozenset(user.groups.values_list("name", flat=True))
-        user._role_names = names
+        user._role_names = names  # type: ignore[attr-defined]
     return role.value in names
 
 
@@ -38,49 +38,49 @@ def may(user: User | AnonymousUser, perm: str, obj: Any = None) -> bool:
     return bool(user.has_perm(perm, obj))
 
 
-def roles_of(user: Any) -> list[Role]:
+def roles_of(user: User | AnonymousUser) -> list[Role]:
     return [role for role in Role if has_role(user, role)]
 
 
 @rules.predicate
-def is_front_desk(user: Any) -> bool:
+def is_front_desk(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.FRONT_DESK)
 
 
 @rules.predicate
-def is_handler(user: Any) -> bool:
+def is_handler(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.HANDLER)
 
 
 @rules.predicate
-def is_department_head(user: Any) -> bool:
+def is_department_head(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.DEPARTMENT_HEAD)
 
 
 @rules.predicate
-def is_leadership(user: Any) -> bool:
+def is_leadership(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.LEADERSHIP)
 
 
 @rules.predicate
-def is_inspection_office(user: Any) -> bool:
+def is_inspection_office(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.INSPECTION_OFFICE)
 
 
 @rules.predicate
-def is_administrator(user: Any) -> bool:
+def is_administrator(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
 @rules.predicate
-def heads_department_of(user: Any, staff: Any) -> bool:
+def heads_department_of(user: User | AnonymousUser, staff: User | None) -> bool:
     """The user heads the department the other staff member belongs to."""
     profile = getattr(staff, "staff", None)
     return profile is not None and profile.department.head_id == user.pk
 
 
 @rules.predicate
-def is_self(user: Any, staff: Any) -> bool:
+def is_self(user: User | AnonymousUser, staff: User | None) -> bool:
     return staff is not None and user.pk == staff.pk
 
 

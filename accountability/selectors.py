@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -16,6 +16,9 @@ from accountability.models import (
     OrganisationProfile,
     StaffProfile,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def dispatch_department() -> Department:
@@ -34,15 +37,15 @@ def dispatch_department() -> Department:
 class Cover:
     """Who takes a person's work at a moment, and how that was decided."""
 
-    user: Any | None
+    user: User | None
     """Who is present to take the work; None when nobody in the chain is."""
-    absent: tuple[Any, ...] = ()
+    absent: tuple[User, ...] = ()
     """The people passed over because they were away, in the order they were tried."""
-    without_substitute: tuple[Any, ...] = ()
+    without_substitute: tuple[User, ...] = ()
     """Absent people who named no substitute: itself a breach (seed 004 同岗替代)."""
 
 
-def absence_at(user: Any, at: datetime) -> Absence | None:
+def absence_at(user: User, at: datetime) -> Absence | None:
     """The absence that governs at `at`.
 
     When a person's absences overlap, the one that started last governs: it is the
@@ -57,7 +60,7 @@ def absence_at(user: Any, at: datetime) -> Absence | None:
     )
 
 
-def _chain_of(user: Any) -> list[Any]:
+def _chain_of(user: User) -> list[User]:
     profile = (
         StaffProfile.objects.select_related(
             "department__head",
@@ -71,7 +74,7 @@ def _chain_of(user: Any) -> list[Any]:
     return profile.supervisor_chain() if profile is not None else []
 
 
-def who_covers(*, user: Any, at: datetime) -> Cover:
+def who_covers(*, user: User, at: datetime) -> Cover:
     """Answer "who covers this person's work at moment `at`".
 
     - Present: the person themselves.
@@ -81,10 +84,10 @@ def who_covers(*, user: Any, at: datetime) -> Cover:
       the chain (department head, then the supervising leader), as urgent work must
       (seed 001 §7); the people without a substitute are reported.
     """
-    absent: list[Any] = []
-    without_substitute: list[Any] = []
+    absent: list[User] = []
+    without_substitute: list[User] = []
     tried: set[int] = set()
-    candidate: Any | None = user
+    candidate: User | None = user
     while candidate is not None:
         tried.add(candidate.pk)
         absence = absence_at(candidate, at)

@@ -293,6 +293,9 @@ OPEN311_ANONYMOUS_RATE = _read_rate("OPEN311_ANONYMOUS_RATE", "60/min")
 # How long a worker trusts what it read of a REST client (its token, scopes, rate and
 # revocation) before reading it again; 0 reads it on every request.
 API_CLIENT_CACHE_SECONDS = env.read_int("API_CLIENT_CACHE_SECONDS", default=5, minimum=0)
+# How often (milliseconds) a worker adds a REST client's requests to the count that all
+# workers share (in Redis); it counts those in between itself. 0 adds each at once.
+API_THROTTLE_SHARE_MS = env.read_int("API_THROTTLE_SHARE_MS", default=100, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accountability.restapi.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accountability.restapi.HasScope"],

@@ -1,4 +1,4 @@
-"""Benchmark of the periodic scans (deadlines/services/scans.py) on PostgreSQL.
+"""Benchmark of the periodic scans (the deadlines.services.scans package) on PostgreSQL.
 
 Run as ``.venv/bin/python bench/scan.py --cases 1000000``. It (re)creates its own
 database, ``accountability_bench`` on the server of ``DATABASE_URL`` (default

@@ -1,4 +1,4 @@
-"""Benchmark of the working-time engine (deadlines/worktime.py).
+"""Benchmark of the working-time engine (the deadlines.worktime package).
 
 Run as ``.venv/bin/python bench/worktime.py``. Measures, on one core, a limit of
 30 working days computed three ways from the same seeded random starts

@@ -13,9 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db.models import Model
+from django.utils import timezone
 from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class MailItem:
     (a path the portal answers on GET) to the work itself."""
 
     pk: int  # the source row, marked emailed once the email went out
-    recipient: Any
+    recipient: User
     kind: str
     text: str
     link: str
@@ -56,8 +61,8 @@ class BellSource:
 
     heading: str | Promise
     unread_sql: Callable[[], str]
-    rows: Callable[[Any, int], list[BellRow]]
-    mark_all_read: Callable[[Any], int]
+    rows: Callable[[User, int], list[BellRow]]
+    mark_all_read: Callable[[User], int]
     awaiting_sql: Callable[[], str] | None = None
     email_due: Callable[[datetime, int], list[MailItem]] | None = None
     mark_emailed: Callable[[list[int], datetime], None] | None = None
@@ -69,3 +74,26 @@ SOURCES: list[BellSource] = []
 def bell_register(source: BellSource) -> None:
     """Called once per app from its AppConfig.ready()."""
     SOURCES.append(source)
+
+
+# -- read marks of a source's own notification table ---------------------------------------
+
+_Row = TypeVar("_Row", bound=Model)
+
+
+def source_mark_read(model: type[_Row], *, actor: User, pk: int) -> _Row | None:
+    """Mark one of the actor's rows of `model` (a source's notification table, with
+    ``recipient`` and ``read_at``) read, once; None when the row is not theirs. Runs in
+    the caller's transaction."""
+    row: Any = model._default_manager.filter(pk=pk, recipient_id=actor.pk).first()
+    if row is not None and row.read_at is None:
+        row.read_at = timezone.now()
+        row.save(update_fields=["read_at"])
+    return row
+
+
+def source_mark_all_read(model: type[Model], *, actor: User) -> int:
+    """Mark every unread row of `model` of the actor read; how many."""
+    return model._default_manager.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

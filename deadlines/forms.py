@@ -37,7 +37,6 @@ from deadlines.templatetags.moments import deadline_text
 User = get_user_model()
 
 TEXT = forms.Textarea(attrs={"rows": 3})
-MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class CaseFilterForm(forms.Form):
@@ -188,7 +187,7 @@ class AgreementForm(ActionForm):
 
 class SuspendForm(ActionForm):
     kind = forms.ChoiceField(label=_("Special procedure"), choices=Suspension.Kind.choices)
-    expected_end = BusinessDateTimeField(label=_("Expected to end"), widget=MOMENT)
+    expected_end = BusinessDateTimeField(label=_("Expected to end"))
     place = forms.CharField(label=_("Place"), max_length=200)
     citizen_notice = forms.CharField(
         label=_("Notice to the citizen"),
@@ -275,9 +274,7 @@ class ExtensionDecisionForm(ActionForm):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    citizen_told_at = BusinessDateTimeField(
-        label=_("Citizen told at"), required=False, widget=MOMENT
-    )
+    citizen_told_at = BusinessDateTimeField(label=_("Citizen told at"), required=False)
     notice_channel = forms.ChoiceField(
         label=_("Citizen told by"),
         required=False,

@@ -6,7 +6,7 @@ When the State Council publishes next year's schedule, an administrator imports 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -18,6 +18,9 @@ from deadlines.models import CalendarDay, Case
 from deadlines.rules import sees_complainant
 from deadlines.services.calendar import calendar_day_set
 from deadlines.services.cases import case_log_complainant_view
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class CalendarDayResource(AllOrNothingResource):
@@ -64,7 +67,7 @@ def _label(name: str) -> Any:
     return field.verbose_name
 
 
-def _person(user: Any) -> str:
+def _person(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
@@ -108,7 +111,7 @@ class CaseResource(FormulaSafeResource):
         attribute="closed_at", column_name=_label("closed_at"), widget=widgets.DateTimeWidget()
     )
 
-    def __init__(self, *, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user = user
 

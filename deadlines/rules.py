@@ -7,10 +7,11 @@ with ``select_related("department")``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from accountability.rules import (
     is_department_head,
@@ -18,47 +19,54 @@ from accountability.rules import (
     is_handler,
     is_inspection_office,
     is_leadership,
+    may,
 )
-from deadlines.models.working_time import ExtensionApprover
+from deadlines.models.working_time import ExtensionApprover, MatterKind
+from deadlines.selectors.clocks import clocks_extendable
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from deadlines.models import Case
 
 
-def _department_id(user: Any) -> int | None:
+def _department_id(user: User | AnonymousUser) -> int | None:
     profile = getattr(user, "staff", None) if user.is_authenticated else None
     return profile.department_id if profile is not None else None
 
 
 @rules.predicate
-def in_case_department(user: Any, case: Any) -> bool:
+def in_case_department(user: User | AnonymousUser, case: Any) -> bool:
     return case is not None and _department_id(user) == case.department_id
 
 
 @rules.predicate
-def heads_case_department(user: Any, case: Any) -> bool:
+def heads_case_department(user: User | AnonymousUser, case: Any) -> bool:
     return case is not None and user.pk is not None and case.department.head_id == user.pk
 
 
 @rules.predicate
-def is_case_handler(user: Any, case: Any) -> bool:
+def is_case_handler(user: User | AnonymousUser, case: Any) -> bool:
     return case is not None and user.pk is not None and case.handler_id == user.pk
 
 
 @rules.predicate
-def is_case_first_responder(user: Any, case: Any) -> bool:
+def is_case_first_responder(user: User | AnonymousUser, case: Any) -> bool:
     return case is not None and user.pk is not None and case.first_responder_id == user.pk
 
 
 @rules.predicate
-def is_case_supervisor(user: Any, case: Any) -> bool:
+def is_case_supervisor(user: User | AnonymousUser, case: Any) -> bool:
     return case is not None and user.pk is not None and case.supervisor_id == user.pk
 
 
 @rules.predicate
-def is_case_leader(user: Any, case: Any) -> bool:
+def is_case_leader(user: User | AnonymousUser, case: Any) -> bool:
     return case is not None and user.pk is not None and case.leader_id == user.pk
 
 
 @rules.predicate
-def leads_case_department(user: Any, case: Any) -> bool:
+def leads_case_department(user: User | AnonymousUser, case: Any) -> bool:
     """The user is the supervising leader of the case's handling department (inherited
     from the nearest ancestor department that names one: Department.leader)."""
     if case is None or user.pk is None:
@@ -68,13 +76,13 @@ def leads_case_department(user: Any, case: Any) -> bool:
 
 
 @rules.predicate
-def is_case_accused(user: Any, case: Any) -> bool:
+def is_case_accused(user: User | AnonymousUser, case: Any) -> bool:
     """The user is named in the complaint (or report) the case is about."""
     return case is not None and user.pk is not None and user.pk in case.accused_ids
 
 
 @rules.predicate
-def is_about_staff(user: Any, case: Any) -> bool:
+def is_about_staff(user: User | AnonymousUser, case: Any) -> bool:
     return case is not None and case.is_about_staff
 
 
@@ -87,7 +95,7 @@ def is_about_staff(user: Any, case: Any) -> bool:
 may_see_complainant = ~is_case_accused & (~is_about_staff | is_inspection_office | is_case_handler)
 
 
-def sees_complainant(user: Any, case: Any) -> bool:
+def sees_complainant(user: User | AnonymousUser, case: Any) -> bool:
     """Ask the predicate itself, not ``user.has_perm``: Django grants every permission to a
     superuser, and an administrator is not thereby allowed to see a protected identity."""
     return bool(user.is_authenticated and may_see_complainant.test(user, case))
@@ -137,13 +145,83 @@ _act(
 )
 
 
+# -- what the case page offers (accountability.actions) -----------------------------------
+# An action that fires no transition is offered by its permission and by one of these:
+# what the case itself must be for the action to make sense, which neither the state
+# machine nor the permission says. A post is checked again by the service.
+
+
+@rules.predicate
+def is_case_open(user: User | AnonymousUser, case: Case | None) -> bool:
+    """The case has not ended: assigning a handler, supervising, escalating or instructing
+    on a closed, rejected, terminated or withdrawn case would change nothing."""
+    return case is not None and not case.is_ended
+
+
+@rules.predicate
+def is_staff_complaint_kind(user: User | AnonymousUser, case: Case | None) -> bool:
+    """A complaint or a report, the kinds of matter that may be about staff: only there
+    are the staff complained about named (and the complainant's identity protected by
+    that, is_about_staff)."""
+    from deadlines.services.cases import ABOUT_STAFF_KINDS
+
+    return case is not None and case.matter_kind in ABOUT_STAFF_KINDS
+
+
+@rules.predicate
+def has_extendable_clock(user: User | AnonymousUser, case: Case | None) -> bool:
+    """An open case with a deadline more time may still be asked for (DOMAIN §3, §10): a
+    running clock, not past due, under a policy that names who approves. Reads the case's
+    prefetched clocks."""
+    return case is not None and not case.is_ended and bool(clocks_extendable(case, timezone.now()))
+
+
+@rules.predicate
+def decides_pending_extension(user: User | AnonymousUser, case: Case | None) -> bool:
+    """A request for more time waits on the open case that the user approves: the head,
+    or the supervising leader where the clock's policy names the leader (DOMAIN §3). Who
+    approves depends on each request's policy, so no one permission says it. Reads the
+    case's prefetched extensions and their clocks."""
+    from deadlines.models import ExtensionRequest
+
+    if case is None or case.is_ended:
+        return False
+    for extension in case.extensions.all():
+        if extension.decision != ExtensionRequest.Decision.PENDING:
+            continue
+        if may(user, extension_decision_perm(extension.clock.policy), case):
+            return True
+    return False
+
+
+@rules.predicate
+def is_simple_complaint(user: User | AnonymousUser, case: Case | None) -> bool:
+    """A complaint not yet marked complex: only a complaint has a complex variant (its
+    result due in 7 days), and a complaint is marked so once."""
+    from deadlines.services.cases import COMPLEX
+
+    return case is not None and case.matter_kind == MatterKind.COMPLAINT and case.variant != COMPLEX
+
+
+@rules.predicate
+def is_report(user: User | AnonymousUser, case: Case | None) -> bool:
+    """A report (举报): only on a report do both sides accept a proposed handling, from
+    which the closure time limit runs."""
+    return case is not None and case.matter_kind == MatterKind.REPORT
+
+
+# An open complaint may still be marked complex; an open report may record an agreement.
+may_become_complex = is_case_open & is_simple_complaint
+is_open_report = is_case_open & is_report
+
+
 # -- the same permissions as queries, for lists and search --------------------------------
 # A list or a search cannot ask a predicate of a million rows: these filters say the same
 # as deadlines.view_case and may_see_complainant above, in SQL. Keep each beside its
 # predicate; tests/deadlines/test_search.py checks they agree case by case.
 
 
-def viewable_cases_q(user: Any) -> Q:
+def viewable_cases_q(user: User | AnonymousUser) -> Q:
     """deadlines.view_case as a filter on Case."""
     if not user.is_authenticated:
         return Q(pk__in=[])
@@ -162,7 +240,7 @@ def viewable_cases_q(user: Any) -> Q:
     return viewable
 
 
-def complainant_visible_q(user: Any) -> Q:
+def complainant_visible_q(user: User | AnonymousUser) -> Q:
     """may_see_complainant as a filter on Case: the cases whose complainant's identity the
     user may see, and so may find by it."""
     from deadlines.models import Case

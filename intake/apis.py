@@ -15,8 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -31,8 +32,8 @@ from accountability.business_dates import validate_business_date
 from accountability.models import ApiClient, ApiScope
 from accountability.restapi import HasScope
 from accountability.restapi_errors import error_responses
-from deadlines.models import ENDED_STATES, Case, MatterKind, Urgency
-from deadlines.selectors.public import case_public_list
+from deadlines.models import ENDED_STATES, Case, CaseState, MatterKind, Urgency
+from deadlines.selectors.public import PublicCase, case_public_get, case_public_list, choice_label
 from intake.models import ItemKind, ServiceItem
 from intake.selectors.catalogue import service_item_list
 from intake.services.hotline import HotlineRequest, hotline_request_submit
@@ -142,10 +143,26 @@ class Open311ServicesApi(APIView):
         return Response(Open311ServiceSerializer(_open311_services(), many=True).data)
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The label of a choice's code in the active language, as the model's
+    ``get_<field>_display`` reads it."""
+
+    def __init__(self, choices: type[models.Choices], **kwargs: Any) -> None:
+        self.choices_class = choices
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: str) -> str:
+        return choice_label(self.choices_class, value, translation.get_language())
+
+
 class Open311RequestSerializer(serializers.Serializer):
+    """A request as GeoReport v2 writes it, of a case of case_public_list (the lists) or
+    of case_public_get (one request): both carry the same public columns and the
+    running result deadline as ``result_due``."""
+
     service_request_id = serializers.CharField(source="number")
     status = serializers.SerializerMethodField()
-    status_notes = serializers.CharField(source="get_state_display")
+    status_notes = ChoiceLabelField(CaseState, source="state")
     service_name = serializers.SerializerMethodField()
     service_code = serializers.SerializerMethodField()
     agency_responsible = serializers.CharField(source="department.name")
@@ -154,17 +171,19 @@ class Open311RequestSerializer(serializers.Serializer):
     updated_datetime = serializers.DateTimeField(source="updated_at")
     expected_datetime = serializers.DateTimeField(source="result_due", allow_null=True)
 
-    def get_status(self, case: Case) -> str:
+    def get_status(self, case: Case | PublicCase) -> str:
         return "closed" if case.state in ENDED_STATES else "open"
 
-    def get_service_code(self, case: Case) -> str:
+    def get_service_code(self, case: Case | PublicCase) -> str:
         return case.service_item_code or case.matter_kind
 
-    def get_service_name(self, case: Case) -> str:
+    def get_service_name(self, case: Case | PublicCase) -> str:
         names: dict[str, str] = self.context.get("item_names", {})
-        return names.get(case.service_item_code) or case.get_matter_kind_display()
+        return names.get(case.service_item_code) or choice_label(
+            MatterKind, case.matter_kind, translation.get_language()
+        )
 
-    def get_service_notice(self, case: Case) -> str:
+    def get_service_notice(self, case: Case | PublicCase) -> str:
         return ""
 
 
@@ -305,13 +324,15 @@ class Open311RequestsApi(APIView):
     responses={200: Open311RequestSerializer(many=True), **error_responses(401, 404, 429)},
 )
 class Open311RequestApi(APIView):
-    """GeoReport v2: one request by its case number, as a list of one; public."""
+    """GeoReport v2: one request by its case number, as a list of one; public. The case's
+    public status is the one the REST API and the citizen's page read (case_public_get)."""
 
     permission_classes = [AllowAny]
 
     def get(self, request: Request, number: str) -> Response:
-        case = case_public_list(now=timezone.now()).filter(number=number).first()
-        if case is None:
-            raise NotFound(_("No case has this number."))
+        try:
+            case = case_public_get(number=number, now=timezone.now())
+        except Case.DoesNotExist as missing:
+            raise NotFound(_("No case has this number.")) from missing
         context = {"item_names": _item_names()}
         return Response(Open311RequestSerializer([case], many=True, context=context).data)

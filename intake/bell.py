@@ -3,7 +3,7 @@ phrase flagged for the head to look at. Registered by IntakeConfig."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +13,9 @@ from deadlines.bell import BellRow, BellSource
 from intake.models import RefusalFlagNotification
 from intake.services.refusal import refusal_flag_notifications_mark_all_read
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 TOLD = RefusalFlagNotification._meta.db_table
 
 
@@ -20,7 +23,7 @@ def _unread_sql() -> str:
     return f"SELECT COUNT(*) FROM {TOLD} WHERE recipient_id = %s AND read_at IS NULL"
 
 
-def _rows(user: Any, limit: int) -> list[BellRow]:
+def _rows(user: User, limit: int) -> list[BellRow]:
     notifications = (
         RefusalFlagNotification.objects.filter(recipient=user)
         .select_related("flag__staff", "flag__case")

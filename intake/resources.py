@@ -55,6 +55,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
+from accountability import versioning
 from accountability.models import Department
 from accountability.resources import AllOrNothingResource, LookupWidget
 from intake.models import ServiceItem, ServiceItemMaterial, material_errors
@@ -250,14 +251,9 @@ class ServiceItemResource(AllOrNothingResource):
             service_item_create(actor=actor, item=instance, materials=materials, reason=reason)
             return
         shown = ServiceItem.objects.get(pk=instance.pk)
-        changes = {
-            name: getattr(instance, name)
-            for name in REVISABLE_FIELDS
-            if getattr(instance, name) != getattr(shown, name)
-        }
+        changes = versioning.changed_fields(instance, shown, REVISABLE_FIELDS)
         revised = service_item_revise(
             actor=actor, item=shown, changes=changes, materials=materials, reason=reason
         )
         # The row reports the version it created.
-        for model_field in ServiceItem._meta.concrete_fields:
-            setattr(instance, model_field.attname, getattr(revised, model_field.attname))
+        versioning.become(instance, revised)

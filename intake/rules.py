@@ -9,7 +9,7 @@ with ``select_related("department")`` where they can. The appointment predicates
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 
@@ -30,9 +30,12 @@ from deadlines.rules import (
     is_case_handler,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 
 @rules.predicate
-def may_view_case(user: Any, case: Any) -> bool:
+def may_view_case(user: User | AnonymousUser, case: Any) -> bool:
     # One definition of who sees a case: deadlines' own rule.
     return case is not None and bool(may(user, "deadlines.view_case", case))
 
@@ -70,12 +73,12 @@ rules.add_perm(
 
 
 @rules.predicate
-def is_routed_to(user: Any, appointment: Any) -> bool:
+def is_routed_to(user: User | AnonymousUser, appointment: Any) -> bool:
     return appointment is not None and user.pk is not None and appointment.routed_to_id == user.pk
 
 
 @rules.predicate
-def heads_routed_department(user: Any, appointment: Any) -> bool:
+def heads_routed_department(user: User | AnonymousUser, appointment: Any) -> bool:
     """The user heads the department of the person the appointment is routed to."""
     return (
         appointment is not None
@@ -85,12 +88,12 @@ def heads_routed_department(user: Any, appointment: Any) -> bool:
 
 
 @rules.predicate
-def booked_it(user: Any, appointment: Any) -> bool:
+def booked_it(user: User | AnonymousUser, appointment: Any) -> bool:
     return appointment is not None and user.pk is not None and appointment.booked_by_id == user.pk
 
 
 @rules.predicate
-def accused_in_its_case(user: Any, appointment: Any) -> bool:
+def accused_in_its_case(user: User | AnonymousUser, appointment: Any) -> bool:
     return appointment is not None and bool(is_case_accused.test(user, appointment.case))
 
 
@@ -108,7 +111,7 @@ rules.add_perm("intake.cancel_appointment", answers_it | (booked_it & ~accused_i
 
 
 @rules.predicate
-def answers_for_flag(user: Any, flag: Any) -> bool:
+def answers_for_flag(user: User | AnonymousUser, flag: Any) -> bool:
     """The head of the department the flag belongs to, or, for the head's own phrase, the
     leader who was told of it; never the staff member who used the phrase. The flag's
     department is read from it: load flags with ``select_related("department")``."""
@@ -130,7 +133,7 @@ rules.add_perm("intake.close_refusal_flag", answers_for_flag)
 
 
 @rules.predicate
-def may_rate_case(user: Any, case: Any) -> bool:
+def may_rate_case(user: User | AnonymousUser, case: Any) -> bool:
     # Whoever may put the citizen's grade on the case (deadlines' own rule): the first
     # responder, who owes the callback, and the handling department's staff.
     return case is not None and bool(may(user, "deadlines.rate_case", case))
@@ -157,7 +160,7 @@ def _register_attachments() -> None:
     from deadlines.rules import sees_complainant
     from intake.models import OneTimeNotice, Pledge
 
-    def sees_papers(user: Any, case: Any) -> bool:
+    def sees_papers(user: User | AnonymousUser, case: Any) -> bool:
         return bool(may_view_case.test(user, case) and not_accused.test(user, case))
 
     attachable_register(

@@ -8,9 +8,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
-from accountability.admin.readonly import ReadOnlyAdmin
+from accountability.admin.readonly import CitationColumn, ReadOnlyAdmin, ReadOnlyInline
 from outages.models import (
     Obligation,
     OutageBreach,
@@ -22,33 +21,18 @@ from outages.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class ChangeInline(ReadOnlyInline):
     model = OutageChange
     fields = ("at", "actor", "households", "expected_restoration_at", "restored_at", "reason")
 
 
-class ObligationInline(ReadOnlyInline):
+class ObligationInline(CitationColumn, ReadOnlyInline):
     model = Obligation
     fields = ("kind", "cited", "arose_at", "due_at", "met_at", "department", "responsible")
     readonly_fields = ("cited",)
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("regulation")
-
-    @admin.display(description=_("regulation"))
-    def cited(self, obj: Obligation) -> str:
-        return obj.citation
 
 
 class ReportInline(ReadOnlyInline):
@@ -98,15 +82,10 @@ class PublicNoticeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Obligation)
-class ObligationAdmin(ReadOnlyAdmin):
+class ObligationAdmin(CitationColumn, ReadOnlyAdmin):
     list_display = ("event", "kind", "due_at", "met_at", "department", "responsible", "cited")
     list_filter = ("kind", "department")
     list_select_related = ("event", "department", "responsible", "regulation")
-
-    @admin.display(description=_("regulation"), ordering="regulation__title")
-    def cited(self, obj: Obligation) -> str:
-        return obj.citation
-
     date_hierarchy = "due_at"
 
 

@@ -11,7 +11,6 @@ from accountability.business_dates import BusinessDateTimeField
 from accountability.models import Department
 from outages.models import NoticeChannel, OutageKind, ReportMethod, ReportRecipient
 
-MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = forms.Textarea(attrs={"rows": 3})
 AREA_HELP = _("The zones or streets without water, one a line.")
 
@@ -21,8 +20,8 @@ class OutageForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     area = forms.CharField(label=_("Area"), widget=TEXT, help_text=AREA_HELP)
     households = forms.IntegerField(label=_("Households affected"), min_value=0)
-    starts_at = BusinessDateTimeField(label=_("Water off at"), widget=MOMENT)
-    expected_restoration_at = BusinessDateTimeField(label=_("Expected restoration"), widget=MOMENT)
+    starts_at = BusinessDateTimeField(label=_("Water off at"))
+    expected_restoration_at = BusinessDateTimeField(label=_("Expected restoration"))
     cause = forms.CharField(label=_("Cause"), widget=TEXT)
     department = forms.ModelChoiceField(
         label=_("Responsible department"), queryset=Department.objects.none()
@@ -35,11 +34,10 @@ class OutageForm(forms.Form):
 
 class ChangeForm(forms.Form):
     households = forms.IntegerField(label=_("Households affected"), min_value=0)
-    expected_restoration_at = BusinessDateTimeField(label=_("Expected restoration"), widget=MOMENT)
+    expected_restoration_at = BusinessDateTimeField(label=_("Expected restoration"))
     area = forms.CharField(label=_("Area"), widget=TEXT, help_text=AREA_HELP)
     restored_at = BusinessDateTimeField(
         label=_("Water back at"),
-        widget=MOMENT,
         required=False,
         help_text=_("Only once the water is back."),
     )
@@ -49,13 +47,13 @@ class ChangeForm(forms.Form):
 class ReportForm(forms.Form):
     recipient = forms.ChoiceField(label=_("Reported to"), choices=ReportRecipient.choices)
     method = forms.ChoiceField(label=_("How"), choices=ReportMethod.choices)
-    reported_at = BusinessDateTimeField(label=_("Reported at"), widget=MOMENT)
+    reported_at = BusinessDateTimeField(label=_("Reported at"))
     received_by = forms.CharField(label=_("Received by"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), widget=TEXT, required=False)
 
 
 class NoticeForm(forms.Form):
-    published_at = BusinessDateTimeField(label=_("Published at"), widget=MOMENT)
+    published_at = BusinessDateTimeField(label=_("Published at"))
     channels = forms.MultipleChoiceField(
         label=_("Channels"), choices=NoticeChannel.choices, widget=forms.CheckboxSelectMultiple
     )

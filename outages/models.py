@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accountability.models import AppendOnlyModel
+from accountability.models import AppendOnlyModel, BreachRecord
 from accountability.regulations import cite
 from outages.thresholds import ObligationKind, OutageKind
 
@@ -382,10 +382,10 @@ class BreachKind(models.TextChoices):
     NOTICE_NOT_IN_TIME = "notice_not_in_time", _("Public notice late or missing")
 
 
-class OutageBreach(AppendOnlyModel):
-    """An obligation not met by its due moment; once per obligation. The sanctions app
-    turns these rows into violations (``responsible``, ``department``, ``moment``,
-    ``kind``, with the obligation and the event)."""
+class OutageBreach(BreachRecord):
+    """An obligation not met by its due moment (``moment``); once per obligation. The
+    sanctions app turns these rows into violations (``responsible``, ``department``,
+    ``moment``, ``kind``, with the obligation and the event)."""
 
     obligation = models.OneToOneField(
         Obligation, verbose_name=_("obligation"), on_delete=models.PROTECT, related_name="breach"
@@ -394,22 +394,6 @@ class OutageBreach(AppendOnlyModel):
         OutageEvent, verbose_name=_("outage"), on_delete=models.PROTECT, related_name="breaches"
     )
     kind = models.CharField(_("kind"), max_length=30, choices=BreachKind.choices)
-    moment = models.DateTimeField(_("missed at"), help_text=_("The obligation's due moment."))
-    detected_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="outage_breaches",
-    )
-    department = models.ForeignKey(
-        "accountability.Department",
-        verbose_name=_("department"),
-        on_delete=models.PROTECT,
-        related_name="outage_breaches",
-    )
 
     class Meta:
         verbose_name = _("outage breach")

@@ -9,9 +9,10 @@ with their department.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
+from django.utils import timezone
 
 from accountability.rules import (
     is_administrator,
@@ -22,20 +23,25 @@ from accountability.rules import (
     is_leadership,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def _department(user: Any) -> Any:
+    from outages.models import OutageEvent
+
+
+def _department(user: User | AnonymousUser) -> Any:
     profile = getattr(user, "staff", None) if user.is_authenticated else None
     return profile.department if profile is not None else None
 
 
 @rules.predicate
-def at_dispatch(user: Any) -> bool:
+def at_dispatch(user: User | AnonymousUser) -> bool:
     department = _department(user)
     return department is not None and department.is_dispatch
 
 
 @rules.predicate
-def in_event_department(user: Any, event: Any) -> bool:
+def in_event_department(user: User | AnonymousUser, event: Any) -> bool:
     department = _department(user)
     return event is not None and department is not None and department.pk == event.department_id
 
@@ -55,3 +61,22 @@ rules.add_perm("outages.record_report", works_event)
 rules.add_perm("outages.record_notice", at_dispatch)
 # Staff who receive citizens link their contacts to a running outage.
 rules.add_perm("outages.link_contact", is_front_desk | is_handler | is_department_head)
+
+
+# -- what the event page offers (accountability.actions) ----------------------------------
+# Changing an event and calling it off share one permission (outages.change_event); what
+# the event itself must be for each is said here; a post is checked again by the service.
+
+
+@rules.predicate
+def is_event_changeable(user: User | AnonymousUser, event: OutageEvent | None) -> bool:
+    """The water is not back and the works were not called off: after either, the
+    figures are history and stay as they were."""
+    return event is not None and event.is_changeable
+
+
+@rules.predicate
+def is_event_cancellable(user: User | AnonymousUser, event: OutageEvent | None) -> bool:
+    """Planned works not yet started and not already called off: once the water is off,
+    the event is an outage to restore, not works to call off."""
+    return event is not None and event.is_cancellable(timezone.now())

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from accountability import breaches as shared
 from deadlines.worktime import LOCAL_TZ
 from outages.models import (
     BreachKind,
@@ -201,23 +202,12 @@ def outage_breaches_not_raised(*, raised: QuerySet[Any], after: int = 0) -> Quer
     """The outage breaches with an id above ``after`` that have no row in ``raised``: the
     reader's violations of a breach, correlated by ``OuterRef("pk")`` (which breaches
     have one is the sanctions app's table, to the right of this one). A values queryset
-    the reader compiles into its set-based ``INSERT … SELECT``, with the columns
-    ``source_id``, ``staff_id``, ``department_id``, ``occurred_at`` and ``kind``."""
-    # Filtered on the primary key, so that the rows below a watermark are not read.
-    return (
-        OutageBreach.objects.filter(pk__gt=after)
-        .filter(~Exists(raised))
-        .order_by()
-        .values(
-            "department_id",
-            "kind",
-            source_id=F("pk"),
-            staff_id=F("responsible_id"),
-            occurred_at=F("moment"),
-        )
-    )
+    the reader compiles into its set-based ``INSERT … SELECT``, with the shared columns
+    (accountability.breaches): ``source_id``, ``staff_id``, ``department_id``,
+    ``occurred_at`` and ``kind``."""
+    return shared.breaches_not_raised(OutageBreach.objects.all(), raised=raised, after=after)
 
 
 def outage_breach_last_id() -> int:
     """The highest outage breach id handed out and committed so far (0: none)."""
-    return OutageBreach.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return shared.breach_last_id(OutageBreach)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -137,7 +137,7 @@ def _change_row(
     return OutageChange.objects.create(
         event=event,
         at=at,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=audit.user_or_none(actor),
         households=event.households,
         starts_at=event.starts_at,
         expected_restoration_at=event.expected_restoration_at,
@@ -164,7 +164,7 @@ def outage_record(
     expected_restoration_at: datetime,
     cause: str,
     department: Department,
-    responsible: Any = None,
+    responsible: User | None = None,
 ) -> OutageEvent:
     """Record a planned works or a fault and the obligations its figures call for.
 

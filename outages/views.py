@@ -24,6 +24,7 @@ from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
 from outages import forms, services
 from outages.models import OutageEvent
+from outages.rules import is_event_cancellable, is_event_changeable
 from outages.selectors import (
     outage_get,
     outage_list,
@@ -90,14 +91,6 @@ def _event(pk: int) -> OutageEvent:
         raise Http404(_("No outage has this number.")) from missing
 
 
-def _changeable(user: Any, event: OutageEvent) -> bool:
-    return event.is_changeable
-
-
-def _cancellable(user: Any, event: OutageEvent) -> bool:
-    return event.is_cancellable(timezone.now())
-
-
 def _figures(event: OutageEvent) -> dict[str, Any]:
     return {
         "households": event.households,
@@ -127,7 +120,7 @@ ACTIONS = Actions(
             _("Figures changed."),
             _everything,
             perm="outages.change_event",
-            applies=_changeable,
+            applies=is_event_changeable,
             initial=_figures,
         ),
         Action(
@@ -147,7 +140,7 @@ ACTIONS = Actions(
             _("The works are called off."),
             _everything,
             perm="outages.change_event",
-            applies=_cancellable,
+            applies=is_event_cancellable,
         ),
         Action(
             "notice",

@@ -9,9 +9,8 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
-from accountability.admin.readonly import ReadOnlyAdmin
+from accountability.admin.readonly import CitationColumn, ReadOnlyAdmin, ReadOnlyInline
 from sanctions.models import (
     AggregateFiring,
     Appeal,
@@ -28,30 +27,15 @@ from sanctions.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(ViolationType)
-class ViolationTypeAdmin(ReadOnlyAdmin):
+class ViolationTypeAdmin(CitationColumn, ReadOnlyAdmin):
     list_display = ("code", "name", "family", "default_severity", "cited")
     list_filter = ("family", "default_severity", "regulation")
     list_select_related = ("regulation",)
     search_fields = ("code", "name", "regulation__title", "article")
 
-    @admin.display(description=_("regulation"), ordering="regulation__title")
-    def cited(self, obj: ViolationType) -> str:
-        return obj.citation
 
-
-class RuleInline(ReadOnlyInline):
+class RuleInline(CitationColumn, ReadOnlyInline):
     model = Rule
     fields: ClassVar[tuple[str, ...]] = (
         "number",
@@ -66,10 +50,6 @@ class RuleInline(ReadOnlyInline):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("regulation")
 
-    @admin.display(description=_("regulation"))
-    def cited(self, obj: Rule) -> str:
-        return obj.citation
-
 
 @admin.register(RulebookVersion)
 class RulebookVersionAdmin(ReadOnlyAdmin):
@@ -79,15 +59,11 @@ class RulebookVersionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Rule)
-class RuleAdmin(ReadOnlyAdmin):
+class RuleAdmin(CitationColumn, ReadOnlyAdmin):
     list_display = ("number", "title", "cited", "trigger", "version")
     list_filter = ("version", "trigger", "regulation")
     list_select_related = ("version", "regulation")
     search_fields = ("title", "regulation__title", "article", "condition")
-
-    @admin.display(description=_("regulation"), ordering="regulation__title")
-    def cited(self, obj: Rule) -> str:
-        return obj.citation
 
 
 class ViolationEventInline(ReadOnlyInline):

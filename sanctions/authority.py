@@ -31,7 +31,7 @@ is decided by leadership like other organisational handling.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
@@ -42,6 +42,9 @@ from django.utils.translation import gettext_lazy
 from accountability.models import Department, LeadingGroup
 from accountability.roles import Role
 from sanctions.models.kinds import SanctionKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class Authority:
@@ -248,14 +251,14 @@ def context_for(decision: Any) -> DecidingContext:
     return context
 
 
-def deciders_for(decision: Any) -> list[Any]:
+def deciders_for(decision: Any) -> list[User]:
     """The users who may decide `decision` now, the designated one first."""
     ids = decider_ids(decision).ids
     users = get_user_model().objects.in_bulk(ids)
     return [users[pk] for pk in ids if pk in users]
 
 
-def may_decide(user: Any, decision: Any) -> bool:
+def may_decide(user: User | AnonymousUser, decision: Any) -> bool:
     """The user may approve or refuse the proposed decision."""
     if decision is None or user is None or not user.is_authenticated:
         return False
@@ -291,11 +294,11 @@ def who_decides(decision: Any) -> str:
     ) % {"who": names}
 
 
-def _name(user: Any) -> str:
+def _name(user: User) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
-def principal_leader() -> Any:
+def principal_leader() -> User | None:
     """The leading group's principal leader, who signs written warning notices; None
     until the group is named."""
     group = LeadingGroup.objects.select_related("principal_leader").order_by("pk").first()

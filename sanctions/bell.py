@@ -4,7 +4,7 @@ awaiting their decision, notices served on a head's staff. Registered by Sanctio
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,9 @@ from sanctions.models import (
 )
 from sanctions.selectors import sanction_notification_text, sanction_notifications_for
 from sanctions.services.notifications import sanction_notifications_mark_all_read
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOLD = SanctionNotification._meta.db_table
 DECISIONS = SanctionDecision._meta.db_table
@@ -35,7 +38,7 @@ def _awaiting_sql() -> str:
     )
 
 
-def _rows(user: Any, limit: int) -> list[BellRow]:
+def _rows(user: User, limit: int) -> list[BellRow]:
     return [
         BellRow(
             at=notification.created_at,

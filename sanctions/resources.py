@@ -11,13 +11,16 @@ typed cells in Beijing time). The case register's resource is deadlines.resource
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
 from accountability.spreadsheets import FormulaSafeResource, verbose_name
 from sanctions.models import SanctionDecision, SanctionKind, Violation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _violation_label(name: str) -> Any:
@@ -28,7 +31,7 @@ def _decision_label(name: str) -> Any:
     return verbose_name(SanctionDecision, name)
 
 
-def _person(user: Any) -> str:
+def _person(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 

@@ -14,13 +14,18 @@ that check many violations prefetch them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 
 from accountability.models import LeadingGroup
 from accountability.rules import is_inspection_office, is_leadership
 from sanctions import authority
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from sanctions.models import SanctionDecision, Violation
 
 
 def _violation(obj: Any) -> Any:
@@ -40,7 +45,7 @@ def accused_ids(violation: Any) -> frozenset[int]:
 
 
 @rules.predicate
-def is_accused(user: Any, obj: Any) -> bool:
+def is_accused(user: User | AnonymousUser, obj: Any) -> bool:
     """The user is the staff member of the matter or answers for it."""
     if obj is None or user.pk is None:
         return False
@@ -50,24 +55,24 @@ def is_accused(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
-def is_proposer(user: Any, decision: Any) -> bool:
+def is_proposer(user: User | AnonymousUser, decision: Any) -> bool:
     return decision is not None and user.pk is not None and decision.proposed_by_id == user.pk
 
 
 @rules.predicate
-def may_decide(user: Any, decision: Any) -> bool:
+def may_decide(user: User | AnonymousUser, decision: Any) -> bool:
     """The user is who decides this proposed decision (sanctions.authority)."""
     return authority.may_decide(user, decision)
 
 
 @rules.predicate
-def is_leading_group_member(user: Any) -> bool:
+def is_leading_group_member(user: User | AnonymousUser) -> bool:
     if user.pk is None:
         return False
     member = getattr(user, "_leading_group_member", None)
     if member is None:
         member = LeadingGroup.objects.filter(members=user).exists()
-        user._leading_group_member = member
+        user._leading_group_member = member  # type: ignore[attr-defined]
     return bool(member)
 
 
@@ -92,6 +97,45 @@ rules.add_perm("sanctions.record_appeal", office_not_accused)
 rules.add_perm("sanctions.record_review", office_not_accused & ~is_proposer)
 
 
+# -- what a page offers (accountability.actions) ------------------------------------------
+# A step that fires no transition, or one whose permission is shared with others, is
+# offered when the matter itself is what the step is for; a post is checked again by the
+# service.
+
+
+@rules.predicate
+def is_referred_out(user: User | AnonymousUser, decision: SanctionDecision | None) -> bool:
+    """The decision's kinds are disciplinary ones, decided outside the accountability
+    system (sanctions.authority): the office records the referral, nobody here approves
+    them."""
+    return (
+        decision is not None
+        and authority.authority_for(decision.chosen_kinds) == authority.Authority.REFERRED
+    )
+
+
+@rules.predicate
+def owes_self_criticism(user: User | AnonymousUser, decision: SanctionDecision | None) -> bool:
+    """The decision's kinds include one the person answers with a written
+    self-criticism: only then is there one to record."""
+    return decision is not None and decision.needs_self_criticism
+
+
+@rules.predicate
+def is_decision_standing(user: User | AnonymousUser, decision: SanctionDecision | None) -> bool:
+    """The decision is in force (approved, served, its self-criticism received, or
+    completed; not proposed, refused or referred out): only a standing decision is
+    appealed or reviewed."""
+    return decision is not None and decision.is_standing
+
+
+@rules.predicate
+def is_violation_confirmed(user: User | AnonymousUser, violation: Violation | None) -> bool:
+    """The violation was found founded: responsibility is assigned only on a confirmed
+    one, and sanctions proposed on that responsibility."""
+    return violation is not None and violation.is_confirmed
+
+
 # -- evidence files on violations and appeals (accountability.attachments) -----------------
 # Seen by whom sees violations (an appeal's, also by whoever decides its decision); added
 # by the inspection office, never on a matter about themselves. A file that identifies
@@ -101,7 +145,7 @@ rules.add_perm("sanctions.record_review", office_not_accused & ~is_proposer)
 # unless the office says otherwise; an appeal by the person sanctioned is theirs.
 
 
-def _sees_complainant_of(user: Any, matter: Any, case: Any) -> bool:
+def _sees_complainant_of(user: User | AnonymousUser, matter: Any, case: Any) -> bool:
     from deadlines.rules import sees_complainant
 
     if is_accused.test(user, matter):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -33,6 +33,9 @@ from sanctions.models import (
 from sanctions.resources import SanctionDecisionResource, ViolationResource
 from sanctions.services.facts import decision_fact, record_decisions
 from sanctions.services.rulebook import rulebook_current, rulebook_spec
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def violation_queue(*, states: Iterable[str] | None = None) -> QuerySet[Violation]:
@@ -160,7 +163,7 @@ def decision_get(*, pk: int) -> SanctionDecision:
     )
 
 
-def decisions_awaiting(*, user: Any) -> list[SanctionDecision]:
+def decisions_awaiting(*, user: User | AnonymousUser) -> list[SanctionDecision]:
     """The proposed decisions `user` may decide (sanctions.authority), oldest proposed
     first: the "awaiting my decision" list. A fixed number of queries however long."""
     if user is None or not user.is_authenticated:
@@ -195,7 +198,7 @@ def sanction_notification_text(notification: SanctionNotification) -> str:
     return _("A warning notice was served on %(person)s (%(type)s).") % values
 
 
-def sanction_notifications_for(*, user: Any) -> QuerySet[SanctionNotification]:
+def sanction_notifications_for(*, user: User) -> QuerySet[SanctionNotification]:
     """What a person was told about decisions (a unit head: notices served on their
     staff), newest first."""
     return (
@@ -228,7 +231,7 @@ def _eligibility(year: int, **subject: Any) -> Eligibility:
     return eligibility(record, rulebook_spec(rulebook_current()), year=year, **subject)
 
 
-def award_eligibility_person(*, person: Any, year: int) -> Eligibility:
+def award_eligibility_person(*, person: User, year: int) -> Eligibility:
     """Lost by a second standing warning in the year (rule 11), a standing
     accountability measure of seed 000 §11 (rule 12), or a decision that takes it away
     from the unit's head (rule 16)."""

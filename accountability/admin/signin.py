@@ -4,8 +4,6 @@ and writes the audit log). The records are never edited or deleted here otherwis
 
 from __future__ import annotations
 
-from typing import Any
-
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -13,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from accountability.admin.readonly import ReadOnlyAdmin
 from accountability.http import signed_in_user
 from accountability.signin import UNLOCK_PERMISSION, sign_in_unlock
 
@@ -30,22 +29,13 @@ AXES_LABELS = (
 
 
 @admin.register(AccessAttempt)
-class FailedSignInAdmin(admin.ModelAdmin):
+class FailedSignInAdmin(ReadOnlyAdmin):
     list_display = ("username", "ip_address", "failures_since_start", "attempt_time", "path_info")
     search_fields = ("username", "ip_address")
     date_hierarchy = "attempt_time"
     fields = ("username", "ip_address", "user_agent", "failures_since_start", "attempt_time")
     readonly_fields = fields
     actions = ("unlock_accounts", "unlock_addresses")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_unlock_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(UNLOCK_PERMISSION)

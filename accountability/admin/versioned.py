@@ -3,6 +3,7 @@ new version made by the app's service, the old one is retired and kept as histor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -12,6 +13,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 HISTORY_FIELDS = ("version", "created_at", "created_by", "retired_at")
+
+
+def form_changes(form: forms.ModelForm, shown: Any, revisable: Iterable[str]) -> dict[str, Any]:
+    """The fields among `revisable` that `form` changed against the version `shown`."""
+    return {
+        name: form.cleaned_data[name]
+        for name in revisable
+        if name in form.cleaned_data and form.cleaned_data[name] != getattr(shown, name)
+    }
 
 
 class RevisionForm(forms.ModelForm):

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-Check = Callable[[Any, Any], bool]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+# A permission predicate on a record: (user, record).
+Check = Callable[["User | AnonymousUser", Any], bool]
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 
 from accountability.attachments.models import Attachment
 from accountability.attachments.registry import attachable_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class AttachmentList:
     rows: list[AttachmentRow] = field(default_factory=list)
 
 
-def attachment_list_for(*, obj: Any, user: Any) -> AttachmentList:
+def attachment_list_for(*, obj: Any, user: User | AnonymousUser) -> AttachmentList:
     """The record's files the user may see, oldest first, each with its successor: one
     query for the files (the checks read the record as its page loaded it). Files that
     identify the complainant are left out, unlisted, for whom may not see the

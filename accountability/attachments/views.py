@@ -4,6 +4,9 @@ record's own page, with the reason when refused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -35,6 +38,30 @@ def _attachment(pk: int) -> Attachment:
 
 def _form_errors(form: AttachmentForm | SupersedeForm) -> list[str]:
     return [str(message) for errors in form.errors.values() for message in errors]
+
+
+def _save(
+    request: AuthenticatedHttpRequest,
+    form: AttachmentForm | SupersedeForm,
+    save: Callable[[dict[str, Any]], object],
+    done: str,
+    to: str,
+) -> HttpResponse:
+    """`save` the file with the form's data; back to the record's page (`to`) with
+    `done`, or with why the file was not taken."""
+    if not form.is_valid():
+        errors = _form_errors(form)
+    else:
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, done)
+            return redirect(to)
+    for message in errors:
+        messages.error(request, message)
+    return redirect(to)
 
 
 @login_required
@@ -70,26 +97,20 @@ def attachment_add(request: AuthenticatedHttpRequest, label: str, object_id: int
         raise Http404(_("No such record.")) from None
     if not entry.may_view(request.user, obj):
         raise PermissionDenied(_("This record is not one you may see."))
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for message in _form_errors(form):
-            messages.error(request, message)
-        return redirect(entry.url(obj))
-    try:
-        services.attachment_add(
+    return _save(
+        request,
+        AttachmentForm(request.POST, request.FILES),
+        lambda data: services.attachment_add(
             actor=request.user,
             obj=obj,
-            file=form.cleaned_data["file"],
-            reference=form.cleaned_data["reference"],
-            note=form.cleaned_data["note"],
-            protected=form.cleaned_data["protected"],
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect(entry.url(obj))
-    messages.success(request, _("File added."))
-    return redirect(entry.url(obj))
+            file=data["file"],
+            reference=data["reference"],
+            note=data["note"],
+            protected=data["protected"],
+        ),
+        _("File added."),
+        entry.url(obj),
+    )
 
 
 @login_required
@@ -101,22 +122,16 @@ def attachment_supersede(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     target = attachment_target(attachment)
     entry = attachable_for(target)
     assert entry is not None
-    form = SupersedeForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for message in _form_errors(form):
-            messages.error(request, message)
-        return redirect(entry.url(target))
-    try:
-        services.attachment_supersede(
+    return _save(
+        request,
+        SupersedeForm(request.POST, request.FILES),
+        lambda data: services.attachment_supersede(
             actor=request.user,
             attachment=attachment,
-            file=form.cleaned_data["file"],
-            reference=form.cleaned_data["reference"],
-            note=form.cleaned_data["note"],
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect(entry.url(target))
-    messages.success(request, _("File superseded; the earlier version is kept."))
-    return redirect(entry.url(target))
+            file=data["file"],
+            reference=data["reference"],
+            note=data["note"],
+        ),
+        _("File superseded; the earlier version is kept."),
+        entry.url(target),
+    )

@@ -57,7 +57,7 @@ def api_client_create(
         note=note,
         token_prefix=token[:10],
         token_digest=api_token_digest(token),
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=audit.user_or_none(actor),
     )
     client.full_clean()
     client.save()
@@ -101,7 +101,7 @@ def api_client_revoke(*, actor: User, client: ApiClient, reason: str = "") -> Ap
         return client
     before = _api_client_state(client)
     client.revoked_at = timezone.now()
-    client.revoked_by = actor if actor is not None and actor.is_authenticated else None
+    client.revoked_by = audit.user_or_none(actor)
     client.save(update_fields=["revoked_at", "revoked_by"])
     audit.record(
         actor=actor,

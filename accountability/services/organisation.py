@@ -35,18 +35,7 @@ def department_save(*, actor: User, department: Department, reason: str = "") ->
     require_permission(
         actor, "accountability.add_department" if adding else "accountability.change_department"
     )
-    before = None if adding else audit.snapshot(Department.objects.get(pk=department.pk))
-    department.full_clean()
-    department.save()
-    audit.record(
-        actor=actor,
-        action="department.create" if adding else "department.change",
-        obj=department,
-        before=before,
-        after=audit.snapshot(department),
-        reason=reason,
-    )
-    return department
+    return audit.audited_save(actor=actor, obj=department, action="department", reason=reason)
 
 
 def _refuse_if_referred_to(error: ProtectedError, what: str) -> ValidationError:
@@ -151,10 +140,10 @@ def staff_profile_delete(*, actor: User, profile: StaffProfile, reason: str = ""
 def absence_record(
     *,
     actor: User,
-    staff: Any,
+    staff: User,
     starts_at: datetime,
     ends_at: datetime,
-    substitute: Any | None,
+    substitute: User | None,
     reason: str,
     handover_note: str = "",
 ) -> Absence:
@@ -177,7 +166,9 @@ def absence_record(
 # -- the efficiency leading group ---------------------------------------------------------
 
 
-def leading_group_check(*, group: LeadingGroup, principal_leader: Any, members: list[Any]) -> None:
+def leading_group_check(
+    *, group: LeadingGroup, principal_leader: User | None, members: list[User]
+) -> None:
     """ValidationError unless the group can be saved as given: one group for the utility,
     a principal leader, who is one of the members."""
     if group._state.adding and LeadingGroup.objects.exists():
@@ -201,7 +192,7 @@ def _leading_group_state(group: LeadingGroup) -> dict[str, Any]:
 
 @transaction.atomic
 def leading_group_save(
-    *, actor: User, group: LeadingGroup, members: list[Any], reason: str = ""
+    *, actor: User, group: LeadingGroup, members: list[User], reason: str = ""
 ) -> LeadingGroup:
     """Create or change the efficiency leading group: its principal leader and members
     (the admin and the demo call this)."""
@@ -252,15 +243,4 @@ def organisation_profile_save(
                 "adding another."
             )
         )
-    before = None if adding else audit.snapshot(OrganisationProfile.objects.get(pk=profile.pk))
-    profile.full_clean()
-    profile.save()
-    audit.record(
-        actor=actor,
-        action="organisation.create" if adding else "organisation.change",
-        obj=profile,
-        before=before,
-        after=audit.snapshot(profile),
-        reason=reason,
-    )
-    return profile
+    return audit.audited_save(actor=actor, obj=profile, action="organisation", reason=reason)

@@ -33,18 +33,7 @@ def regulation_save(*, actor: User | None, regulation: Regulation, reason: str =
     require_permission_or_system(
         actor, "accountability.add_regulation" if adding else "accountability.change_regulation"
     )
-    before = None if adding else audit.snapshot(Regulation.objects.get(pk=regulation.pk))
-    regulation.full_clean()
-    regulation.save()
-    audit.record(
-        actor=actor,
-        action="regulation.create" if adding else "regulation.change",
-        obj=regulation,
-        before=before,
-        after=audit.snapshot(regulation),
-        reason=reason,
-    )
-    return regulation
+    return audit.audited_save(actor=actor, obj=regulation, action="regulation", reason=reason)
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,18 @@ rules library's own `has_perm` tag asks Django, which lets a superuser do anythi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
 from accountability.rules import may as may_rule
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 register = template.Library()
 
 
 @register.simple_tag
-def may(perm: str, user: Any, obj: Any = None) -> bool:
+def may(perm: str, user: User | AnonymousUser, obj: Any = None) -> bool:
     return may_rule(user, perm, obj)

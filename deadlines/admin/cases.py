@@ -7,11 +7,11 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from import_export.admin import ExportMixin
 
-from accountability.admin.readonly import ReadOnlyAdmin
-from accountability.http import signed_in_user
+from accountability.admin.readonly import ReadOnlyAdmin, ReadOnlyInline
+from deadlines.admin.identity import ComplainantIdentityAdmin
 from deadlines.models import (
     Case,
     CaseEvent,
@@ -22,19 +22,7 @@ from deadlines.models import (
     Transfer,
 )
 from deadlines.resources import IDENTITY_COLUMNS, CaseResource
-from deadlines.rules import complainant_visible_q, sees_complainant
-from deadlines.services.cases import case_log_complainant_view
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from deadlines.rules import complainant_visible_q
 
 
 class CaseEventInline(ReadOnlyInline):
@@ -83,7 +71,7 @@ class ProtectedCaseEventInline(CaseEventInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ExportMixin, ReadOnlyAdmin):
+class CaseAdmin(ExportMixin, ComplainantIdentityAdmin, ReadOnlyAdmin):
     """Read-only: a case changes only through its services (the case page), so that
     every change has its event and its clocks stay right. The complainant of a complaint
     about staff is shown (and exported) only as deadlines.rules.may_see_complainant allows,
@@ -115,9 +103,6 @@ class CaseAdmin(ExportMixin, ReadOnlyAdmin):
         FeedbackInline,
     )
 
-    def _hides_identity(self, request: HttpRequest, obj: Case | None) -> bool:
-        return obj is not None and not sees_complainant(request.user, obj)
-
     def get_fields(self, request: HttpRequest, obj: Case | None = None) -> Any:
         fields = super().get_fields(request, obj)
         if self._hides_identity(request, obj):
@@ -132,24 +117,6 @@ class CaseAdmin(ExportMixin, ReadOnlyAdmin):
                 if inline is not FeedbackInline
             ]
         return self.inlines
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        case = self.get_object(request, object_id)
-        if (
-            case is not None
-            and response.status_code == 200
-            and request.method == "GET"
-            and sees_complainant(request.user, case)
-        ):
-            case_log_complainant_view(actor=signed_in_user(request), case=case, where="admin")
-        return response
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Case], search_term: str

@@ -3,13 +3,10 @@ only."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accountability.admin.readonly import ReadOnlyAdmin
+from accountability.admin.readonly import ReadOnlyAdmin, ReadOnlyInline
 from deadlines.models import (
     Breach,
     Clock,
@@ -19,14 +16,9 @@ from deadlines.models import (
 )
 
 
-class ClockPauseInline(admin.TabularInline):
+class ClockPauseInline(ReadOnlyInline):
     model = ClockPause
-    extra = 0
-    can_delete = False
     readonly_fields = ("started_at", "ended_at")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Clock)

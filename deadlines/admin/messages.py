@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from accountability.admin.readonly import ReadOnlyAdmin
+from accountability.admin.readonly import ReadOnlyAdmin, ReadOnlyInline
 from deadlines.models import (
     Case,
     CitizenMessage,
@@ -42,18 +42,10 @@ class MessageOptOutAdmin(admin.ModelAdmin):
     search_fields = ("address",)
 
 
-class MessageEventInline(admin.TabularInline):
+class MessageEventInline(ReadOnlyInline):
     model = MessageEvent
     fields = ("at", "status", "attempt", "provider_ref", "detail")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CitizenMessage)

@@ -13,8 +13,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accountability.admin.versioned import CurrentFilter, RevisionForm, VersionedAdmin
+from accountability.admin.versioned import (
+    CurrentFilter,
+    RevisionForm,
+    VersionedAdmin,
+    form_changes,
+)
 from accountability.http import signed_in_user
+from accountability.versioning import become
 from deadlines.models import TimeLimitPolicy
 from deadlines.services import policies as services
 
@@ -116,11 +122,7 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
             services.policy_create(actor=signed_in_user(request), policy=obj)
             return
         shown = TimeLimitPolicy.objects.get(pk=obj.pk)
-        changes = {
-            name: form.cleaned_data[name]
-            for name in services.REVISABLE_FIELDS
-            if name in form.cleaned_data and form.cleaned_data[name] != getattr(shown, name)
-        }
+        changes = form_changes(form, shown, services.REVISABLE_FIELDS)
         if not changes:
             return  # saved without an edit: no new version
         revised = services.policy_revise(
@@ -129,10 +131,8 @@ class TimeLimitPolicyAdmin(VersionedAdmin):
             changes=changes,
             reason=form.cleaned_data["change_reason"],
         )
-        # The form's object becomes the new version, so the admin's message, change
-        # history and redirect all point at what was saved.
-        for model_field in TimeLimitPolicy._meta.concrete_fields:
-            setattr(obj, model_field.attname, getattr(revised, model_field.attname))
+        # The admin's message, change history and redirect all point at what was saved.
+        become(obj, revised)
 
 
 admin.site.register(TimeLimitPolicy, TimeLimitPolicyAdmin)

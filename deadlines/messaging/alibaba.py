@@ -10,11 +10,9 @@ signature MESSAGES_SIGN_NAME and each template's ``alibaba_code``.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 
 from deadlines.messaging.base import (
     Accepted,
@@ -24,8 +22,8 @@ from deadlines.messaging.base import (
     Receipt,
     TransientError,
     json_list,
+    local_moment,
 )
-from deadlines.worktime import LOCAL_TZ
 
 # Codes that mean "try again later"; every other refusal is final.
 TRANSIENT_CODES = frozenset(
@@ -100,18 +98,8 @@ class AlibabaBackend(Backend):
                 Receipt(
                     provider_ref=str(item["biz_id"]),
                     delivered=delivered,
-                    at=_moment(item.get("report_time")),
+                    at=local_moment(item.get("report_time")),
                     detail=f"{item.get('err_code', '')} {item.get('err_msg', '')}".strip()[:500],
                 )
             )
         return receipts
-
-
-def _moment(text: Any) -> datetime | None:
-    """Alibaba reports Beijing time without a zone ("2026-06-01 09:00:05")."""
-    if not text:
-        return None
-    moment = parse_datetime(str(text))
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)

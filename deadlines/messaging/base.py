@@ -9,6 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from django.core.mail import EmailMessage
+from django.utils.dateparse import parse_datetime
+
+from deadlines.worktime import LOCAL_TZ
 
 
 class TransientError(Exception):
@@ -84,3 +87,14 @@ def json_list(body: bytes) -> list[dict[str, Any]]:
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ValueError("expected a JSON list of objects")
     return data
+
+
+def local_moment(text: Any) -> datetime | None:
+    """A moment in a provider's receipt: both report Beijing time without a zone
+    ("2026-06-01 09:00:05"); None when missing or not a moment."""
+    if not text:
+        return None
+    moment = parse_datetime(str(text))
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)

@@ -10,11 +10,9 @@ template's ``tencent_id``; the template's parameters go in its ``param_names`` o
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 
 from deadlines.messaging.base import (
     Accepted,
@@ -24,8 +22,8 @@ from deadlines.messaging.base import (
     Receipt,
     TransientError,
     json_list,
+    local_moment,
 )
-from deadlines.worktime import LOCAL_TZ
 
 TRANSIENT_CODES = frozenset(
     {
@@ -105,17 +103,8 @@ class TencentBackend(Backend):
             Receipt(
                 provider_ref=str(item["sid"]),
                 delivered=str(item.get("report_status", "")).upper() == "SUCCESS",
-                at=_moment(item.get("user_receive_time")),
+                at=local_moment(item.get("user_receive_time")),
                 detail=f"{item.get('errmsg', '')} {item.get('description', '')}".strip()[:500],
             )
             for item in json_list(body)
         ]
-
-
-def _moment(text: Any) -> datetime | None:
-    if not text:
-        return None
-    moment = parse_datetime(str(text))
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)

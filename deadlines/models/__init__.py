@@ -1,19 +1,21 @@
 """The deadlines app's models: working time and clocks, and the cases they belong to."""
 
+from deadlines.models.case_history import (
+    CaseEvent,
+    EventAction,
+    ExtensionRequest,
+    FeedbackEntry,
+    Suspension,
+    Transfer,
+)
 from deadlines.models.cases import (
     ENDED_STATES,
     OPEN_STATES,
     WORKING_STATES,
     Case,
-    CaseEvent,
     CaseSequence,
     CaseState,
-    EventAction,
-    ExtensionRequest,
-    FeedbackEntry,
     HandlingMode,
-    Suspension,
-    Transfer,
 )
 from deadlines.models.messages import (
     CitizenMessage,

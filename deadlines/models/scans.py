@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accountability.models import AppendOnlyModel
+from accountability.models import BreachRecord
 
 
 class BreachKind(models.TextChoices):
@@ -32,11 +32,12 @@ class BreachKind(models.TextChoices):
     SUSPENSION_NOT_TOLD = "suspension_not_told", _("Suspension not told to the citizen")
 
 
-class Breach(AppendOnlyModel):
+class Breach(BreachRecord):
     """One breach of a time limit: the clock, what was missed and the moment it was
-    missed. The sanctions app turns breaches into violations; deadlines only records
-    them. Append-only: a clock whose deadline moves and is missed again gets a new row
-    with the new moment."""
+    missed (``moment``: the clock's due moment). The sanctions app turns breaches into
+    violations; deadlines only records them. Append-only: a clock whose deadline moves
+    and is missed again gets a new row with the new moment. ``responsible`` is the
+    clock's responsible person, or else the department's head."""
 
     # Indexed by breach_once, which starts with the clock.
     clock = models.ForeignKey(
@@ -61,25 +62,6 @@ class Breach(AppendOnlyModel):
         db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=BreachKind.choices)
-    moment = models.DateTimeField(
-        _("missed at"), help_text=_("The deadline that passed: the clock's due moment.")
-    )
-    detected_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="breaches",
-        help_text=_("The clock's responsible person, or else the department's head."),
-    )
-    department = models.ForeignKey(
-        "accountability.Department",
-        verbose_name=_("department"),
-        on_delete=models.PROTECT,
-        related_name="breaches",
-    )
     # Indexed by breach_once_per_extension.
     extension = models.ForeignKey(
         "deadlines.ExtensionRequest",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.regulations import Basis, cite
+from accountability.versioning import VersionedModel
 from deadlines.worktime import EndRule, Unit
 
 
@@ -174,7 +175,7 @@ class ClockKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Callback after closing")
 
 
-class TimeLimitPolicy(models.Model):
+class TimeLimitPolicy(VersionedModel):
     """One time limit as data, with the regulation it comes from.
 
     Versioned: a change creates a new row with the next version and retires the old one,
@@ -183,7 +184,6 @@ class TimeLimitPolicy(models.Model):
 
     # Room for "promised-" and a catalogue item's code (intake.services.catalogue).
     code = models.SlugField(_("code"), max_length=80)
-    version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=120)
     clock_kind = models.CharField(_("clock"), max_length=40, choices=ClockKind.choices)
     # What the policy applies to; blank means "any".
@@ -284,16 +284,6 @@ class TimeLimitPolicy(models.Model):
         ),
     )
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("time-limit policy")

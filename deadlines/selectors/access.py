@@ -6,7 +6,7 @@ everywhere."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,10 +17,13 @@ from accountability.rules import may
 from deadlines.models import Case
 from deadlines.rules import is_case_accused
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 VIEW_CASE = "deadlines.view_case"
 
 
-def refuse_the_accused(user: Any, case: Case) -> None:
+def refuse_the_accused(user: User | AnonymousUser, case: Case) -> None:
     """A person a complaint is about opens nothing of its paperwork and does nothing on
     it, whatever their role."""
     if is_case_accused(user, case):
@@ -33,7 +36,9 @@ def refuse_the_accused(user: Any, case: Case) -> None:
         )
 
 
-def case_access_check(*, user: Any, perm: str, case: Case, recuse: bool = True) -> None:
+def case_access_check(
+    *, user: User | AnonymousUser, perm: str, case: Case, recuse: bool = True
+) -> None:
     """Raise PermissionDenied unless `user` has `perm` on `case` and, with `recuse`, is
     not named in its complaint. The message says what was refused: seeing the case, or
     doing what `perm` names."""
@@ -47,7 +52,7 @@ def case_access_check(*, user: Any, perm: str, case: Case, recuse: bool = True) 
 
 def case_get_for(
     *,
-    user: Any,
+    user: User | AnonymousUser,
     number: str,
     perm: str,
     queryset: QuerySet[Case] | None = None,

@@ -12,31 +12,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, F, QuerySet
+from django.db.models import F, QuerySet
 
+from accountability import breaches as shared
 from deadlines.models import Breach
 
 
 def breaches_not_raised(*, raised: QuerySet[Any], after: int = 0) -> QuerySet[Any]:
     """The breaches with an id above ``after`` that have no row in ``raised`` (the
-    reader's violations of a breach, correlated by ``OuterRef("pk")``)."""
-    # Filtered on the primary key, so that the rows below a watermark are not read.
-    return (
-        Breach.objects.filter(pk__gt=after)
-        .filter(~Exists(raised))
-        .order_by()
-        .values(
-            "department_id",
-            "case_id",
-            "kind",
-            source_id=F("pk"),
-            staff_id=F("responsible_id"),
-            occurred_at=F("moment"),
-            clock_kind=F("clock__kind"),
-        )
+    reader's violations of a breach, correlated by ``OuterRef("pk")``): the shared
+    columns (accountability.breaches) with the case and the clock's kind."""
+    return shared.breaches_not_raised(
+        Breach.objects.all(),
+        "case_id",
+        raised=raised,
+        after=after,
+        clock_kind=F("clock__kind"),
     )
 
 
 def breach_last_id() -> int:
     """The highest breach id handed out and committed so far (0: none)."""
-    return Breach.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return shared.breach_last_id(Breach)

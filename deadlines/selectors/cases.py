@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
@@ -37,6 +37,9 @@ from deadlines.selectors.search import (
     surely_found,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 
 @dataclass(frozen=True)
 class CaseFilters:
@@ -51,7 +54,7 @@ class CaseFilters:
 
 
 def _narrowed(
-    cases: QuerySet[Case], filters: CaseFilters, now: datetime, viewer: Any
+    cases: QuerySet[Case], filters: CaseFilters, now: datetime, viewer: User | AnonymousUser
 ) -> QuerySet[Case]:
     found = search_filter(viewer, filters.search)
     if found is not None:
@@ -205,7 +208,7 @@ def _cap(filters: CaseFilters) -> int | None:
     return COUNT_UP_TO if filters.search.strip() else None
 
 
-def case_list_for_person(*, user: Any, filters: CaseFilters, now: datetime) -> CaseList:
+def case_list_for_person(*, user: User, filters: CaseFilters, now: datetime) -> CaseList:
     """The cases a person works: as handler, supervisor or leader, or as first responder
     (who follows a matter until the citizen has heard back).
 
@@ -244,7 +247,7 @@ def case_list_for_person(*, user: Any, filters: CaseFilters, now: datetime) -> C
 
 
 def case_list_for_department(
-    *, department: Any, filters: CaseFilters, now: datetime, viewer: Any
+    *, department: Any, filters: CaseFilters, now: datetime, viewer: User | AnonymousUser
 ) -> CaseList:
     """A department's cases; a search in the filters finds by identity only where the
     viewer may see the complainant."""

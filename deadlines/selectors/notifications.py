@@ -3,7 +3,7 @@ where it leads, and one reminder notice for its printable page."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -15,8 +15,11 @@ from deadlines.bell import SOURCES
 from deadlines.models import Notification, NotificationKind, Reminder
 from deadlines.templatetags.moments import deadline_text
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def bell_counts(*, user: Any) -> tuple[int, int]:
+
+def bell_counts(*, user: User) -> tuple[int, int]:
     """The bell's number and the "awaiting my decision" count, in one query: the unread
     case notifications plus the unread rows of every registered source
     (deadlines.bell), and what awaits the person's decision."""
@@ -34,7 +37,7 @@ def bell_counts(*, user: Any) -> tuple[int, int]:
     return int(total), int(waiting or 0)
 
 
-def notification_list(*, user: Any) -> QuerySet[Notification]:
+def notification_list(*, user: User) -> QuerySet[Notification]:
     """A person's notifications, newest first, with what their lines show."""
     return (
         Notification.objects.filter(recipient=user)

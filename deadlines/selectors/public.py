@@ -229,11 +229,22 @@ class PublicCase:
     def state_display(self) -> str:
         return choice_label(CaseState, self.state, translation.get_language())
 
+    @property
+    def result_due(self) -> datetime | None:
+        """The earliest running result deadline (Open311's expected_datetime), as
+        case_public_list annotates ``result_due``: a paused clock has no due moment."""
+        return min(
+            (c.due_at for c in self.clocks if c.kind == ClockKind.RESULT and c.due_at is not None),
+            default=None,
+        )
+
 
 def case_public_get(*, number: str, now: datetime) -> PublicCase:
-    """One case by number, as client systems see it; raises Case.DoesNotExist. One plain
-    statement, and plain objects rather than model instances: building a Case of thirty
-    fields cost more than reading the dozen the outside may see."""
+    """The public status of one case by number, as the outside sees it: the citizen's
+    status page, the REST API's case and Open311's single request all read it here.
+    Raises Case.DoesNotExist. One plain statement, and plain objects rather than model
+    instances: building a Case of thirty fields cost more than reading the dozen the
+    outside may see."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Rows in binary: psycopg then reads the moments in C, where Django's loader

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
@@ -39,6 +39,9 @@ from accountability.models import Department
 from accountability.rules import is_inspection_office, is_leadership
 from deadlines.models import Case
 from deadlines.rules import _department_id, complainant_visible_q, viewable_cases_q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # A case number anywhere in the text: a receipt line carries it with the lookup secret
 # ("2026-000123 K7Q2-9XPM"); the secret is never searched (only its digest is stored).
@@ -122,7 +125,7 @@ def _matched_name(field: str) -> str:
     return f"matched_{field}"
 
 
-def _matches_by_field(user: Any, text: str) -> dict[str, Q]:
+def _matches_by_field(user: User | AnonymousUser, text: str) -> dict[str, Q]:
     """What each field must hold for the text to find a case through it; a protected
     identity only where the user may see the complainant. Empty when there is nothing to
     search."""
@@ -140,7 +143,7 @@ def _matches_by_field(user: Any, text: str) -> dict[str, Q]:
     return matches
 
 
-def search_filter(user: Any, text: str) -> Q | None:
+def search_filter(user: User | AnonymousUser, text: str) -> Q | None:
     """The cases the text finds for this user among all cases (visibility not included:
     a list adds it, or is already narrower); None when there is nothing to search."""
     matches = _matches_by_field(user, text)
@@ -162,7 +165,7 @@ class _AnyOf(Func):
     output_field = BooleanField()
 
 
-def _scope_from_indexes(user: Any) -> Q | None:
+def _scope_from_indexes(user: User | AnonymousUser) -> Q | None:
     """viewable_cases_q over the case's own indexed columns only (the department a user
     heads as an array read first, not a join), for PostgreSQL to intersect with the
     search's index hits before it reads a case: a handler's 2-character name matches 10k
@@ -187,7 +190,7 @@ def _scope_from_indexes(user: Any) -> Q | None:
     return scope
 
 
-def case_search(*, user: Any, text: str) -> QuerySet[Case]:
+def case_search(*, user: User | AnonymousUser, text: str) -> QuerySet[Case]:
     """The cases the user may see that the text finds, newest first, each annotated with
     which fields matched (matched_<field>) for the page to say why and with its next
     deadline (for deadlines.selectors.clocks.case_colour), in the same query."""
@@ -218,7 +221,7 @@ def case_search(*, user: Any, text: str) -> QuerySet[Case]:
     return hits
 
 
-def case_search_hits(*, user: Any, text: str) -> SearchHits:
+def case_search_hits(*, user: User | AnonymousUser, text: str) -> SearchHits:
     """case_search's hits for the search page's paginator, with the cases among them that
     an index alone finds (surely_found) to count first: every case, or one's own
     department's, is among the cases one may see (viewable_cases_q, and so

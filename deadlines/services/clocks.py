@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db import transaction
@@ -35,6 +35,9 @@ from deadlines.worktime import (
     compute_working_due_many,
     counted_time,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # The fields a change of the due moment writes (see clock_store_due).
 DUE_FIELDS = ["due_at", "due_is_provisional", "warn_at", "warned_at", "breached_at"]
@@ -139,7 +142,7 @@ def clock_start(
     policy: TimeLimitPolicy,
     department: Department,
     started_at: datetime,
-    responsible: Any = None,
+    responsible: User | None = None,
     amount: int | None = None,
     unit: str = "",
 ) -> Clock:

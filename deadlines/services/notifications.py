@@ -89,7 +89,7 @@ def _case_item(notification: Notification) -> MailItem:
     )
 
 
-def _message(recipient: Any, items: list[MailItem]) -> EmailMessage:
+def _message(recipient: User, items: list[MailItem]) -> EmailMessage:
     base = getattr(settings, "PORTAL_URL", "").rstrip("/")
     lines = [
         _("Dear %(name)s,") % {"name": recipient.get_full_name() or recipient.get_username()},

@@ -10,8 +10,6 @@ check is skipped and the audit rows carry no actor.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accountability import audit
+from accountability import audit, versioning
 from accountability.models import Regulation
 from accountability.services import require_permission_or_system
 from deadlines.models import TimeLimitPolicy
@@ -58,17 +56,8 @@ REVISABLE_FIELDS: Final[tuple[str, ...]] = (
 FILE_FIELDS: Final[tuple[str, ...]] = ("code", *REVISABLE_FIELDS)
 
 
-@dataclass(frozen=True)
-class PolicyLoadReport:
+class PolicyLoadReport(versioning.LoadReport):
     """Codes the load created (version 1), revised (a new version) or left as they were."""
-
-    created: list[str] = field(default_factory=list)
-    revised: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-
-def _user_or_none(actor: User | None) -> User | None:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 @transaction.atomic
@@ -88,10 +77,7 @@ def policy_create(
             }
         )
     last = TimeLimitPolicy.objects.filter(code=policy.code).aggregate(last=Max("version"))["last"]
-    policy.version = (last or 0) + 1
-    policy.retired_at = None
-    policy.created_at = timezone.now()
-    policy.created_by = _user_or_none(actor)
+    versioning.stamp(policy, actor=actor, version=(last or 0) + 1)
     policy.full_clean()
     policy.save()
     audit.record(
@@ -114,42 +100,19 @@ def policy_revise(
     and the other is told that the version is retired.
     """
     require_permission_or_system(actor, "deadlines.change_timelimitpolicy")
-    unknown = sorted(set(changes) - set(REVISABLE_FIELDS))
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be revised: %(fields)s.") % {"fields": ", ".join(unknown)}
-        )
-    if not reason.strip():
-        raise ValidationError(_("Give a reason for the revision."))
-    current = TimeLimitPolicy.objects.select_for_update().get(pk=policy.pk)
-    if current.retired_at is not None:
-        raise ValidationError(
-            _(
-                "Version %(version)s of the policy %(code)s is retired; "
-                "revise its current version instead."
-            )
-            % {"version": current.version, "code": current.code},
-            code="retired",
-        )
-    revised = TimeLimitPolicy(
-        code=current.code,
-        version=current.version + 1,
-        **{name: getattr(current, name) for name in REVISABLE_FIELDS},
+    versioning.check_revision(changes, reason, REVISABLE_FIELDS)
+    current = versioning.lock_current(
+        TimeLimitPolicy,
+        policy.pk,
+        retired=_(
+            "Version %(version)s of the policy %(code)s is retired; "
+            "revise its current version instead."
+        ),
     )
-    for name, value in changes.items():
-        setattr(revised, name, value)
-    # Validate field by field first, so that a bad value is reported against its field
-    # before anything is written.
-    revised.clean_fields(exclude=["created_by"])
-    if all(getattr(revised, name) == getattr(current, name) for name in REVISABLE_FIELDS):
-        raise ValidationError(_("The revision changes nothing."), code="unchanged")
-    now = timezone.now()
+    revised = versioning.next_version(current, REVISABLE_FIELDS, changes)
+    versioning.refuse_unchanged(revised, current, REVISABLE_FIELDS)
     before = audit.snapshot(current)
-    # Retire first: only one version of a code may be current (a database constraint).
-    current.retired_at = now
-    current.save(update_fields=["retired_at"])
-    revised.created_at = now
-    revised.created_by = _user_or_none(actor)
+    now = versioning.retire_and_stamp(current, revised, actor=actor)
     revised.full_clean()
     revised.save()
     policy.retired_at = now  # the caller's copy tells the truth too
@@ -190,23 +153,10 @@ def _entry_errors(index: int, entry: Any) -> tuple[TimeLimitPolicy | None, list[
         return None, [
             _("Entry %(index)s: expected an object with the policy's fields.") % {"index": index}
         ]
-    code = entry.get("code")
-    label = (
-        _("entry %(index)s (%(code)s)") % {"index": index, "code": code}
-        if isinstance(code, str) and code
-        else _("entry %(index)s") % {"index": index}
+    message = versioning.entry_message(
+        _("Policy file, %(entry)s, field %(field)s: %(message)s"), index, entry
     )
-
-    def message(field_name: str, text: str) -> str:
-        return _("Policy file, %(entry)s, field %(field)s: %(message)s") % {
-            "entry": label,
-            "field": field_name,
-            "message": text,
-        }
-
-    errors = [message(name, _("missing.")) for name in FILE_FIELDS if name not in entry] + [
-        message(name, _("unknown field.")) for name in sorted(set(entry) - set(FILE_FIELDS))
-    ]
+    errors = versioning.field_errors(entry, FILE_FIELDS, message)
     if errors:
         return None, errors
     # The file names the regulation by its code in the register; null only for a practice
@@ -262,34 +212,17 @@ def _entry_errors(index: int, entry: Any) -> tuple[TimeLimitPolicy | None, list[
 
 
 def _read(path: Path) -> list[TimeLimitPolicy]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValidationError(
-            _("The policy file %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
-        ) from error
-    if not isinstance(data, list):
-        raise ValidationError(
-            _("The policy file %(path)s must hold a list of policies.") % {"path": path}
-        )
-    candidates: list[TimeLimitPolicy] = []
-    errors: list[str] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(data, start=1):
-        candidate, entry_errors = _entry_errors(index, entry)
-        errors.extend(entry_errors)
-        if candidate is None:
-            continue
-        if candidate.code in seen:
-            errors.append(
-                _("Policy file, entry %(index)s (%(code)s), field code: used twice.")
-                % {"index": index, "code": candidate.code}
-            )
-        seen.add(candidate.code)
-        candidates.append(candidate)
-    if errors:
-        raise ValidationError(errors)
-    return candidates
+    data = versioning.read_list(
+        path,
+        unreadable=_("The policy file %(path)s cannot be read: %(error)s"),
+        not_a_list=_("The policy file %(path)s must hold a list of policies."),
+    )
+    return versioning.check_entries(
+        data,
+        _entry_errors,
+        code=lambda candidate: candidate.code,
+        used_twice=_("Policy file, entry %(index)s (%(code)s), field code: used twice."),
+    )
 
 
 @transaction.atomic
@@ -302,28 +235,21 @@ def policies_load(*, actor: User | None, path: Path) -> PolicyLoadReport:
     added them. A malformed file is refused as a whole, naming each bad entry and field.
     """
     candidates = _read(path)
-    report = PolicyLoadReport()
-    current = {
-        policy.code: policy
-        for policy in TimeLimitPolicy.objects.filter(
-            code__in=[candidate.code for candidate in candidates], retired_at__isnull=True
-        ).select_related("regulation")
-    }
-    reason = _("Loaded from %(file)s.") % {"file": path.name}
-    for candidate in candidates:
-        existing = current.get(candidate.code)
-        if existing is None:
-            policy_create(actor=actor, policy=candidate, reason=reason)
-            report.created.append(candidate.code)
-            continue
-        changes = {
-            name: getattr(candidate, name)
-            for name in REVISABLE_FIELDS
-            if getattr(candidate, name) != getattr(existing, name)
-        }
+    reason = versioning.loaded_from(path)
+
+    def revise(candidate: TimeLimitPolicy, existing: TimeLimitPolicy) -> bool:
+        changes = versioning.changed_fields(candidate, existing, REVISABLE_FIELDS)
         if changes:
             policy_revise(actor=actor, policy=existing, changes=changes, reason=reason)
-            report.revised.append(candidate.code)
-        else:
-            report.unchanged.append(candidate.code)
+        return bool(changes)
+
+    report = PolicyLoadReport()
+    versioning.load(
+        candidates,
+        TimeLimitPolicy.objects.select_related("regulation"),
+        report,
+        code=lambda candidate: candidate.code,
+        create=lambda candidate: policy_create(actor=actor, policy=candidate, reason=reason),
+        revise=revise,
+    )
     return report

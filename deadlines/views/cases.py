@@ -22,8 +22,15 @@ from accountability.http import AuthenticatedHttpRequest
 from accountability.models import Department, StaffProfile
 from accountability.rules import is_inspection_office, is_leadership, may
 from deadlines import forms
-from deadlines.models import Case, ExtensionRequest, MatterKind
-from deadlines.rules import extension_decision_perm, sees_complainant
+from deadlines.models import Case
+from deadlines.rules import (
+    decides_pending_extension,
+    has_extendable_clock,
+    is_case_open,
+    is_open_report,
+    is_staff_complaint_kind,
+    may_become_complex,
+)
 from deadlines.selectors.access import case_get_for
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import (
@@ -32,50 +39,13 @@ from deadlines.selectors.cases import (
     case_list_for_person,
     case_loaded,
 )
-from deadlines.selectors.clocks import case_colour, clock_status, clocks_extendable
+from deadlines.selectors.clocks import case_colour, clock_status
 from deadlines.selectors.explain import case_clock_explanations
 from deadlines.selectors.public import case_messages
 from deadlines.selectors.search import case_search_hits, match_reasons
 from deadlines.services import cases as services
 
 PAGE_SIZE = 25
-
-
-def _open(user: Any, case: Case) -> bool:
-    return not case.is_ended
-
-
-def _about_staff_kind(user: Any, case: Case) -> bool:
-    return case.matter_kind in services.ABOUT_STAFF_KINDS
-
-
-def _extendable(user: Any, case: Case) -> bool:
-    return not case.is_ended and bool(clocks_extendable(case, timezone.now()))
-
-
-def _decides_an_extension(user: Any, case: Case) -> bool:
-    """A request waits that the user approves: the head, or the supervising leader where
-    the clock's policy names the leader (DOMAIN §3)."""
-    if case.is_ended:
-        return False
-    for extension in case.extensions.all():
-        if extension.decision != ExtensionRequest.Decision.PENDING:
-            continue
-        if may(user, extension_decision_perm(extension.clock.policy), case):
-            return True
-    return False
-
-
-def _may_become_complex(user: Any, case: Case) -> bool:
-    return (
-        not case.is_ended
-        and case.matter_kind == MatterKind.COMPLAINT
-        and case.variant != services.COMPLEX
-    )
-
-
-def _open_report(user: Any, case: Case) -> bool:
-    return not case.is_ended and case.matter_kind == MatterKind.REPORT
 
 
 def _form_kwargs(action: Action, case: Case) -> dict[str, Any]:
@@ -159,7 +129,7 @@ ACTIONS = Actions(
             _("Handler assigned."),
             fields("handler", "reason"),
             perm="deadlines.assign_case",
-            applies=_open,
+            applies=is_case_open,
         ),
         Action(
             "name_accused",
@@ -169,7 +139,7 @@ ACTIONS = Actions(
             _("Recorded; the complainant's identity is now protected."),
             fields("accused", "reason"),
             perm="deadlines.name_accused",
-            applies=_about_staff_kind,
+            applies=is_staff_complaint_kind,
         ),
         Action(
             "request_extension",
@@ -179,7 +149,7 @@ ACTIONS = Actions(
             _("Extension requested; it waits for the approver's decision."),
             fields("clock", "amount", "reason"),
             perm="deadlines.request_extension",
-            applies=_extendable,
+            applies=has_extendable_clock,
         ),
         Action(
             "decide_extension",
@@ -189,7 +159,7 @@ ACTIONS = Actions(
             _("Extension decided."),
             fields("extension", "approve", "note", "citizen_told_at", "notice_channel", "notice"),
             # Who approves depends on each pending request's policy, not on one permission.
-            applies=_decides_an_extension,
+            applies=decides_pending_extension,
         ),
         Action(
             "mark_complex",
@@ -199,7 +169,7 @@ ACTIONS = Actions(
             _("Marked complex; the result is due in 7 days."),
             fields("reason"),
             perm="deadlines.mark_complex",
-            applies=_may_become_complex,
+            applies=may_become_complex,
         ),
         Action(
             "record_agreement",
@@ -209,7 +179,7 @@ ACTIONS = Actions(
             _("Agreement recorded; the closure time limit runs from now."),
             fields("note"),
             perm="deadlines.record_agreement",
-            applies=_open_report,
+            applies=is_open_report,
         ),
         Action(
             "suspend",
@@ -236,7 +206,7 @@ ACTIONS = Actions(
             _("Supervisor named."),
             fields("supervisor", "reason"),
             perm="deadlines.supervise_case",
-            applies=_open,
+            applies=is_case_open,
         ),
         Action(
             "escalate",
@@ -246,7 +216,7 @@ ACTIONS = Actions(
             _("Escalated."),
             fields("leader", "reason"),
             perm="deadlines.escalate_case",
-            applies=_open,
+            applies=is_case_open,
         ),
         Action(
             "instruct",
@@ -256,7 +226,7 @@ ACTIONS = Actions(
             _("Instruction recorded."),
             fields("instruction", "department", "amount", "unit"),
             perm="deadlines.instruct_case",
-            applies=_open,
+            applies=is_case_open,
         ),
         Action(
             "resolve",
@@ -342,7 +312,7 @@ def _list_page(request: HttpRequest, cases: Any, context: dict[str, Any]) -> Htt
 
 @login_required
 @require_GET
-def my_cases(request: HttpRequest) -> HttpResponse:
+def my_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     filter_form = forms.CaseFilterForm(request.GET)
     cases = case_list_for_person(
         user=request.user, filters=filter_form.filters(), now=timezone.now()
@@ -437,9 +407,7 @@ def _page(
     user = request.user
     # The complainant's identity and materials, only for whom deadlines.rules allows; each
     # page that shows a protected one is logged.
-    show_identity = sees_complainant(user, case)
-    if show_identity:
-        services.case_log_complainant_view(actor=user, case=case, where="case_page")
+    show_identity = services.case_identity_shown(actor=user, case=case, where="case_page")
     return render(
         request,
         "deadlines/case_detail.html",

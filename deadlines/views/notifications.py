@@ -29,7 +29,7 @@ PAGE_SIZE = 25
 
 @login_required
 @require_GET
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(notification_list(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

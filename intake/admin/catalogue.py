@@ -18,8 +18,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from accountability.admin.versioned import CurrentFilter, RevisionForm, VersionedAdmin
+from accountability.admin.versioned import (
+    CurrentFilter,
+    RevisionForm,
+    VersionedAdmin,
+    form_changes,
+)
 from accountability.http import signed_in_user
+from accountability.versioning import become
 from intake.models import ServiceItem, ServiceItemMaterial, material_errors
 from intake.resources import ServiceItemResource
 from intake.services import catalogue as services
@@ -179,11 +185,7 @@ class ServiceItemAdmin(VersionedAdmin, ImportExportModelAdmin):
             )
             return
         shown = ServiceItem.objects.get(pk=obj.pk)
-        changes = {
-            name: form.cleaned_data[name]
-            for name in services.REVISABLE_FIELDS
-            if name in form.cleaned_data and form.cleaned_data[name] != getattr(shown, name)
-        }
+        changes = form_changes(form, shown, services.REVISABLE_FIELDS)
         if not changes and services.material_rows(materials) == services.material_rows(
             list(shown.materials.all())
         ):
@@ -195,7 +197,5 @@ class ServiceItemAdmin(VersionedAdmin, ImportExportModelAdmin):
             materials=materials,
             reason=form.cleaned_data.get("change_reason", ""),
         )
-        # The form's object becomes the new version, so the admin's message, change
-        # history and redirect all point at what was saved.
-        for model_field in ServiceItem._meta.concrete_fields:
-            setattr(obj, model_field.attname, getattr(revised, model_field.attname))
+        # The admin's message, change history and redirect all point at what was saved.
+        become(obj, revised)

@@ -8,7 +8,7 @@ deadlines.rules.may_see_complainant allows, an administrator's rights notwithsta
   protected identity, so it needs no view log and keeps its fixed number of queries: the
   flag is one ``Exists`` annotation);
 - the change (read-only) screen leaves them out unless the predicate allows, and logs
-  each showing with deadlines.services.cases.case_log_complainant_view;
+  each showing (deadlines.admin.identity, deadlines.services.cases.case_identity_shown);
 - a search finds such a row by the citizen's name, phone or account, or by the material,
   only for the inspection office (as deadlines.admin.CaseAdmin does), and never for a
   person the complaint is about; by a number it is found by anyone.
@@ -22,20 +22,18 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accountability.http import signed_in_user
 from accountability.rules import is_inspection_office
+from deadlines.admin.identity import ComplainantIdentityAdmin
 from deadlines.models import Case
-from deadlines.rules import sees_complainant
-from deadlines.services.cases import case_log_complainant_view
 from intake.selectors.confidentiality import PROTECTED, protected_flag
 
 __all__ = ["PROTECTED", "ProtectedCaseAdmin"]
 
 
-class ProtectedCaseAdmin(admin.ModelAdmin):
+class ProtectedCaseAdmin(ComplainantIdentityAdmin):
     """Mixin for the read-only screens of rows that belong to a case (``case`` FK).
 
     ``identity_fields``: the fields that identify the citizen or carry the materials;
@@ -56,9 +54,6 @@ class ProtectedCaseAdmin(admin.ModelAdmin):
         case: Case = getattr(obj, self.case_field)
         return case
 
-    def _hides_identity(self, request: HttpRequest, obj: Model | None) -> bool:
-        return obj is not None and not sees_complainant(request.user, self._case(obj))
-
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         fields = super().get_fields(request, obj)
         if self._hides_identity(request, obj):
@@ -71,28 +66,8 @@ class ProtectedCaseAdmin(admin.ModelAdmin):
             return [name for name in fields if name not in self.identity_fields]
         return fields
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        obj = self.get_object(request, object_id)
-        if (
-            obj is not None
-            and self.identity_fields
-            and response.status_code == 200
-            and request.method == "GET"
-            and sees_complainant(request.user, self._case(obj))
-        ):
-            case_log_complainant_view(
-                actor=signed_in_user(request),
-                case=self._case(obj),
-                where=f"admin:{self.opts.model_name}",
-            )
-        return response
+    def _identity_where(self) -> str | None:
+        return f"admin:{self.opts.model_name}" if self.identity_fields else None
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

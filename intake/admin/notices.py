@@ -42,7 +42,7 @@ class MaterialRequestAdmin(ProtectedCaseAdmin, ReadOnlyAdmin):
 class NoticeBreachAdmin(ReadOnlyAdmin):
     """One-time-notice breaches for the inspection office (seed 002 附件6 §9)."""
 
-    list_display = ("at", "notice", "staff", "request")
-    list_select_related = ("notice", "staff", "request")
-    search_fields = ("notice__number", "staff__username", "request__material")
-    date_hierarchy = "at"
+    list_display = ("moment", "notice", "responsible", "department", "request")
+    list_select_related = ("notice", "responsible", "department", "request")
+    search_fields = ("notice__number", "responsible__username", "request__material")
+    date_hierarchy = "moment"

@@ -4,7 +4,7 @@ and where it goes are the service's business (intake.services.appointment)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,18 +12,22 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accountability.business_dates import BusinessDateTimeField
+from accountability.models import Absence, StaffProfile
 from deadlines.models import FeedbackEntry
 from intake.models import Appointment
 from intake.selectors.appointments import staff_with_absences
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 TEXT = forms.Textarea(attrs={"rows": 2})
 
 
-def _name(user: Any) -> str:
+def _name(user: User) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
-def _staff_label(profile: Any, absence: Any) -> str:
+def _staff_label(profile: StaffProfile, absence: Absence | None) -> str:
     name = _name(profile.user)
     if absence is None:
         return name
@@ -61,7 +65,6 @@ class AppointmentForm(forms.Form):
     scheduled_for = BusinessDateTimeField(
         label=_("Time"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Needed when the citizen chooses the time; China time."),
     )
     note = forms.CharField(

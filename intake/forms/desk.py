@@ -16,7 +16,6 @@ from accountability.models import Department
 from accountability.regulations import cite_code
 
 TEXT = forms.Textarea(attrs={"rows": 3})
-MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -35,7 +34,6 @@ class PledgeForm(_CaseForm):
     )
     due_at = BusinessDateTimeField(
         label=_("To be handed in by"),
-        widget=MOMENT,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
 

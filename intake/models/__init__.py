@@ -24,6 +24,7 @@ from intake.models.notice import (
     MaterialRequest,
     MaterialStatus,
     NoticeBreach,
+    NoticeBreachKind,
     OneTimeNotice,
 )
 from intake.models.pledge import Pledge
@@ -54,6 +55,7 @@ __all__ = [
     "MaterialStatus",
     "MaterialsReturn",
     "NoticeBreach",
+    "NoticeBreachKind",
     "OneTimeNotice",
     "Pledge",
     "Rating",

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Final
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accountability.regulations import cite_code
+from accountability.versioning import VersionedModel
 from deadlines.models import UnitChoices
 from deadlines.templatetags.moments import deadline_day, deadline_text
 from deadlines.worktime import LOCAL_TZ, Unit, WorkCalendar, compute_due
@@ -95,12 +95,11 @@ def _limit_label(amount: int, unit: str) -> str:
 _LIMIT_AMOUNT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(MAX_LIMIT_AMOUNT)]
 
 
-class ServiceItem(models.Model):
+class ServiceItem(VersionedModel):
     """One version of a catalogue entry: everything seed 002 附件6 §3(一) says a one-time
     notice states, except the materials, which are rows of their own."""
 
     code = models.SlugField(_("code"), max_length=60)
-    version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
     department = models.ForeignKey(
@@ -145,16 +144,6 @@ class ServiceItem(models.Model):
         help_text=_("Such an item is never accepted with deficiency."),
     )
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service item")

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accountability.models import AppendOnlyModel
+from accountability.models import AppendOnlyModel, BreachRecord
 from intake.models.catalogue import ServiceItem
 
 
@@ -105,9 +105,20 @@ class MaterialRequest(AppendOnlyModel):
         return self.material
 
 
-class NoticeBreach(AppendOnlyModel):
+class NoticeBreachKind(models.TextChoices):
+    # A material asked for after a one-time notice that did not list it as missing or
+    # deficient (违反一次性告知制, seed 002 附件6 §9).
+    NOTICE_INCOMPLETE = "notice_incomplete", _("One-time-notice breach")
+
+
+class NoticeBreach(BreachRecord):
     """A one-time-notice breach (违反一次性告知制) against the notice's issuer, for the
-    inspection office (seed 002 附件6 §9; seed 004 一). One per later request."""
+    inspection office (seed 002 附件6 §9; seed 004 一). One per later request; the
+    sanctions app raises one violation per notice, from its first breach (DOMAIN §7).
+
+    A notice has no deadline: ``moment`` is the later request's (when asking for the
+    material showed the notice had left it out), ``department`` the issuer's, or else
+    the case's, when the breach was recorded."""
 
     request = models.OneToOneField(
         MaterialRequest,
@@ -118,19 +129,28 @@ class NoticeBreach(AppendOnlyModel):
     notice = models.ForeignKey(
         OneTimeNotice, verbose_name=_("one-time notice"), on_delete=models.PROTECT, related_name="+"
     )
-    staff = models.ForeignKey(
+    kind = models.CharField(
+        _("kind"),
+        max_length=30,
+        choices=NoticeBreachKind.choices,
+        default=NoticeBreachKind.NOTICE_INCOMPLETE,
+    )
+    moment = models.DateTimeField(
+        _("at"), help_text=_("When the material the notice left out was asked for.")
+    )
+    # Always named: the notice's issuer.
+    responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
+        verbose_name=_("responsible"),
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The issuer of the notice that left the material out."),
     )
-    at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("one-time-notice breach")
         verbose_name_plural = _("one-time-notice breaches")
-        ordering: ClassVar = ["-at", "-id"]
+        ordering: ClassVar = ["-moment", "-id"]
 
     def __str__(self) -> str:
         return f"{self.notice.number}: {self.request.material}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
@@ -15,6 +15,9 @@ from accountability.selectors import who_covers
 from deadlines.models import CaseEvent, Clock, ClockKind, EventAction
 from intake.models import Appointment
 from intake.selectors.confidentiality import protected_flag
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 WAITING = (Appointment.State.BOOKED, Appointment.State.CALLED_BACK)
 
@@ -30,17 +33,17 @@ class Route(StrEnum):
 
 @dataclass(frozen=True)
 class Routing:
-    person: Any
+    person: User
     route: Route
-    absent: tuple[Any, ...] = ()
-    without_substitute: tuple[Any, ...] = ()
+    absent: tuple[User, ...] = ()
+    without_substitute: tuple[User, ...] = ()
 
 
-def _is_staff(user: Any) -> bool:
+def _is_staff(user: User) -> bool:
     return getattr(user, "staff", None) is not None
 
 
-def appointment_routing(*, wanted: Any, at: datetime) -> Routing:
+def appointment_routing(*, wanted: User, at: datetime) -> Routing:
     """Who takes an appointment with `wanted` at moment `at`: `wanted` when present; while
     they are away, the substitute named for the absence (followed on if the substitute
     is away too); with no substitute, the head of their department, then the leader
@@ -88,7 +91,7 @@ def _listed(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     )
 
 
-def appointment_list_for(user: Any, *, waiting_only: bool = True) -> QuerySet[Appointment]:
+def appointment_list_for(user: User, *, waiting_only: bool = True) -> QuerySet[Appointment]:
     """The appointments a staff member sees: routed to them, booked by them, or routed to
     anyone of their department. Waiting ones (booked or called back) by default, soonest
     first and callbacks without a time after; with `waiting_only=False`, all, newest first.

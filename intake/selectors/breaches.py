@@ -6,7 +6,7 @@ Which rows have their violation is the reader's table, to the right of this app:
 hands its own rows in, as a queryset correlated to the row by ``OuterRef("pk")``, and
 gets a values queryset back that it compiles into its set-based ``INSERT … SELECT``.
 Its columns are the contract: ``source_id`` (the row), ``staff_id``, ``department_id``,
-``occurred_at`` and ``case_id``.
+``occurred_at`` and ``case_id`` (and a breach's ``kind``).
 """
 
 from __future__ import annotations
@@ -14,37 +14,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, QuerySet
-from django.db.models.functions import Coalesce
 
+from accountability import breaches as shared
 from intake.models import NoticeBreach, RefusalFlag
 
 
 def notice_breaches_not_raised(*, raised: QuerySet[Any], after: int = 0) -> QuerySet[Any]:
     """The one-time-notice breaches with an id above ``after`` that have no row in
-    ``raised`` (the reader's violations of a breach, correlated by ``OuterRef("pk")``).
+    ``raised`` (the reader's violations of a breach, correlated by ``OuterRef("pk")``):
+    the shared columns (accountability.breaches) with the notice's case.
 
     One breach per notice (DOMAIN §7): asking later for several materials one notice
     left out is one breach, the notice's first such request; the others stay on the
-    record as its evidence. The department is the issuer's, or else the case's."""
+    record as its evidence. The department is the breach's own: the issuer's, or else
+    the case's, when it was recorded (intake.services.notice)."""
     earlier = NoticeBreach.objects.filter(notice_id=OuterRef("notice_id"), pk__lt=OuterRef("pk"))
-    # Filtered on the primary key, so that the rows below a watermark are not read.
-    return (
-        NoticeBreach.objects.filter(pk__gt=after)
-        .filter(~Exists(earlier), ~Exists(raised))
-        .order_by()
-        .values(
-            "staff_id",
-            source_id=F("pk"),
-            department_id=Coalesce("staff__staff__department_id", "notice__case__department_id"),
-            occurred_at=F("at"),
-            case_id=F("notice__case_id"),
-        )
+    return shared.breaches_not_raised(
+        NoticeBreach.objects.filter(~Exists(earlier)),
+        raised=raised,
+        after=after,
+        case_id=F("notice__case_id"),
     )
 
 
 def notice_breach_last_id() -> int:
     """The highest one-time-notice breach id handed out and committed so far (0: none)."""
-    return NoticeBreach.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return shared.breach_last_id(NoticeBreach)
 
 
 def refusal_flags_not_raised(*, raised: QuerySet[Any], after: int = 0) -> QuerySet[Any]:

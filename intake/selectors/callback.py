@@ -135,11 +135,11 @@ class CallbackCounts:
 
     @property
     def callback_rate(self) -> float | None:
-        return _share(self.called_back, self.due)
+        return share(self.called_back, self.due)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return _share(self.satisfied, self.rated)
+        return share(self.satisfied, self.rated)
 
     @property
     def average_grade(self) -> float | None:
@@ -147,10 +147,12 @@ class CallbackCounts:
 
     @property
     def rework_rate(self) -> float | None:
-        return _share(self.reworked, self.due)
+        return share(self.reworked, self.due)
 
 
-def _share(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
+    """`part` as a percentage of `whole`, to one decimal; None when there is no whole (the
+    callback board's rates, and oversight's dashboard's)."""
     return round(100 * part / whole, 1) if whole else None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
@@ -18,6 +18,9 @@ from deadlines.services.cases import ACCEPTED
 from deadlines.worktime import LOCAL_TZ
 from intake.models import OneTimeNotice, Pledge, RejectionFiling
 from intake.selectors.confidentiality import protected_flag
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 from intake.selectors.registration import citizen_match
 
 # A broken pledge bars the citizen from 容缺 for one year (seed 002 附件4 §13).
@@ -92,7 +95,7 @@ class RegisterScope:
     departments: list[Department] = field(default_factory=list)
 
 
-def register_scope(user: Any) -> RegisterScope:
+def register_scope(user: User) -> RegisterScope:
     if is_inspection_office(user) or is_leadership(user):
         return RegisterScope(sees_all=True, departments=list(Department.objects.order_by("code")))
     return RegisterScope(
@@ -158,7 +161,7 @@ class CaseDesk:
     may_file_rejection: bool
 
 
-def case_desk_for(*, case: Case, user: Any) -> CaseDesk:
+def case_desk_for(*, case: Case, user: User) -> CaseDesk:
     """A case's pledges, its filing, its latest notice and what `user` may do: three
     queries."""
     pledges = list(

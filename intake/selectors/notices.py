@@ -63,8 +63,8 @@ def notice_breach_list() -> QuerySet[NoticeBreach]:
     """Every one-time-notice breach, newest first, with the request, its case, the notice
     and the staff member it counts against."""
     return NoticeBreach.objects.select_related(
-        "request__case", "request__requested_by", "notice", "staff"
-    ).order_by("-at", "-id")
+        "request__case", "request__requested_by", "notice", "responsible", "department"
+    ).order_by("-moment", "-id")
 
 
 def notice_prefetches() -> list[Prefetch]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from intake.models import RefusalFlag, RefusalFlagNotification
 from intake.selectors.confidentiality import protected_flag
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def refusal_flags_for(*, user: Any, open_only: bool = True) -> QuerySet[RefusalFlag]:
+
+def refusal_flags_for(*, user: User, open_only: bool = True) -> QuerySet[RefusalFlag]:
     """The flags the user answers for, newest first: those of the department they head,
     and a head's own flags for the leader who was told of them (intake.rules
     answers_for_flag); never the user's own phrases. Each row carries ``case_protected``

@@ -61,7 +61,7 @@ FORFEIT_AFTER: Final = timedelta(minutes=30)
 WEEKENDS_BOOKABLE: Final = True
 
 
-def _name(user: Any) -> str:
+def _name(user: User) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
@@ -69,7 +69,7 @@ def _local(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment, LOCAL_TZ), "DATETIME_FORMAT")
 
 
-def routing_explanation(*, wanted: Any, routed_to: Any, route: str) -> str:
+def routing_explanation(*, wanted: User, routed_to: User, route: str) -> str:
     """One sentence for the case history and the desk: where the appointment went, and why."""
     names = {"wanted": _name(wanted), "person": _name(routed_to)}
     if route == Route.SUBSTITUTE:
@@ -147,7 +147,7 @@ def appointment_book(
     *,
     actor: User,
     case: Case,
-    wanted: Any,
+    wanted: User,
     reason: str,
     scheduled_for: datetime | None = None,
     note: str = "",

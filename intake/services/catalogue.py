@@ -11,7 +11,6 @@ check is skipped and the audit rows carry no actor.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Final
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accountability import audit
+from accountability import audit, versioning
 from accountability.models import Department, Regulation
 from accountability.regulations import Basis
 from accountability.services import require_permission_or_system
@@ -71,13 +70,10 @@ MaterialRow = tuple[str, str, bool, bool]
 
 
 @dataclass(frozen=True)
-class CatalogueLoadReport:
+class CatalogueLoadReport(versioning.LoadReport):
     """Codes the load created (version 1), revised (a new version) or left as they were,
     and the codes whose department is not (yet) in the organisation."""
 
-    created: list[str] = field(default_factory=list)
-    revised: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
     without_department: list[str] = field(default_factory=list)
 
 
@@ -141,10 +137,6 @@ def promised_limit_policy_sync(item: ServiceItem) -> TimeLimitPolicy | None:
     if not changes:
         return current
     return policy_revise(actor=None, policy=current, changes=changes, reason=reason)
-
-
-def _user_or_none(actor: User | None) -> User | None:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def material_rows(materials: Sequence[ServiceItemMaterial]) -> list[MaterialRow]:
@@ -236,10 +228,7 @@ def service_item_create(
                 % {"code": item.code}
             }
         )
-    item.version = 1
-    item.retired_at = None
-    item.created_at = timezone.now()
-    item.created_by = _user_or_none(actor)
+    versioning.stamp(item, actor=actor, version=1)
     _validate(item, materials)
     item.save()
     saved = _save_materials(item, materials)
@@ -270,47 +259,26 @@ def service_item_revise(
     same version one wins and the other is told that the version is retired.
     """
     require_permission_or_system(actor, "intake.change_serviceitem")
-    unknown = sorted(set(changes) - set(REVISABLE_FIELDS))
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be revised: %(fields)s.") % {"fields": ", ".join(unknown)}
-        )
-    if not reason.strip():
-        raise ValidationError(_("Give a reason for the revision."))
-    current = ServiceItem.objects.select_for_update().get(pk=item.pk)
-    if current.retired_at is not None:
-        raise ValidationError(
-            _(
-                "Version %(version)s of the service item %(code)s is retired; "
-                "revise its current version instead."
-            )
-            % {"version": current.version, "code": current.code},
-            code="retired",
-        )
+    versioning.check_revision(changes, reason, REVISABLE_FIELDS)
+    current = versioning.lock_current(
+        ServiceItem,
+        item.pk,
+        retired=_(
+            "Version %(version)s of the service item %(code)s is retired; "
+            "revise its current version instead."
+        ),
+    )
     current_materials = list(current.materials.all())
     new_materials = [_copy(m) for m in current_materials] if materials is None else list(materials)
-    revised = ServiceItem(
-        code=current.code,
-        version=current.version + 1,
-        **{name: getattr(current, name) for name in REVISABLE_FIELDS},
+    revised = versioning.next_version(current, REVISABLE_FIELDS, changes)
+    versioning.refuse_unchanged(
+        revised,
+        current,
+        REVISABLE_FIELDS,
+        more_changed=material_rows(new_materials) != material_rows(current_materials),
     )
-    for name, value in changes.items():
-        setattr(revised, name, value)
-    # Field by field first, so that a bad value is reported against its field before
-    # anything is written.
-    revised.clean_fields(exclude=["created_by"])
-    if all(
-        getattr(revised, name) == getattr(current, name) for name in REVISABLE_FIELDS
-    ) and material_rows(new_materials) == material_rows(current_materials):
-        raise ValidationError(_("The revision changes nothing."), code="unchanged")
-    now = timezone.now()
     before = _state(current, current_materials)
-    # Retire first: only one version of a code may be current (a database constraint).
-    # Should the new version turn out invalid, the transaction undoes the retirement.
-    current.retired_at = now
-    current.save(update_fields=["retired_at"])
-    revised.created_at = now
-    revised.created_by = _user_or_none(actor)
+    now = versioning.retire_and_stamp(current, revised, actor=actor)
     _validate(revised, new_materials)
     revised.save()
     saved = _save_materials(revised, new_materials)
@@ -346,23 +314,10 @@ def _entry(
             _("Entry %(index)s: expected an object with the service item's fields.")
             % {"index": index}
         ]
-    code = entry.get("code")
-    label = (
-        _("entry %(index)s (%(code)s)") % {"index": index, "code": code}
-        if isinstance(code, str) and code
-        else _("entry %(index)s") % {"index": index}
+    message = versioning.entry_message(
+        _("Catalogue file, %(entry)s, field %(field)s: %(message)s"), index, entry
     )
-
-    def message(field_name: str, text: str) -> str:
-        return _("Catalogue file, %(entry)s, field %(field)s: %(message)s") % {
-            "entry": label,
-            "field": field_name,
-            "message": text,
-        }
-
-    errors = [message(name, _("missing.")) for name in FILE_FIELDS if name not in entry] + [
-        message(name, _("unknown field.")) for name in sorted(set(entry) - set(FILE_FIELDS))
-    ]
+    errors = versioning.field_errors(entry, FILE_FIELDS, message)
     materials: list[ServiceItemMaterial] = []
     raw_materials = entry.get("materials", [])
     if not isinstance(raw_materials, list):
@@ -422,17 +377,11 @@ def _entry(
 
 
 def _read(path: Path) -> list[_Candidate]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValidationError(
-            _("The catalogue file %(path)s cannot be read: %(error)s")
-            % {"path": path, "error": error}
-        ) from error
-    if not isinstance(data, list):
-        raise ValidationError(
-            _("The catalogue file %(path)s must hold a list of service items.") % {"path": path}
-        )
+    data = versioning.read_list(
+        path,
+        unreadable=_("The catalogue file %(path)s cannot be read: %(error)s"),
+        not_a_list=_("The catalogue file %(path)s must hold a list of service items."),
+    )
     codes = [entry.get("department") for entry in data if isinstance(entry, dict)]
     departments = {
         department.code: department
@@ -440,24 +389,12 @@ def _read(path: Path) -> list[_Candidate]:
             code__in=[code for code in codes if isinstance(code, str)]
         )
     }
-    candidates: list[_Candidate] = []
-    errors: list[str] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(data, start=1):
-        candidate, entry_errors = _entry(index, entry, departments)
-        errors.extend(entry_errors)
-        if candidate is None:
-            continue
-        if candidate.item.code in seen:
-            errors.append(
-                _("Catalogue file, entry %(index)s (%(code)s), field code: used twice.")
-                % {"index": index, "code": candidate.item.code}
-            )
-        seen.add(candidate.item.code)
-        candidates.append(candidate)
-    if errors:
-        raise ValidationError(errors)
-    return candidates
+    return versioning.check_entries(
+        data,
+        lambda index, entry: _entry(index, entry, departments),
+        code=lambda candidate: candidate.item.code,
+        used_twice=_("Catalogue file, entry %(index)s (%(code)s), field code: used twice."),
+    )
 
 
 @transaction.atomic
@@ -478,46 +415,40 @@ def catalogue_load(*, actor: User | None, path: Path) -> CatalogueLoadReport:
     require_permission_or_system(actor, "intake.add_serviceitem")
     require_permission_or_system(actor, "intake.change_serviceitem")
     candidates = _read(path)
-    report = CatalogueLoadReport()
-    current = {
-        item.code: item
-        for item in ServiceItem.objects.filter(
-            code__in=[candidate.item.code for candidate in candidates], retired_at__isnull=True
+    reason = versioning.loaded_from(path)
+
+    def create(candidate: _Candidate) -> None:
+        service_item_create(
+            actor=actor, item=candidate.item, materials=candidate.materials, reason=reason
         )
-        .select_related("department")
-        .prefetch_related("materials")
-    }
-    reason = _("Loaded from %(file)s.") % {"file": path.name}
-    for candidate in candidates:
-        code = candidate.item.code
-        if candidate.department_missing:
-            report.without_department.append(code)
-        existing = current.get(code)
-        if existing is None:
-            service_item_create(
-                actor=actor, item=candidate.item, materials=candidate.materials, reason=reason
-            )
-            report.created.append(code)
-            continue
-        changes = {
-            name: getattr(candidate.item, name)
-            for name in REVISABLE_FIELDS
-            if getattr(candidate.item, name) != getattr(existing, name)
-        }
+
+    def revise(candidate: _Candidate, existing: ServiceItem) -> bool:
+        changes = versioning.changed_fields(candidate.item, existing, REVISABLE_FIELDS)
         same_materials = material_rows(candidate.materials) == material_rows(
             list(existing.materials.all())
         )
-        if changes or not same_materials:
-            service_item_revise(
-                actor=actor,
-                item=existing,
-                changes=changes,
-                materials=candidate.materials,
-                reason=reason,
-            )
-            report.revised.append(code)
-        else:
+        if not changes and same_materials:
             # An item loaded before its promised limit became a policy gets it now.
             promised_limit_policy_sync(existing)
-            report.unchanged.append(code)
+            return False
+        service_item_revise(
+            actor=actor,
+            item=existing,
+            changes=changes,
+            materials=candidate.materials,
+            reason=reason,
+        )
+        return True
+
+    report = CatalogueLoadReport(
+        without_department=[c.item.code for c in candidates if c.department_missing]
+    )
+    versioning.load(
+        candidates,
+        ServiceItem.objects.select_related("department").prefetch_related("materials"),
+        report,
+        code=lambda candidate: candidate.item.code,
+        create=create,
+        revise=revise,
+    )
     return report

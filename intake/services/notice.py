@@ -27,6 +27,7 @@ from intake.models import (
     MaterialRequest,
     MaterialStatus,
     NoticeBreach,
+    NoticeBreachKind,
     OneTimeNotice,
     ServiceItem,
     ServiceItemMaterial,
@@ -64,7 +65,7 @@ def _locked_open_case(case: Case) -> Case:
     return locked
 
 
-def _person(user: Any) -> dict[str, str]:
+def _person(user: User) -> dict[str, str]:
     profile = StaffProfile.objects.select_related("department").filter(user=user.pk).first()
     return {
         "name": user.get_full_name() or user.get_username(),
@@ -274,5 +275,19 @@ def material_request(*, actor: User, case: Case, material: str, note: str = "") 
         case=case, notice=notice, material=name, note=note.strip(), requested_by=actor
     )
     if breach:
-        NoticeBreach.objects.create(request=request, notice=notice, staff=notice.issued_by)
+        # Against the issuer, in the issuer's department (or else the case's, for an
+        # issuer with no staff profile), at the moment the later request was made.
+        issuer_department = (
+            StaffProfile.objects.filter(user_id=notice.issued_by_id)
+            .values_list("department_id", flat=True)
+            .first()
+        )
+        NoticeBreach.objects.create(
+            request=request,
+            notice=notice,
+            kind=NoticeBreachKind.NOTICE_INCOMPLETE,
+            moment=request.requested_at,
+            responsible_id=notice.issued_by_id,
+            department_id=issuer_department or case.department_id,
+        )
     return request

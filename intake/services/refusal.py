@@ -6,7 +6,7 @@ only when a complaint about the same contact is founded (sanctions.services.inge
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accountability import audit
 from accountability.models import Department, StaffProfile
+from deadlines.bell import source_mark_all_read, source_mark_read
 from deadlines.models import Case
 from intake.models import RefusalFlag, RefusalFlagNotification, refusal_phrases_in
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def refusal_flag_recipient(department: Department, staff: Any) -> Any:
+def refusal_flag_recipient(department: Department, staff: User) -> User | None:
     """Who looks at a flag: the department's head; for the head's own phrase, the leader
     the head answers to (seed 000 §10). None when nobody is named."""
     head = department.head
@@ -33,7 +34,7 @@ def refusal_flag_recipient(department: Department, staff: Any) -> Any:
     return leader if leader is not None and leader.pk != staff.pk else None
 
 
-def refusal_flags_record(*, case: Case, staff: Any, texts: Iterable[str]) -> list[RefusalFlag]:
+def refusal_flags_record(*, case: Case, staff: User, texts: Iterable[str]) -> list[RefusalFlag]:
     """Flag each refusal phrase of the texts (one flag per phrase and text) and tell the
     head. Called by the registration service inside its transaction, for its actor."""
     flags: list[RefusalFlag] = []
@@ -93,16 +94,10 @@ def refusal_flag_close(*, actor: User, flag: RefusalFlag, note: str) -> RefusalF
 @transaction.atomic
 def refusal_flag_notification_read(*, actor: User, pk: int) -> RefusalFlagNotification | None:
     """Mark one of the actor's flag notifications read (once); None when not theirs."""
-    notification = RefusalFlagNotification.objects.filter(pk=pk, recipient_id=actor.pk).first()
-    if notification is not None and notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
+    return source_mark_read(RefusalFlagNotification, actor=actor, pk=pk)
 
 
 @transaction.atomic
 def refusal_flag_notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread flag notification of the actor read; how many."""
-    return RefusalFlagNotification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return source_mark_all_read(RefusalFlagNotification, actor=actor)

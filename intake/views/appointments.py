@@ -28,10 +28,9 @@ from accountability.actions import Action, Actions, Offer, add_errors, fields
 from accountability.http import AuthenticatedHttpRequest
 from accountability.models import StaffProfile
 from deadlines.models import Case
-from deadlines.rules import sees_complainant
 from deadlines.selectors.access import case_get_for, refuse_the_accused
 from deadlines.selectors.clocks import clock_status
-from deadlines.services.cases import CaseConflict, case_log_complainant_view
+from deadlines.services.cases import CaseConflict, case_identity_shown
 from intake.forms.appointments import AppointmentForm, CallBackForm, CancelForm, KeepForm
 from intake.models import Appointment
 from intake.selectors.appointments import (
@@ -96,9 +95,7 @@ def appointment_new(request: AuthenticatedHttpRequest, number: str) -> HttpRespo
                 )
                 return redirect("intake:appointments")
     # The citizen's name and phone, only for whom deadlines.rules allows; logged.
-    show_identity = sees_complainant(request.user, case)
-    if show_identity:
-        case_log_complainant_view(actor=request.user, case=case, where="appointment_new")
+    show_identity = case_identity_shown(actor=request.user, case=case, where="appointment_new")
     return render(
         request,
         "intake/appointment_new.html",
@@ -170,7 +167,7 @@ def _profile_or_403(request: HttpRequest) -> StaffProfile:
 
 
 def _list_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     bound: tuple[int, str, forms.Form] | None = None,
     status: int = 200,
@@ -204,13 +201,13 @@ def _list_page(
 
 @login_required
 @require_http_methods(["GET"])
-def appointments(request: HttpRequest) -> HttpResponse:
+def appointments(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _list_page(request)
 
 
 @login_required
 @require_POST
-def appointment_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def appointment_act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Run one button of the list. Invalid entries, a refusal or a conflict (someone
     acted first) re-show the list with the form as the user filled it in and the reason."""
     chosen = APPOINTMENT_ACTIONS.get(action)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accountability.actions import add_errors
 from accountability.http import AuthenticatedHttpRequest
 from deadlines.models import Case
 from deadlines.selectors.access import case_get_for
@@ -34,16 +35,6 @@ from intake.services.callback import (
     rating_review,
     rating_submit_by_link,
 )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
 
 # -- the citizen's page ----------------------------------------------------------------------
 
@@ -68,7 +59,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         except RatingLinkInvalid as refused:
             return render(request, "intake/rate.html", {"problem": str(refused)}, status=410)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             return render(request, "intake/rate.html", {"thanks": True})
     return render(request, "intake/rate.html", {"form": form, "case": link.case})

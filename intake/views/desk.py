@@ -15,20 +15,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
+from accountability.actions import add_errors
 from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
-from deadlines.models import Case
-from deadlines.rules import sees_complainant
 from deadlines.selectors.access import case_access_check, case_get_for, refuse_the_accused
 from deadlines.selectors.clocks import clock_colour
-from deadlines.services.cases import CaseConflict, case_log_complainant_view
+from deadlines.services.cases import CaseConflict, case_identity_shown
 from deadlines.templatetags.moments import deadline_text
 from intake.forms.desk import DeliveredForm, PledgeForm, RegisterFilterForm, RejectionForm
 from intake.models import Pledge, RejectionFiling
@@ -53,26 +52,6 @@ from intake.services.rejection import (
 )
 
 REGISTER_PAGE_SIZE = 50
-
-
-def _shows_identity(request: AuthenticatedHttpRequest, case: Case, where: str) -> bool:
-    """Whether the page shows the citizen's identity; a protected one shown is logged
-    (once per page view)."""
-    shown = sees_complainant(request.user, case)
-    if shown:
-        case_log_complainant_view(actor=request.user, case=case, where=where)
-    return shown
-
-
-def _refused(form: Any, error: ValidationError) -> None:
-    """Put the service's messages on the fields they name, the rest above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # -- pledges ----------------------------------------------------------------------------
@@ -110,7 +89,7 @@ def pledge_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
         form=form,
         latest=deadline_text(latest),
         limit=notice.service_item,
-        show_identity=_shows_identity(request, case, "pledge_new"),
+        show_identity=case_identity_shown(actor=request.user, case=case, where="pledge_new"),
     )
     status = 200
     if request.method == "POST":
@@ -126,7 +105,7 @@ def pledge_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
                     materials=form.cleaned_data["materials"],
                 )
             except ValidationError as error:
-                _refused(form, error)
+                add_errors(form, error)
             except CaseConflict as conflict:
                 messages.error(request, str(conflict))
                 status = 409
@@ -168,7 +147,7 @@ def pledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "item": pledge.notice.service_item,
             "materials": materials,
             "due": deadline_text(pledge.due_at),
-            "show_identity": _shows_identity(request, case, "pledge"),
+            "show_identity": case_identity_shown(actor=request.user, case=case, where="pledge"),
             "may_keep": (
                 can_proceed(pledge.keep)
                 and not case.is_ended
@@ -216,7 +195,7 @@ def rejection_new(request: AuthenticatedHttpRequest, number: str) -> HttpRespons
                     legal_basis=form.cleaned_data["legal_basis"],
                 )
             except ValidationError as error:
-                _refused(form, error)
+                add_errors(form, error)
             except CaseConflict as conflict:
                 messages.error(request, str(conflict))
                 status = 409
@@ -271,7 +250,7 @@ def rejection(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
                 and may(request.user, "deadlines.log_feedback", case)
             ),
             "may_return": may_record and filing.materials_returned_at is None,
-            "show_identity": _shows_identity(request, case, "rejection"),
+            "show_identity": case_identity_shown(actor=request.user, case=case, where="rejection"),
         },
     )
 
@@ -310,7 +289,7 @@ def rejection_materials_returned(request: AuthenticatedHttpRequest, number: str)
 
 @login_required
 @require_GET
-def rejection_register_page(request: HttpRequest) -> HttpResponse:
+def rejection_register_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The register of refusals (否定备案台账, seed 002 附件1 §6): every department for the
     inspection office and leadership, their own for a department head."""
     if not may(request.user, "intake.view_rejection_register"):

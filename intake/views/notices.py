@@ -19,9 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accountability.http import AuthenticatedHttpRequest
 from deadlines.models import Case
-from deadlines.rules import sees_complainant
 from deadlines.selectors.access import case_access_check, case_get_for
-from deadlines.services.cases import CaseConflict, case_log_complainant_view
+from deadlines.services.cases import CaseConflict, case_identity_shown
 from intake.forms.notices import ItemChoiceForm, MaterialRequestForm, NoticeForm
 from intake.models import TO_SUPPLY, MaterialStatus, OneTimeNotice, ServiceItem
 from intake.selectors.catalogue import service_item_current, service_item_list
@@ -35,15 +34,6 @@ from intake.services.notice import ISSUE_NOTICE, material_request, notice_issue
 
 # The checklist's ids must not clash with the item chooser's on the same page.
 CHECKLIST_IDS = "id_notice_%s"
-
-
-def _shows_identity(request: AuthenticatedHttpRequest, case: Case, where: str) -> bool:
-    """Whether the page shows the citizen's identity; a protected one shown is logged
-    (once per page view)."""
-    shown = sees_complainant(request.user, case)
-    if shown:
-        case_log_complainant_view(actor=request.user, case=case, where=where)
-    return shown
 
 
 def _carried_over(old: NoticeForm, item: ServiceItem) -> NoticeForm:
@@ -142,7 +132,7 @@ def _notice_new_page(
             "chooser": chooser,
             "form": form,
             "item": form.service_item if form else None,
-            "show_identity": _shows_identity(request, case, "notice_new"),
+            "show_identity": case_identity_shown(actor=request.user, case=case, where="notice_new"),
         },
         status=status,
     )
@@ -177,7 +167,9 @@ def notice(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
             "issuer": content.get("issuer", {}),
             "materials": materials,
             "to_supply": [m for m in materials if m.get("status") in TO_SUPPLY],
-            "show_identity": _shows_identity(request, issued.case, "notice"),
+            "show_identity": case_identity_shown(
+                actor=request.user, case=issued.case, where="notice"
+            ),
         },
     )
 
@@ -241,7 +233,9 @@ def material_request_page(request: AuthenticatedHttpRequest, number: str) -> Htt
             "notice": latest,
             "form": form,
             "requests": material_request_list_for_case(case),
-            "show_identity": _shows_identity(request, case, "material_request"),
+            "show_identity": case_identity_shown(
+                actor=request.user, case=case, where="material_request"
+            ),
         },
         status=status,
     )

@@ -30,7 +30,7 @@ def _require_view(request: HttpRequest) -> None:
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     bound: tuple[int, RefusalFlagCloseForm] | None = None,
     status: int = 200,
@@ -58,7 +58,7 @@ def _page(
 
 @login_required
 @require_GET
-def refusal_flags(request: HttpRequest) -> HttpResponse:
+def refusal_flags(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_view(request)
     return _page(request)
 

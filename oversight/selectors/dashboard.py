@@ -58,7 +58,7 @@ from deadlines.models import (
 from deadlines.selectors.cases import LIST_ORDER, CaseList
 from deadlines.selectors.clocks import Colour, cases_of_colour
 from intake.selectors import callback
-from intake.selectors.callback import CallbackBoard, callback_case_filter, callback_figures
+from intake.selectors.callback import CallbackBoard, callback_case_filter, callback_figures, share
 from oversight import sql
 from oversight.models import DailyFigures, FiguresRefresh
 
@@ -156,11 +156,11 @@ class Counts:
 
     @property
     def on_time_rate(self) -> float | None:
-        return _share(self.on_time, self.completed)
+        return share(self.on_time, self.completed)
 
     @property
     def feedback_rate(self) -> float | None:
-        return _share(self.feedback_on_time, self.feedback)
+        return share(self.feedback_on_time, self.feedback)
 
     @property
     def handling_days(self) -> float | None:
@@ -169,10 +169,6 @@ class Counts:
     @property
     def rating(self) -> float | None:
         return round(self.rating_sum / self.rated, 2) if self.rated else None
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -31,6 +31,9 @@ from deadlines.resources import CaseResource
 from oversight.models import ExportJob, ExportKind
 from oversight.rules import sees_all
 from sanctions.selectors import RegisterExport, decisions_export, violations_export
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # Up to this many rows an export is sent at once; more, and it runs as a job.
 STREAM_LIMIT = 2000
@@ -69,16 +72,16 @@ class ExportFilters:
         )
 
 
-def export_kinds_for(user: Any) -> list[str]:
+def export_kinds_for(user: User | AnonymousUser) -> list[str]:
     return [kind for kind in ExportKind.values if may(user, PERMISSIONS[ExportKind(kind)])]
 
 
-def own_department(user: Any) -> Department | None:
+def own_department(user: User) -> Department | None:
     profile = StaffProfile.objects.select_related("department").filter(user=user.pk).first()
     return profile.department if profile is not None else None
 
 
-def _require(user: Any, kind: str) -> None:
+def _require(user: User, kind: str) -> None:
     if kind not in ExportKind.values:
         raise ValidationError(_("Unknown kind of export."))
     if not user.is_authenticated or not may(user, PERMISSIONS[ExportKind(kind)]):
@@ -96,7 +99,7 @@ def _instants(filters: ExportFilters) -> tuple[datetime | None, datetime | None]
     return lo, hi
 
 
-def export_register(*, user: Any, kind: str, filters: ExportFilters) -> RegisterExport:
+def export_register(*, user: User, kind: str, filters: ExportFilters) -> RegisterExport:
     """The rows ``user`` may export of that kind with these filters, in a stable order,
     with the resource that writes them. A department head's case export is held to their
     own department."""
@@ -125,11 +128,11 @@ def export_register(*, user: Any, kind: str, filters: ExportFilters) -> Register
     )
 
 
-def export_jobs_for(*, user: Any) -> QuerySet[ExportJob]:
+def export_jobs_for(*, user: User) -> QuerySet[ExportJob]:
     """The jobs a user asked for, newest first: only their own, an administrator's
     included (administering the system is not reading its exports)."""
     return ExportJob.objects.select_related("requested_by").filter(requested_by=user.pk)
 
 
-def may_download(user: Any, job: ExportJob) -> bool:
+def may_download(user: User | AnonymousUser, job: ExportJob) -> bool:
     return bool(user.is_authenticated and job.requested_by_id == user.pk)

@@ -65,7 +65,7 @@ def _period(filters: ExportFilters) -> str:
 
 
 def export_heading(
-    *, user: Any, kind: str, filters: ExportFilters, period_of: Any, now: datetime
+    *, user: User, kind: str, filters: ExportFilters, period_of: Any, now: datetime
 ) -> list[str]:
     """The lines written above the header row: what was exported, with which filters
     (``period_of``: the moment the period is of, the register's), by whom and when, in

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accountability.audit import record
+from accountability.audit import record, user_or_none
 from accountability.models import Department
 from accountability.rules import may
 from outages.selectors import outages_month_summary
@@ -176,7 +176,7 @@ def report_produce(
                 period_start=start,
                 period_end=end,
                 generated_at=now,
-                generated_by=actor if actor is not None and actor.is_authenticated else None,
+                generated_by=user_or_none(actor),
                 figures=report_figures(kind=kind, start=start, end=end, now=now),
             )
             record(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -184,66 +186,48 @@ def _trend_charts(board: Dashboard, link: Links) -> dict[str, charts.LineChart]:
     month_end = [
         (m, e if e == board.filters.end else e.fromordinal(e.toordinal() - 1)) for m, e in month_end
     ]
-    week_labels = [w.strftime("%m-%d") for w, _c in weeks]
-    month_labels = [m.strftime("%Y-%m") for m, _c in months]
+    # One point a period: its label, its figures and the days its link lists.
+    weekly = [(f"{w:%m-%d}", c, s, e) for (w, c), (s, e) in zip(weeks, week_end, strict=True)]
+    monthly = [(f"{m:%Y-%m}", c, s, e) for (m, c), (s, e) in zip(months, month_end, strict=True)]
+
+    def series(
+        name: Promise,
+        css: str,
+        figure: str,
+        value: Callable[[Counts], float | None],
+        periods: list[tuple[str, Counts, date, date]],
+        unit: str = "",
+    ) -> tuple[Promise, str, list[tuple[float | None, str, str]]]:
+        return (
+            name,
+            css,
+            [
+                (value(c), link(figure, start=s, end=e), f"{label} {name} {value(c)}{unit}")
+                for label, c, s, e in periods
+            ],
+        )
+
     registered, completed = _("Registered"), _("Completed")
     on_time, feedback = _("On-time completion"), _("Feedback on time")
     return {
         "weekly": charts.lines(
-            week_labels,
+            [label for label, *_ in weekly],
             [
-                (
-                    registered,
-                    "opened",
-                    [
-                        (
-                            c.opened,
-                            link(Figure.OPENED, start=s, end=e),
-                            f"{w:%m-%d} {registered} {c.opened}",
-                        )
-                        for (w, c), (s, e) in zip(weeks, week_end, strict=True)
-                    ],
-                ),
-                (
-                    completed,
-                    "completed",
-                    [
-                        (
-                            c.completed,
-                            link(Figure.COMPLETED, start=s, end=e),
-                            f"{w:%m-%d} {completed} {c.completed}",
-                        )
-                        for (w, c), (s, e) in zip(weeks, week_end, strict=True)
-                    ],
-                ),
+                series(registered, "opened", Figure.OPENED, attrgetter("opened"), weekly),
+                series(completed, "completed", Figure.COMPLETED, attrgetter("completed"), weekly),
             ],
         ),
         "monthly": charts.lines(
-            month_labels,
+            [label for label, *_ in monthly],
             [
-                (
-                    on_time,
-                    "on-time",
-                    [
-                        (
-                            c.on_time_rate,
-                            link(Figure.LATE, start=s, end=e),
-                            f"{m:%Y-%m} {on_time} {c.on_time_rate}%",
-                        )
-                        for (m, c), (s, e) in zip(months, month_end, strict=True)
-                    ],
-                ),
-                (
+                series(on_time, "on-time", Figure.LATE, attrgetter("on_time_rate"), monthly, "%"),
+                series(
                     feedback,
                     "feedback",
-                    [
-                        (
-                            c.feedback_rate,
-                            link(Figure.FEEDBACK_LATE, start=s, end=e),
-                            f"{m:%Y-%m} {feedback} {c.feedback_rate}%",
-                        )
-                        for (m, c), (s, e) in zip(months, month_end, strict=True)
-                    ],
+                    Figure.FEEDBACK_LATE,
+                    attrgetter("feedback_rate"),
+                    monthly,
+                    "%",
                 ),
             ],
             percent=True,

@@ -37,7 +37,7 @@ def _form(request: HttpRequest, data: object = None) -> ExportForm:
     return ExportForm(data, kinds=[(k, labels[k]) for k in kinds], departments=departments)
 
 
-def _page(request: HttpRequest, form: ExportForm, status: int = 200) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, form: ExportForm, status: int = 200) -> HttpResponse:
     jobs = exports.export_jobs_for(user=request.user)
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -50,7 +50,7 @@ def _page(request: HttpRequest, form: ExportForm, status: int = 200) -> HttpResp
 
 @login_required
 @require_GET
-def export_list(request: HttpRequest) -> HttpResponse:
+def export_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, _form(request))
 
 

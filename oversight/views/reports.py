@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from oversight.services.reports import reports_produce_on_request
 PAGE_SIZE = 48  # two years of half months
 
 
-def _viewer_department(request: HttpRequest) -> Department | None:
+def _viewer_department(request: AuthenticatedHttpRequest) -> Department | None:
     """None: the whole report; else the head's department."""
     user = request.user
     if not may(user, "oversight.view_reports"):
@@ -53,7 +53,7 @@ def _title(report: PeriodicReport) -> str:
 
 @login_required
 @require_GET
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     _viewer_department(request)
     kept = PeriodicReport.objects.select_related("generated_by").defer("figures")
     page = Paginator(kept, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -84,7 +84,7 @@ def reports_produce(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _report(
-    request: HttpRequest, pk: int
+    request: AuthenticatedHttpRequest, pk: int
 ) -> tuple[PeriodicReport, dict[str, Any], Department | None]:
     department = _viewer_department(request)
     report = get_object_or_404(PeriodicReport.objects.select_related("generated_by"), pk=pk)
@@ -94,7 +94,7 @@ def _report(
 
 @login_required
 @require_GET
-def report(request: HttpRequest, pk: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The printable page (print CSS: no navigation, tables unbroken)."""
     kept, view, _department = _report(request, pk)
     return render(
@@ -106,7 +106,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def report_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     kept, view, department = _report(request, pk)
     title = _title(kept)
     data = report_workbook(

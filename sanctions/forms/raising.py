@@ -18,7 +18,6 @@ from sanctions.models.violations import AGGREGATE_FAMILIES
 User = get_user_model()
 
 TEXT = forms.Textarea(attrs={"rows": 4})
-MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 SEVERITY_CHOICES = [("", _("The type's default")), *Severity.choices]
 
 
@@ -85,7 +84,6 @@ class ComplaintForm(forms.Form):
     )
     occurred_at = BusinessDateTimeField(
         label=_("When it happened"),
-        widget=MOMENT,
         error_messages={"required": _("Say when it happened.")},
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=SEVERITY_CHOICES, required=False)
@@ -129,7 +127,6 @@ class FindingForm(forms.Form):
     )
     occurred_at = BusinessDateTimeField(
         label=_("When it happened"),
-        widget=MOMENT,
         error_messages={"required": _("Say when it happened.")},
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=SEVERITY_CHOICES, required=False)

@@ -28,7 +28,6 @@ from sanctions.models import (
 User = get_user_model()
 
 TEXT = forms.Textarea(attrs={"rows": 3})
-MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class _PersonChoice(forms.ModelChoiceField):
@@ -182,7 +181,6 @@ class ServeForm(StepForm):
     served_at = BusinessDateTimeField(
         label=_("Handed over at"),
         required=False,
-        widget=MOMENT,
         help_text=_("Empty: now."),
     )
 
@@ -208,7 +206,7 @@ class ReferForm(StepForm):
         ),
     )
     referred_at = BusinessDateTimeField(
-        label=_("Referred at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+        label=_("Referred at"), required=False, help_text=_("Empty: now.")
     )
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
 
@@ -221,7 +219,7 @@ class ReferralOutcomeForm(StepForm):
     )
     outcome = forms.CharField(label=_("What was decided"), widget=TEXT)
     received_at = BusinessDateTimeField(
-        label=_("Outcome received at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+        label=_("Outcome received at"), required=False, help_text=_("Empty: now.")
     )
 
 
@@ -230,7 +228,7 @@ class SelfCriticismForm(StepForm):
         label=_("Countersigned by (unit head)"), queryset=User.objects.none()
     )
     received_at = BusinessDateTimeField(
-        label=_("Received at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+        label=_("Received at"), required=False, help_text=_("Empty: now.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -244,7 +242,7 @@ class AppealForm(StepForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=AppealKind.choices)
     grounds = forms.CharField(label=_("Grounds"), widget=TEXT)
     filed_at = BusinessDateTimeField(
-        label=_("Filed at"), required=False, widget=MOMENT, help_text=_("Empty: now.")
+        label=_("Filed at"), required=False, help_text=_("Empty: now.")
     )
 
 

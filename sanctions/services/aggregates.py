@@ -49,7 +49,7 @@ from sanctions.models import (
     ViolationType,
 )
 from sanctions.models.decisions import STANDING_STATES
-from sanctions.services.common import history_append, user_or_none
+from sanctions.services.common import history_append
 from sanctions.services.facts import (
     SET_ASIDE_ACTION,
     decision_fact,
@@ -429,7 +429,7 @@ def aggregates_reconcile(
                 reason=reason,
                 no_longer_counted=no_longer,
                 withdrawn_at=now,
-                withdrawn_by=user_or_none(actor),
+                withdrawn_by=audit.user_or_none(actor),
             )
             audit.record(
                 actor=actor,

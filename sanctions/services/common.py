@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accountability.audit import user_or_none
 from sanctions.authority import who_decides
 from sanctions.models import DecisionEvent, SanctionDecision, Violation, ViolationEvent
 from sanctions.rules import is_accused, is_proposer
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
 class SanctionConflict(Exception):
     """The violation or decision changed under the user, or its state no longer allows
     the action. The message is for the user, in their language."""
-
-
-def user_or_none(actor: User | None) -> User | None:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def require(actor: User | None, perm: str, obj: Any = None) -> None:

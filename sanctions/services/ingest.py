@@ -28,7 +28,9 @@ app's selector gives its rows not yet turned into violations as a values queryse
 which rows have their violation by a queryset of this app's own table, and that queryset
 is compiled into the ``INSERT … SELECT`` here. The database plans the statement as it
 would one written by hand: still one statement per batch, still on the source table's
-primary key.
+primary key. The three breach models share one abstract model
+(accountability.models.BreachRecord) and their selectors one read of it
+(accountability.breaches), so a breach of any app gives the same columns.
 
 To add a source, add a Source entry: the owning app's selector, the violation's foreign
 key to the source row, and the SQL that picks the violation type from the selector's

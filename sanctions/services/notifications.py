@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 
+from deadlines.bell import source_mark_all_read, source_mark_read
 from sanctions.models import SanctionNotification
 
 if TYPE_CHECKING:
@@ -18,18 +18,10 @@ if TYPE_CHECKING:
 @transaction.atomic
 def sanction_notification_read(*, actor: User, pk: int) -> SanctionNotification | None:
     """Mark one of the actor's notifications read (once); None when it is not theirs."""
-    notification = SanctionNotification.objects.filter(pk=pk, recipient_id=actor.pk).first()
-    if notification is None:
-        return None
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
+    return source_mark_read(SanctionNotification, actor=actor, pk=pk)
 
 
 @transaction.atomic
 def sanction_notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread accountability notification of the actor read; how many."""
-    return SanctionNotification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return source_mark_all_read(SanctionNotification, actor=actor)

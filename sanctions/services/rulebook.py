@@ -35,10 +35,6 @@ RULEBOOK_FILE = FIXTURES / "rulebook.json"
 VIOLATION_TYPES_FILE = FIXTURES / "violation_types.json"
 
 
-def _user(actor: User | None) -> User | None:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def _read(path: Path) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -81,7 +77,7 @@ def rulebook_create(
                 title=parsed["title"],
                 digest=parsed["digest"],
                 source=source[:200],
-                loaded_by=_user(actor),
+                loaded_by=audit.user_or_none(actor),
             )
             Rule.objects.bulk_create(
                 Rule(version=version, **rule | {"regulation": regulations[rule["regulation"]]})

@@ -42,7 +42,6 @@ from sanctions.services.common import (
     lock_violation,
     require,
     state_conflict,
-    user_or_none,
 )
 from sanctions.services.facts import SET_ASIDE_ACTION
 from sanctions.services.ingest import violations_raise_for_case
@@ -67,7 +66,7 @@ def _state(violation: Violation) -> dict[str, Any]:
     return audit.snapshot(violation, fields=FIELDS)
 
 
-def _department_of(user: Any) -> Department | None:
+def _department_of(user: User) -> Department | None:
     profile = StaffProfile.objects.select_related("department").filter(user=user).first()
     return profile.department if profile is not None else None
 
@@ -101,7 +100,7 @@ def _raise(actor: User, violation: Violation) -> Violation:
     return violation
 
 
-def _refuse_the_accused(actor: User, staff: Any, case: Case | None) -> None:
+def _refuse_the_accused(actor: User, staff: User | None, case: Case | None) -> None:
     named = set(case.accused_ids) if case is not None else set()
     if (staff is not None and staff.pk == actor.pk) or actor.pk in named:
         raise PermissionDenied(
@@ -109,7 +108,7 @@ def _refuse_the_accused(actor: User, staff: Any, case: Case | None) -> None:
         )
 
 
-def _protect_the_complainant(actor: User, case: Case, staff: Any, type: ViolationType) -> None:
+def _protect_the_complainant(actor: User, case: Case, staff: User, type: ViolationType) -> None:
     """A founded complaint names the staff member on a complaint or report case, so the
     complainant's identity is hidden from them from now on (deadlines.rules
     may_see_complainant). A contact of another kind (a consultation answered with a
@@ -134,7 +133,7 @@ def violation_raise_complaint(
     *,
     actor: User,
     case: Case,
-    staff: Any,
+    staff: User,
     type: ViolationType,
     occurred_at: datetime | None = None,
     summary: str = "",
@@ -162,7 +161,7 @@ def violation_raise_complaint(
         adverse_effect=True,
         case=case,
         rulebook_version=rulebook_current(),
-        raised_by=user_or_none(actor),
+        raised_by=audit.user_or_none(actor),
     )
     violation = _raise(actor, violation)
     violations_raise_for_case(case=case)
@@ -174,7 +173,7 @@ def founded_complaint_record(
     *,
     actor: User,
     case: Case,
-    staff: Any,
+    staff: User,
     types: list[ViolationType],
     evidence: str,
     occurred_at: datetime | None = None,
@@ -210,7 +209,7 @@ def violation_raise_finding(
     actor: User,
     type: ViolationType,
     finding: str,
-    staff: Any = None,
+    staff: User | None = None,
     department: Department | None = None,
     case: Case | None = None,
     occurred_at: datetime | None = None,
@@ -244,7 +243,7 @@ def violation_raise_finding(
         ),
         case=case,
         rulebook_version=rulebook_current(),
-        raised_by=user_or_none(actor),
+        raised_by=audit.user_or_none(actor),
     )
     return _raise(actor, violation)
 
@@ -358,8 +357,32 @@ def violation_dismiss(
         raise ValidationError({"reason": _("Choose the reason for dismissing.")})
     if reason == DismissalReason.OTHER and not note.strip():
         raise ValidationError({"note": _("Write the reason out.")})
+    _record_dismissal(
+        actor,
+        violation,
+        transition="dismiss",
+        action="dismiss",
+        reason=reason,
+        note=note,
+        audit_reason=note or str(DismissalReason(reason).label),
+    )
+    return violation
+
+
+def _record_dismissal(
+    actor: User,
+    violation: Violation,
+    *,
+    transition: str,
+    action: str,
+    reason: str,
+    note: str,
+    audit_reason: str,
+) -> None:
+    """Dismiss the violation by `transition` with the reason and note, who and when: its
+    history event (`action`) and the audit record ("violation.<transition>")."""
     before = _state(violation)
-    from_state = _move(violation, "dismiss")
+    from_state = _move(violation, transition)
     violation.dismissal_reason = reason
     violation.dismissal_note = note.strip()
     violation.decided_by = actor
@@ -367,20 +390,19 @@ def violation_dismiss(
     history_append(
         violation,
         actor=actor,
-        action="dismiss",
+        action=action,
         from_state=from_state,
         reason=note,
         dismissal_reason=reason,
     )
     audit.record(
         actor=actor,
-        action="violation.dismiss",
+        action=f"violation.{transition}",
         obj=violation,
         before=before,
         after=_state(violation),
-        reason=note or str(DismissalReason(reason).label),
+        reason=audit_reason,
     )
-    return violation
 
 
 def _people_of(violation: Violation) -> list[int]:
@@ -406,27 +428,14 @@ def violation_set_aside(
         raise ValidationError({"reason": _("Choose the reason for dismissing.")})
     if not note.strip():
         raise ValidationError({"note": _("Write down what the review found.")})
-    before = _state(violation)
-    from_state = _move(violation, "set_aside")
-    violation.dismissal_reason = reason
-    violation.dismissal_note = note.strip()
-    violation.decided_by = actor
-    violation.decided_at = timezone.now()
-    history_append(
+    _record_dismissal(
+        actor,
         violation,
-        actor=actor,
+        transition="set_aside",
         action=SET_ASIDE_ACTION,
-        from_state=from_state,
-        reason=note,
-        dismissal_reason=reason,
-    )
-    audit.record(
-        actor=actor,
-        action="violation.set_aside",
-        obj=violation,
-        before=before,
-        after=_state(violation),
-        reason=note,
+        reason=reason,
+        note=note,
+        audit_reason=note,
     )
     aggregates_reconcile(
         actor=actor,
@@ -444,7 +453,7 @@ def violation_set_aside(
 
 @dataclass(frozen=True)
 class SuggestedResponsibility:
-    person: Any
+    person: User
     kind: str
 
 
@@ -468,7 +477,7 @@ def responsibility_suggest(*, violation: Violation) -> list[SuggestedResponsibil
 
 @transaction.atomic
 def responsibility_assign(
-    *, actor: User, violation: Violation, person: Any, kind: str, note: str = ""
+    *, actor: User, violation: Violation, person: User, kind: str, note: str = ""
 ) -> Responsibility:
     """Name a person who answers for a confirmed violation, or change how they do."""
     violation = lock_violation(violation)

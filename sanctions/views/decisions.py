@@ -3,8 +3,6 @@ proposals awaiting the signed-in person's decision and their notifications."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -21,6 +19,7 @@ from sanctions import services
 from sanctions.authority import AUTHORITY_LABELS, authority_for, who_decides
 from sanctions.forms import steps
 from sanctions.models import DecisionState, SanctionDecision, SanctionNotificationKind
+from sanctions.rules import is_decision_standing, is_referred_out, owes_self_criticism
 from sanctions.selectors import decision_counted_records, decision_get, decisions_awaiting
 from sanctions.services import SanctionConflict
 from sanctions.views.common import (
@@ -31,20 +30,6 @@ from sanctions.views.common import (
     require_view_decision,
     step_form_kwargs,
 )
-
-
-def _referred_out(user: Any, decision: SanctionDecision) -> bool:
-    """Disciplinary kinds are decided elsewhere: the office records the referral."""
-    return authority_for(decision.chosen_kinds) == "referred"
-
-
-def _owes_self_criticism(user: Any, decision: SanctionDecision) -> bool:
-    return decision.needs_self_criticism
-
-
-def _standing(user: Any, decision: SanctionDecision) -> bool:
-    return decision.is_standing
-
 
 # Each step that moves the decision fires the transition of the same meaning: the state
 # machine says from which states, the rules who.
@@ -81,7 +66,7 @@ DECISION_ACTIONS = Actions(
             fields("referred_to", "referred_at", "note"),
             transition="refer",
             perm="sanctions.record_referral",
-            applies=_referred_out,
+            applies=is_referred_out,
         ),
         Action(
             "referral_outcome",
@@ -118,7 +103,7 @@ DECISION_ACTIONS = Actions(
             fields("countersigned_by", "received_at"),
             transition="receive_self_criticism",
             perm="sanctions.record_self_criticism",
-            applies=_owes_self_criticism,
+            applies=owes_self_criticism,
         ),
         Action(
             "complete",
@@ -137,7 +122,7 @@ DECISION_ACTIONS = Actions(
             _("Appeal recorded."),
             fields("kind", "grounds", "filed_at"),
             perm="sanctions.record_appeal",
-            applies=_standing,
+            applies=is_decision_standing,
         ),
         Action(
             "review",
@@ -152,7 +137,7 @@ DECISION_ACTIONS = Actions(
                 "varied_kinds": tuple(data["varied_kinds"]),
             },
             perm="sanctions.record_review",
-            applies=_standing,
+            applies=is_decision_standing,
         ),
     ),
 )

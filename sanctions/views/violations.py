@@ -21,14 +21,14 @@ from accountability.actions import Action, Actions, fields
 from accountability.http import AuthenticatedHttpRequest
 from accountability.rules import may
 from deadlines.models import Case, CaseEvent
-from deadlines.rules import sees_complainant
 from deadlines.selectors.calendar import calendar_snapshot
 from deadlines.selectors.cases import case_get
 from deadlines.selectors.explain import case_clock_explanations
-from deadlines.services.cases import case_log_complainant_view
+from deadlines.services.cases import case_identity_shown
 from sanctions import services
 from sanctions.forms import filters, steps
 from sanctions.models import DecisionState, ResponsibilityKind, Violation, ViolationState
+from sanctions.rules import is_violation_confirmed
 from sanctions.selectors import PickedThenJoined, violation_get, violation_queue
 from sanctions.services import SanctionConflict
 from sanctions.views.common import (
@@ -38,11 +38,6 @@ from sanctions.views.common import (
     require_view,
     step_form_kwargs,
 )
-
-
-def _confirmed(user: Any, violation: Violation) -> bool:
-    return violation.is_confirmed
-
 
 # Each step that moves the violation fires the transition of the same meaning: the state
 # machine says from which states, the rules who.
@@ -103,7 +98,7 @@ VIOLATION_ACTIONS = Actions(
             _("Responsibility assigned."),
             fields("person", "kind", "note"),
             perm="sanctions.assign_responsibility",
-            applies=_confirmed,
+            applies=is_violation_confirmed,
         ),
     ),
 )
@@ -169,9 +164,7 @@ def _case_part(
     if case is None:
         return {"case": None, "timeline": [], "show_identity": False, "explanations": []}
     full = case_get(number=case.number)
-    show_identity = sees_complainant(request.user, full)
-    if show_identity:
-        case_log_complainant_view(actor=request.user, case=full, where="violation_page")
+    show_identity = case_identity_shown(actor=request.user, case=full, where="violation_page")
     events: list[CaseEvent] = list(full.events.all())
     explanations = (
         []

@@ -161,3 +161,33 @@ def test_a_conflict_says_so_above_the_page() -> None:
     assert shown == {"status": 409, "fresh": True}
     assert [str(m) for m in get_messages(request)] == ["Someone acted first."]
     assert not form.errors
+
+
+def _guarded(applies: Any) -> Action:
+    return Action(
+        "note",
+        "Note",
+        lambda **kw: None,
+        NoteForm,
+        "Noted.",
+        perm=PERM,
+        applies=applies,
+    )
+
+
+def test_it_offers_an_action_only_where_its_condition_holds(granted: set[int]) -> None:
+    granted.add(1)
+    raised = rules.predicate(lambda user, violation: violation.state == ViolationState.RAISED)
+    # A rules predicate is asked as the rules ask it, whatever arguments it takes; a plain
+    # callable (user, obj) is called.
+    for applies in (
+        raised,
+        lambda user, violation: violation.state == ViolationState.RAISED,
+    ):
+        action = _guarded(applies)
+        assert action.available(_user(1), _violation(ViolationState.RAISED))
+        assert not action.available(_user(1), _violation(ViolationState.CONFIRMED))
+        assert not action.available(_user(2), _violation(ViolationState.RAISED))
+    signed_in = rules.predicate(lambda user: user.pk is not None)
+    assert _guarded(signed_in).available(_user(1), _violation(ViolationState.CONFIRMED))
+    assert _guarded(~signed_in).available(_user(1), _violation(ViolationState.RAISED)) is False

@@ -1,8 +1,9 @@
 """The Redis cache backend reuses one client object per connection pool; throttling's
-counter costs one round trip."""
+counter costs one round trip, or one per interval when a process shares its counts so."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ import time_machine
 from django.core.cache import caches
 from redis.connection import AbstractConnection
 
+from accountability import cache as cache_module
 from accountability.cache import ReusedClientRedisCache, count_in_window
 
 
@@ -84,3 +86,76 @@ def test_it_counts_on_a_new_connection_once_redis_closed_the_old_one(
     assert count_in_window("reconnect-check", 60) == 2
     assert cache.unavailable_until == 0.0
     assert "does not answer" not in caplog.text
+
+
+class _Clock:
+    """time.monotonic for accountability.cache, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return time.time()
+
+
+@pytest.mark.redis
+def test_a_process_adds_its_counts_to_redis_at_most_once_an_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With share_every, the counts between two additions stay in the process: one round
+    trip per interval, none lost, and another process's counts seen at the next one."""
+    cache = caches["default"]
+    assert isinstance(cache, ReusedClientRedisCache)
+    cache.clear()
+    clock = _Clock()
+    monkeypatch.setattr(cache_module, "time", clock)
+    key = cache.make_and_validate_key("share-check")
+    redis = cache._cache.get_client("share-check", write=True)  # type: ignore[attr-defined]
+    sends: list[object] = []
+    send = AbstractConnection.send_packed_command
+
+    def counted_send(connection: AbstractConnection, *args: Any, **kwargs: Any) -> None:
+        if "INCRBY" in repr(args):  # the counts' round trips, not the test's own reads
+            sends.append(args)
+        send(connection, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted_send)
+
+    def count() -> int:
+        return count_in_window("share-check", 60, share_every=0.1)
+
+    assert [count() for _ in range(3)] == [1, 2, 3]
+    assert len(sends) == 1
+    assert int(redis.get(key)) == 1  # the first, added at once
+    clock.now += 0.1
+    assert count() == 4
+    assert len(sends) == 2
+    assert int(redis.get(key)) == 4  # the two counted here, and this one
+    assert 0 < redis.ttl(key) <= 60
+
+    # Another process (its own tallies) counts on top of what is in Redis ...
+    first_process = cache_module._tallies
+    monkeypatch.setattr(cache_module, "_tallies", {})
+    assert count() == 5
+    # ... and the first sees it at its next addition, having counted on its own before.
+    monkeypatch.setattr(cache_module, "_tallies", first_process)
+    assert count() == 5
+    clock.now += 0.1
+    assert count() == 7
+    assert int(redis.get(key)) == 7
+
+    # Clearing the cache forgets what the process had not added yet.
+    count()
+    cache.clear()
+    assert count() == 1
+
+
+def test_a_count_shared_at_an_interval_counts_in_process_without_redis(settings: Any) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.delete("share-check")
+    assert [count_in_window("share-check", 60, share_every=0.1) for _ in range(3)] == [1, 2, 3]

@@ -99,8 +99,9 @@ def cast_rows() -> None:
 
 @pytest.fixture
 def cast(db: None, shared_rows: SharedRows) -> Cast:
-    """The cast, as fresh objects of this test: written once for consecutive tests
-    (tests/conftest.py, SharedRows), or now for a test in real transactions."""
+    """The cast, as fresh objects of this test: written once for the ordinary tests
+    (tests/conftest.py, SharedRows), committed now for a test in real transactions (on
+    PostgreSQL, copied back as the first write left them)."""
     if not shared_rows.is_open:
         shared_rows.write_committed()
     # The calendar snapshot is cached by a fingerprint of counts and change times; a test

@@ -61,6 +61,7 @@ from deadlines.services.cases import (
 from deadlines.services.clocks import clock_due, clock_warn_at
 from deadlines.services.notifications import notifications_email_pending
 from deadlines.services.scans import (
+    cards,
     clocks_breach_due,
     clocks_warn_due,
     extensions_flag_untold,
@@ -548,7 +549,7 @@ def test_it_loses_nothing_when_a_scan_dies_between_batches(
     clocks = [complaint_in_hand(cast, MONDAY)[1] for _ in range(5)]
     due = clocks[0].due_at
     assert due is not None
-    real = scans._notify_breaches
+    real = cards._notify_breaches
     calls = {"n": 0}
 
     def dying(*args: Any, **kwargs: Any) -> int:
@@ -557,14 +558,14 @@ def test_it_loses_nothing_when_a_scan_dies_between_batches(
             raise SystemExit("worker killed")  # what a killed worker leaves: a rollback
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(scans, "_notify_breaches", dying)
+    monkeypatch.setattr(cards, "_notify_breaches", dying)
     with pytest.raises(SystemExit):
         clocks_breach_due(now=due + SECOND, batch=2)
     # The first batch is committed, the batch in flight rolled back, nothing half-done.
     assert Breach.objects.count() == 2
     assert Clock.objects.filter(breached_at__isnull=False).count() == 2
 
-    monkeypatch.setattr(scans, "_notify_breaches", real)
+    monkeypatch.setattr(cards, "_notify_breaches", real)
     result = clocks_breach_due(now=due + 2 * SECOND, batch=2)
     assert result.created == 3
     assert sorted(Breach.objects.values_list("clock_id", flat=True)) == sorted(c.pk for c in clocks)

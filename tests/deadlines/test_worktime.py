@@ -1,4 +1,4 @@
-"""Tests for the pure working-time engine (deadlines/worktime.py).
+"""Tests for the pure working-time engine (the deadlines.worktime package).
 
 The calendar is built from the official 2025–2026 schedule as packaged by
 ``chinese_calendar``; a few literal facts are asserted as well, so a wrong or

@@ -261,6 +261,7 @@ def test_it_explains_the_refusal_to_the_accused(papers: Papers) -> None:
     with pytest.raises(PermissionDenied) as refused:
         refuse_the_accused(papers.accused, papers.case)
     assert refused.value.args[0] == gettext(RECUSED) % {"number": papers.case.number}
+    assert papers.case.handler is not None
     refuse_the_accused(papers.case.handler, papers.case)  # anyone else: nothing
 
 

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from accountability.models import StaffProfile
 from deadlines.models import CaseEvent, EventAction
 from deadlines.services.cases import CaseConflict, case_answer
 from intake.models import (
@@ -22,6 +23,7 @@ from intake.models import (
     MaterialRequest,
     MaterialStatus,
     NoticeBreach,
+    NoticeBreachKind,
     OneTimeNotice,
     ServiceItem,
     ServiceItemMaterial,
@@ -384,13 +386,39 @@ def test_it_records_a_breach_against_the_issuer_for_a_material_not_asked_for(
 
     breach = NoticeBreach.objects.get()
     assert (breach.request, breach.notice) == (request, notice)
-    assert breach.staff == cast.desk  # the issuer, not the handler who asked
+    assert breach.responsible == cast.desk  # the issuer, not the handler who asked
+    # The shared breach fields: the issuer's department, at the later request's moment.
+    assert (breach.kind, breach.department, breach.moment) == (
+        NoticeBreachKind.NOTICE_INCOMPLETE,
+        cast.desk.staff.department,
+        request.requested_at,
+    )
+    assert breach.detected_at >= breach.moment
     event = CaseEvent.objects.filter(case=case).latest("id")
     assert (event.data["material"], event.data["breach"]) == (asked, True)
     assert list(notice_breach_list()) == [breach]
     for record in (request, breach):  # both are history: never changed in place
         with pytest.raises(PermissionError):
             record.save()
+
+
+def test_it_records_a_breach_in_the_issuers_department_or_else_the_cases(
+    cast: Cast, item: ServiceItem
+) -> None:
+    """What the sanctions ingest gave a notice breach's violation before the breach
+    recorded its department: the issuer's; for an issuer with no staff profile, the
+    case's."""
+    for profile in (True, False):
+        case = open_case(cast, department=cast.network)
+        issue(cast, case, id_card=MISSING)
+        if not profile:
+            StaffProfile.objects.filter(user=cast.desk).delete()
+        material_request(actor=cast.desk, case=case, material="户口本")
+        breach = NoticeBreach.objects.get(notice__case=case)
+        assert (breach.responsible, breach.department) == (
+            cast.desk,
+            cast.service if profile else cast.network,
+        )
 
 
 def test_it_compares_a_request_with_the_latest_notice(cast: Cast, item: ServiceItem) -> None:
@@ -402,7 +430,11 @@ def test_it_compares_a_request_with_the_latest_notice(cast: Cast, item: ServiceI
     material_request(actor=cast.desk, case=case, material=ID_CARD)
 
     breach = NoticeBreach.objects.get()
-    assert (breach.request.material, breach.notice, breach.staff) == (ID_CARD, latest, cast.head)
+    assert (breach.request.material, breach.notice, breach.responsible) == (
+        ID_CARD,
+        latest,
+        cast.head,
+    )
 
 
 def test_it_refuses_a_request_before_any_notice_and_says_what_to_do(

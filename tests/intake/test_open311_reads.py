@@ -4,7 +4,7 @@ token with the scope open311:write."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from django.test import Client, override_settings
 
 from accountability.models import ApiScope
 from accountability.services import api_client_revoke
+from deadlines.models import Suspension
+from deadlines.services.cases import case_accept, case_answer, case_suspend
 from intake.services.catalogue import catalogue_load
 from tests.api_support import admin_user, api_client, call, make_dispatch, reset_throttles
 from tests.deadlines.conftest import Cast, open_case
@@ -121,3 +123,42 @@ def test_it_reads_requests_without_a_key_in_one_query_per_list(
         with django_assert_num_queries(2):  # type: ignore[operator]
             response = Client().get(REQUESTS)
     assert len(response.json()) == 3
+
+
+def test_it_answers_one_request_as_the_list_does_in_two_queries(
+    cast: Cast, catalogue: None, django_assert_num_queries: object
+) -> None:
+    # One request reads the public status selector (case_public_get), the list its own
+    # (case_public_list): the same request either way, whether its result deadline
+    # runs, is paused or has stopped, in either language.
+    with time_machine.travel(NOW, tick=False):
+        running = open_case(cast)
+        item = open_case(cast, service_item_code="meter-repair")
+        paused = case_accept(actor=cast.handler, case=open_case(cast))
+        case_suspend(
+            actor=cast.handler,
+            case=paused,
+            kind=Suspension.Kind.TESTING,
+            expected_end=NOW + timedelta(days=3),
+            place="水质检测中心",
+            citizen_notice="检测期间不计入办理时限。",
+        )
+        ended = case_answer(actor=cast.desk, case=open_case(cast), answer="已当场解答")
+        notes = set()
+        for language in ("en", "zh-hans"):
+            reset_throttles()
+            client = Client()
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            listed = client.get(REQUESTS).json()
+            by_number = {request["service_request_id"]: request for request in listed}
+            for case in (running, item, paused, ended):
+                url = f"/open311/v2/requests/{case.number}.json"
+                with django_assert_num_queries(2):  # type: ignore[operator]
+                    one = client.get(url)
+                assert one.json() == [by_number[case.number]]
+            notes.add(by_number[running.number]["status_notes"])
+    assert len(notes) == 2  # the state's label in each language
+    assert by_number[running.number]["expected_datetime"] is not None
+    assert by_number[item.number]["service_code"] == "meter-repair"
+    assert by_number[paused.number]["expected_datetime"] is None
+    assert by_number[ended.number]["status"] == "closed"

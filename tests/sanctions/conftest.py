@@ -142,10 +142,12 @@ def confirmed_finding(
 
 
 def direct(sc: SanctionsCast, violation: Violation, person: Any = None) -> Responsibility:
+    person = person or violation.staff
+    assert person is not None
     return responsibility_assign(
         actor=sc.inspector,
         violation=Violation.objects.get(pk=violation.pk),  # as the page shows it now
-        person=person or violation.staff,
+        person=person,
         kind=ResponsibilityKind.DIRECT,
     )
 

@@ -148,6 +148,13 @@ def test_it_raises_one_violation_per_source_row_however_often_it_runs(cast: Cast
         assert violation.state == ViolationState.RAISED
     from_notice = Violation.objects.get(notice_breach=notice_breach)
     assert (from_notice.type.code, from_notice.staff) == ("one-time-notice-breach", cast.desk)
+    # The issuer's department, at the later request's moment, on the notice's case.
+    assert (from_notice.department, from_notice.occurred_at, from_notice.case) == (
+        cast.desk.staff.department,
+        notice_breach.moment,
+        notice_breach.notice.case,
+    )
+    assert notice_breach.department == cast.desk.staff.department
     from_flag = Violation.objects.get(refusal_flag=flag)
     assert (from_flag.type.code, from_flag.staff, from_flag.case) == (
         "refusal-phrase",

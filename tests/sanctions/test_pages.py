@@ -97,6 +97,7 @@ def violation(cast: Cast) -> Violation:
 def confirmed_with_responsibility(cast: Cast, violation: Violation) -> Responsibility:
     violation = services.violation_review(actor=cast.inspector, violation=violation)
     violation = services.violation_confirm(actor=cast.inspector, violation=violation)
+    assert violation.staff is not None
     return services.responsibility_assign(
         actor=cast.inspector, violation=violation, person=violation.staff, kind="direct"
     )

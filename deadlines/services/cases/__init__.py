@@ -53,6 +53,7 @@ from deadlines.services.cases.finishing import (
 from deadlines.services.cases.opening import (
     ABOUT_STAFF_KINDS,
     case_answer,
+    case_identity_shown,
     case_log_complainant_view,
     case_name_accused,
     case_new_lookup_secret,
@@ -100,6 +101,7 @@ __all__ = [
     "case_close",
     "case_decide_extension",
     "case_escalate",
+    "case_identity_shown",
     "case_instruct",
     "case_lapse",
     "case_lock",

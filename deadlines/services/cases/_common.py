@@ -115,11 +115,11 @@ def _required(value: str, message: str) -> str:
     return value
 
 
-def _name(person: Any) -> str:
+def _name(person: User) -> str:
     return str(person.get_full_name() or person.get_username())
 
 
-def _department_of(user: Any) -> Department:
+def _department_of(user: User) -> Department:
     profile = getattr(user, "staff", None)
     if profile is None:
         raise ValidationError(_("Only staff with a department can register cases."))
@@ -146,7 +146,7 @@ def _start(
     *,
     at: datetime,
     department: Department,
-    responsible: Any,
+    responsible: User | None,
     variant: str | None = None,
     amount: int | None = None,
     unit: str = "",

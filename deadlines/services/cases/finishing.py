@@ -335,7 +335,7 @@ def _finish(
     transition: str,
     reason: str,
     missing: str,
-    notice: tuple[str, Department, Any] | None = None,
+    notice: tuple[str, Department, User] | None = None,
     by_system: bool = False,
 ) -> Case:
     """End a case without a result: every clock stops and what was pending is wound up.
@@ -362,7 +362,7 @@ def _finish(
 
 
 @transaction.atomic
-def case_lapse(*, case: Case, reason: str, responsible: Any) -> Case:
+def case_lapse(*, case: Case, reason: str, responsible: User) -> Case:
     """End the case because the citizen missed a pledged deadline (容缺, seed 002 附件4
     §12). The system acts, so no permission applies; `responsible` owes the citizen the
     notice, in writing or by phone, within 3 working days."""

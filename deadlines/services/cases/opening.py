@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accountability import audit
 from accountability.models import Department
+from accountability.rawsql import next_in_year
 from accountability.roles import Role
 from accountability.rules import has_role
 from deadlines import lookup
@@ -34,6 +35,7 @@ from deadlines.models import (
     NotificationKind,
 )
 from deadlines.models.cases import CaseSequence
+from deadlines.rules import sees_complainant
 from deadlines.services.cases._common import (
     ACCEPTED,
     _allowed,
@@ -57,15 +59,7 @@ if TYPE_CHECKING:
 def _next_number(year: int) -> str:
     """The next number of `year`, safe when two cases open at once: one upsert bumps the
     year's counter under its row lock, and the counter is part of the transaction."""
-    table = CaseSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [year],
-        )
-        (last,) = cursor.fetchone()
-    return f"{year}-{last:06d}"
+    return f"{year}-{next_in_year(CaseSequence, year):06d}"
 
 
 @transaction.atomic
@@ -187,7 +181,7 @@ ABOUT_STAFF_KINDS = frozenset({MatterKind.COMPLAINT, MatterKind.REPORT})
 
 
 @transaction.atomic
-def case_name_accused(*, actor: User, case: Case, accused: Iterable[Any], reason: str) -> Case:
+def case_name_accused(*, actor: User, case: Case, accused: Iterable[User], reason: str) -> Case:
     """Record the staff member(s) a complaint or report is about. From then on the
     complainant's identity and materials are protected (deadlines.rules.may_see_complainant)
     and the people named are recused: a named handler or supervisor is taken off the case,
@@ -264,6 +258,17 @@ def case_log_complainant_view(*, actor: User, case: Case, where: str) -> None:
             obj=case,
             after={"where": where},
         )
+
+
+def case_identity_shown(*, actor: User, case: Case, where: str) -> bool:
+    """Whether `actor` may be shown the complainant's identity on `case`
+    (deadlines.rules.sees_complainant); when so, the showing is logged with
+    case_log_complainant_view (a protected identity only). Call it once per page view,
+    export or admin screen that shows the identity when allowed."""
+    shown = sees_complainant(actor, case)
+    if shown:
+        case_log_complainant_view(actor=actor, case=case, where=where)
+    return shown
 
 
 # -- clocks the limit selection calls for on cases opened before it ---------------------

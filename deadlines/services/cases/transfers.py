@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def _staff_of(user: Any, department: Department) -> None:
+def _staff_of(user: User, department: Department) -> None:
     profile = getattr(user, "staff", None)
     if profile is None or profile.department_id != department.pk:
         raise ValidationError(
@@ -55,7 +55,7 @@ def _staff_of(user: Any, department: Department) -> None:
         )
 
 
-def _not_accused(case: Case, person: Any) -> None:
+def _not_accused(case: Case, person: User | None) -> None:
     """Recusal (seed 002 附件10 §6): nobody handles a complaint about themselves."""
     if person is not None and person.pk in case.accused_ids:
         raise ValidationError(
@@ -92,6 +92,45 @@ def _start_on_acceptance(case: Case, at: datetime) -> Clock | None:
     return _start_stage(case, ACCEPTED, at)
 
 
+def _take_on(
+    case: Case,
+    *,
+    actor: User,
+    handler: User,
+    at: datetime,
+    before: str,
+    action: str,
+    report_back: bool = False,
+) -> Case:
+    """The tail of an acceptance: the handler (or their substitute) gets the case and its
+    running clocks; with `report_back`, the unit's report back to the first responder
+    starts; an accepted application's promised limit starts; the event is recorded and
+    the one who got the case is told."""
+    case.handler, cover = _handler_for(case, handler, at)
+    _hand_clocks_to(case, case.handler)
+    if report_back:
+        _start(
+            case,
+            ClockKind.UNIT_TO_FIRST_RESPONDER,
+            at=at,
+            department=case.department,
+            responsible=case.handler,
+        )
+    _start_on_acceptance(case, at)
+    event = _record(
+        case,
+        actor=actor,
+        action=action,
+        from_state=before,
+        at=at,
+        handler=case.handler.pk,
+        **cover,
+    )
+    # Passed on to a colleague (or their substitute, who actually gets it).
+    handover_notify(event, NotificationKind.HANDED_OVER, case.handler)
+    return case
+
+
 # -- accepting, assigning, transferring -------------------------------------------------
 
 
@@ -103,21 +142,7 @@ def case_accept(*, actor: User, case: Case, handler: User | None = None) -> Case
     handler = handler or actor
     _staff_of(handler, case.department)
     at = timezone.now()
-    case.handler, cover = _handler_for(case, handler, at)
-    _hand_clocks_to(case, case.handler)
-    _start_on_acceptance(case, at)
-    event = _record(
-        case,
-        actor=actor,
-        action="accept",
-        from_state=before,
-        at=at,
-        handler=case.handler.pk,
-        **cover,
-    )
-    # Passed on to a colleague (or their substitute, who actually gets it).
-    handover_notify(event, NotificationKind.HANDED_OVER, case.handler)
-    return case
+    return _take_on(case, actor=actor, handler=handler, at=at, before=before, action="accept")
 
 
 @transaction.atomic
@@ -239,27 +264,15 @@ def case_accept_transfer(*, actor: User, case: Case, handler: User) -> Case:
     transfer.decided_by, transfer.decided_at = actor, at
     transfer.save()
     _stop(case, at, [ClockKind.TRANSFER_ACCEPTANCE])
-    case.handler, cover = _handler_for(case, handler, at)
-    _hand_clocks_to(case, case.handler)
-    _start(
-        case,
-        ClockKind.UNIT_TO_FIRST_RESPONDER,
-        at=at,
-        department=case.department,
-        responsible=case.handler,
-    )
-    _start_on_acceptance(case, at)
-    event = _record(
+    return _take_on(
         case,
         actor=actor,
-        action="accept_transfer",
-        from_state=before,
+        handler=handler,
         at=at,
-        handler=case.handler.pk,
-        **cover,
+        before=before,
+        action="accept_transfer",
+        report_back=True,
     )
-    handover_notify(event, NotificationKind.HANDED_OVER, case.handler)
-    return case
 
 
 @transaction.atomic

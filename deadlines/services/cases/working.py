@@ -541,7 +541,7 @@ def case_log_step(
     action: str,
     reason: str = "",
     start: str = "",
-    responsible: Any = None,
+    responsible: User | None = None,
     stop: Iterable[str] = (),
     **data: Any,
 ) -> Case:
@@ -555,6 +555,7 @@ def case_log_step(
     if stop:
         _stop(case, at, list(stop))
     if start:
+        assert responsible is not None, "a clock a step starts is owed by someone"
         _start(case, start, at=at, department=_department_of(responsible), responsible=responsible)
     _record(case, actor=actor, action=action, from_state=case.state, at=at, reason=reason, **data)
     return case
