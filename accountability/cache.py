@@ -80,9 +80,9 @@ class ReusedClientRedisCache(RedisCache):
 
     def clear(self) -> None:
         """Empty the cache, and forget the counts this process has not added to it yet."""
-        super().clear()
         with _tallies_lock:
             _tallies.clear()
+        super().clear()
 
     def count(self, key: str, timeout: int, amount: int = 1) -> int:
         """Add ``amount`` to the counter ``key`` and return it; a new counter expires
@@ -188,6 +188,7 @@ def _tally_count(redis: ReusedClientRedisCache, key: str, window: int, share_eve
     now = time.monotonic()
     with _tallies_lock:
         tally = _tallies.get(key)
+        made = tally is None
         if tally is None:
             if len(_tallies) >= _TALLIES_KEPT:
                 for over in [over for over, kept in _tallies.items() if kept.ends_at <= now]:
@@ -204,7 +205,18 @@ def _tally_count(redis: ReusedClientRedisCache, key: str, window: int, share_eve
             amount, tally.unshared, tally.shared_at = tally.unshared + 1, 0, now
     # Outside the lock: the round trip must not hold up the process's other threads,
     # which count on the tally meanwhile.
-    shared = redis.count(key, window, amount)
+    try:
+        shared = redis.count(key, window, amount)
+    except RedisError:
+        # As if not tried: the earlier events stay to add, this one is counted in the
+        # process (the caller's fallback), and the next event tries Redis again.
+        with _tallies_lock:
+            tally.unshared += amount - 1
+            if made and tally.unshared == 0:
+                _tallies.pop(key, None)
+            else:
+                tally.shared_at = now - share_every
+        raise
     with _tallies_lock:
         tally.shared = max(tally.shared, shared)
     return shared

@@ -3,7 +3,7 @@ leadership and the inspection office every department."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import rules
 
@@ -13,6 +13,9 @@ from accountability.rules import (
     is_leadership,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 # Administering the system is not acting in it: an administrator's superuser flag opens
 # no dashboard, report or export (they carry cases and their people).
 sees_every_department = is_leadership | is_inspection_office
@@ -20,7 +23,7 @@ sees_every_department = is_leadership | is_inspection_office
 rules.add_perm("oversight.view_dashboard", sees_every_department | is_department_head)
 
 
-def sees_all(user: Any) -> bool:
+def sees_all(user: User | AnonymousUser) -> bool:
     return bool(sees_every_department(user))
 
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rules
 
 from accountability.attachments.registry import attachable_by_content_type, attachable_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def attachment_target(attachment: Any) -> Any:
@@ -24,7 +27,7 @@ def attachment_target(attachment: Any) -> Any:
 
 
 @rules.predicate
-def may_view_attachment(user: Any, attachment: Any) -> bool:
+def may_view_attachment(user: User | AnonymousUser, attachment: Any) -> bool:
     """The user may see the record, and, for a file that identifies the complainant, the
     complainant's identity on it."""
     if attachment is None or not user.is_authenticated:
@@ -37,7 +40,7 @@ def may_view_attachment(user: Any, attachment: Any) -> bool:
 
 
 @rules.predicate
-def may_attach_to(user: Any, obj: Any) -> bool:
+def may_attach_to(user: User | AnonymousUser, obj: Any) -> bool:
     """The user may add files to the record (or supersede its files)."""
     if obj is None or not user.is_authenticated:
         return False

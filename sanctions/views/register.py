@@ -10,7 +10,7 @@ identity appears here.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import tablib
 from django.contrib.auth.decorators import login_required
@@ -29,6 +29,9 @@ from sanctions.forms.filters import RegisterFilterForm, YearForm
 from sanctions.models import DecisionState, Review, SanctionDecision, SanctionKind
 from sanctions.selectors import award_eligibility_year, decision_register
 from sanctions.views.common import PAGE_SIZE, kind_labels, require_view
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 D = DecisionState
 REGISTER_STATES = (D.APPROVED, D.SERVED, D.SELF_CRITICISM_RECEIVED, D.COMPLETED)
@@ -50,7 +53,7 @@ def register_rows(*, year: int, department: Department | None = None) -> QuerySe
     ).order_by("proposed_at", "id")
 
 
-def _name(user: Any) -> str:
+def _name(user: User | None) -> str:
     return str(user.get_full_name() or user.get_username()) if user is not None else ""
 
 

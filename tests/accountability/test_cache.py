@@ -159,3 +159,17 @@ def test_a_count_shared_at_an_interval_counts_in_process_without_redis(settings:
 
     cache.delete("share-check")
     assert [count_in_window("share-check", 60, share_every=0.1) for _ in range(3)] == [1, 2, 3]
+
+
+def test_a_count_redis_did_not_take_leaves_nothing_to_add(settings: Any) -> None:
+    """A count that fell back (Redis not answering) is not kept to add later: the next
+    count, once Redis is tried again, goes to Redis, not to a tally."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "accountability.cache.ReusedClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    assert count_in_window("share-down-check", 60, share_every=0.1) == 1
+    assert "share-down-check" not in cache_module._tallies
